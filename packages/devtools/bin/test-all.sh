@@ -1,0 +1,12 @@
+#!/bin/sh
+# The whole test suite, from a fresh clone: installs pnpm and the packages, the interop
+# readers (Python venv with PyIceberg, Apache Iceberg Java), then lints, type-checks and tests.
+set -eu
+cd "$(dirname "$0")/../../.."
+sh packages/devtools/bin/bootstrap.sh
+echo "==> lint"
+pnpm run lint
+echo "==> type-check"
+pnpm run typecheck
+echo "==> tests"
+pnpm test
