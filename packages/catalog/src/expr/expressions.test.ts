@@ -7,7 +7,7 @@ import {
   expressionToString,
   gtEq,
   isIn,
-  isNaN,
+  isNaN as isNaNPredicate,
   isNull,
   lt,
   negateOperation,
@@ -58,7 +58,7 @@ describe('expressionToString', () => {
   it('prints a SQL-like line for logs', () => {
     const expr = or(
       and(gtEq('ts', '2024-01-01'), isIn('country', ['FR', "O'K"])),
-      not(or(isNull('x'), isNaN('y'))),
+      not(or(isNull('x'), isNaNPredicate('y'))),
     )
     expect(expressionToString(expr)).toBe(
       "((ts >= '2024-01-01' and country in ('FR', 'O''K')) or not((x is null or y is nan)))",
