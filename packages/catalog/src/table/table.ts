@@ -1,0 +1,232 @@
+import type { LakeHooks } from '@lake/errors'
+import type { Catalog } from '../catalog/catalog.js'
+import { identifierToString, type TableIdentifier } from '../catalog/identifier.js'
+import type { Expression } from '../expr/expressions.js'
+import type { FileIO } from '../io/file-io.js'
+import { TableScan, type TableScanOptions } from '../scan/table-scan.js'
+import type { PartitionSpec } from '../spec/partition-spec.js'
+import type { Schema } from '../spec/schema.js'
+import type { Snapshot } from '../spec/snapshot.js'
+import type { SortOrder } from '../spec/sort-order.js'
+import type { TableMetadata } from '../spec/table-metadata.js'
+import { type AppendInput, appendAction } from '../transaction/append.js'
+import { commitAction } from '../transaction/commit.js'
+import { deleteAction, overwriteAction } from '../transaction/delete.js'
+import { propertiesAction } from '../transaction/properties.js'
+import { SchemaUpdate } from '../transaction/update-schema.js'
+import { referencedFiles } from './referenced-files.js'
+import { type SnapshotSelector, selectSnapshot } from './time-travel.js'
+
+/** Something that owns a table's commits: a catalog, plus its storage and hooks. */
+export interface TableOwner extends Catalog {
+  readonly io: FileIO
+  readonly hooks: LakeHooks
+}
+
+/** One entry of {@link Table.history}: when a snapshot became the current one. */
+export interface HistoryEntry {
+  snapshotId: bigint
+  timestampMs: number
+  /** Whether the snapshot is an ancestor of the current snapshot (false after a rollback). */
+  isCurrentAncestor: boolean
+}
+
+/** A schema change in progress: {@link SchemaUpdate} with a `commit()` that applies it to the table. */
+export interface PendingSchemaUpdate extends SchemaUpdate {
+  commit(): Promise<void>
+}
+
+/**
+ * An Iceberg table: its current metadata, and every operation on it. Writes commit through
+ * the catalog's optimistic concurrency; after each commit the object shows the new version.
+ *
+ * @example
+ * ```ts
+ * const table = await catalog.loadTable('analytics.events')
+ * await table.append([{ id: 1n, ts: new Date(), kind: 'view' }])
+ * for await (const batch of table.scan({ filter: eq('kind', 'view') }).batches()) console.log(batch.numRows)
+ * ```
+ */
+export class Table {
+  readonly #owner: TableOwner
+  readonly identifier: TableIdentifier
+  #metadata: TableMetadata
+  #metadataLocation: string
+
+  constructor(
+    owner: TableOwner,
+    identifier: TableIdentifier,
+    metadata: TableMetadata,
+    metadataLocation: string,
+  ) {
+    this.#owner = owner
+    this.identifier = identifier
+    this.#metadata = metadata
+    this.#metadataLocation = metadataLocation
+  }
+
+  /** The dotted identifier, e.g. `analytics.events`. */
+  get name(): string {
+    return identifierToString(this.identifier)
+  }
+  /** The table's current metadata. */
+  get metadata(): TableMetadata {
+    return this.#metadata
+  }
+  /** Where the current metadata file is. */
+  get metadataLocation(): string {
+    return this.#metadataLocation
+  }
+  /** The table's root location. */
+  get location(): string {
+    return this.#metadata.location
+  }
+  /** The storage the table is read and written through. */
+  get io(): FileIO {
+    return this.#owner.io
+  }
+  /** Hooks that receive this table's metrics and logs. */
+  get hooks(): LakeHooks {
+    return this.#owner.hooks
+  }
+  /** Table properties. */
+  get properties(): Readonly<Record<string, string>> {
+    return this.#metadata.properties
+  }
+
+  /** The current schema. */
+  schema(): Schema {
+    return this.#metadata.currentSchema()
+  }
+  /** The default partition spec, used for new writes. */
+  spec(): PartitionSpec {
+    return this.#metadata.defaultSpec()
+  }
+  /** The default sort order. */
+  sortOrder(): SortOrder {
+    return this.#metadata.defaultSortOrder()
+  }
+  /** The current snapshot of `main`, or undefined for an empty table. */
+  currentSnapshot(): Snapshot | undefined {
+    return this.#metadata.currentSnapshot()
+  }
+  /** Every snapshot the metadata still holds, oldest first. */
+  snapshots(): readonly Snapshot[] {
+    return this.#metadata.snapshots
+  }
+  /** A snapshot selected by id, by timestamp (the one current then), or by branch or tag name. */
+  snapshot(selector: SnapshotSelector): Snapshot {
+    return selectSnapshot(this.#metadata, selector, this.name)
+  }
+  /** When each snapshot became current, from the snapshot log. */
+  history(): HistoryEntry[] {
+    const ancestors = new Set(
+      this.#metadata.ancestorsOf(this.currentSnapshot()?.snapshotId).map((s) => s.snapshotId),
+    )
+    return this.#metadata.snapshotLog.map((entry) => ({
+      snapshotId: entry.snapshotId,
+      timestampMs: entry.timestampMs,
+      isCurrentAncestor: ancestors.has(entry.snapshotId),
+    }))
+  }
+
+  /** Reloads the table's current metadata from the catalog. */
+  async refresh(): Promise<this> {
+    const fresh = await this.#owner.loadTable(this.identifier)
+    this.#metadata = fresh.metadata
+    this.#metadataLocation = fresh.metadataLocation
+    return this
+  }
+
+  /**
+   * Appends rows, an Arrow `Table` or `RecordBatch`es. Rows are validated against the schema
+   * first (a `ValidationError` names the field and row, and nothing is written), then written
+   * as Parquet files fanned out by the partition spec and committed as one snapshot.
+   */
+  async append(data: AppendInput, options: { signal?: AbortSignal } = {}): Promise<Snapshot> {
+    return this.#commitSnapshot(await appendAction(this, data, options))
+  }
+
+  /**
+   * Replaces the rows matching `filter` with `data`, in one snapshot: files wholly matching
+   * are dropped from the table, files partly matching are rewritten without the matching rows.
+   */
+  async overwrite(
+    filter: Expression,
+    data: AppendInput,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Snapshot> {
+    return this.#commitSnapshot(await overwriteAction(this, filter, data, options))
+  }
+
+  /** Deletes the rows matching `filter`: metadata-only when whole files match, rewriting files otherwise. */
+  async delete(filter: Expression, options: { signal?: AbortSignal } = {}): Promise<Snapshot | undefined> {
+    const action = await deleteAction(this, filter, options)
+    return action ? this.#commitSnapshot(action) : undefined
+  }
+
+  /** Starts a schema change; `commit()` applies it. */
+  updateSchema(options: { caseSensitive?: boolean } = {}): PendingSchemaUpdate {
+    const update = new SchemaUpdate(
+      this.schema(),
+      this.#metadata.lastColumnId,
+      options,
+    ) as PendingSchemaUpdate
+    update.commit = async () => {
+      const { schema, lastColumnId } = update.apply()
+      const base = this.#metadata
+      // Requirements pin the schema this change was made against; a concurrent append is no
+      // conflict for it, a concurrent schema change is.
+      const changes = {
+        requirements: [
+          { type: 'assert-current-schema-id' as const, 'current-schema-id': base.currentSchemaId },
+          { type: 'assert-last-assigned-field-id' as const, 'last-assigned-field-id': base.lastColumnId },
+        ],
+        updates: [
+          { action: 'add-schema' as const, schema, 'last-column-id': lastColumnId },
+          { action: 'set-current-schema' as const, 'schema-id': -1 },
+        ],
+      }
+      await this.#apply({ build: () => changes })
+    }
+    return update
+  }
+
+  /** Sets and removes table properties in one commit. */
+  async updateProperties(
+    set: Readonly<Record<string, string>>,
+    remove: readonly string[] = [],
+  ): Promise<void> {
+    await this.#apply(propertiesAction(set, remove))
+  }
+
+  /** Starts a scan; nothing is read until it is planned or iterated. */
+  scan(options: TableScanOptions = {}): TableScan {
+    return new TableScan(this, options)
+  }
+
+  /** Every file the metadata references: metadata files, manifest lists, manifests, data and delete files. */
+  async referencedFiles(): Promise<string[]> {
+    return referencedFiles(this.io, this.#metadata, this.#metadataLocation)
+  }
+
+  async #commitSnapshot(action: Parameters<typeof commitAction>[1]): Promise<Snapshot> {
+    const result = await this.#apply(action)
+    return result.metadata.currentSnapshot()!
+  }
+
+  async #apply(action: Parameters<typeof commitAction>[1]) {
+    const result = await commitAction(
+      {
+        owner: this.#owner,
+        identifier: this.identifier,
+        current: () => this.#metadata,
+        refresh: () => this.refresh(),
+      },
+      action,
+    )
+    this.#metadata = result.metadata
+    this.#metadataLocation = result.metadataLocation
+    return result
+  }
+}
