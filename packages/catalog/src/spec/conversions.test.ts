@@ -1,0 +1,307 @@
+import { CorruptFileError, ValidationError } from '@lake/errors'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  civilFromDays,
+  daysFromCivil,
+  decimalToBytes,
+  formatDate,
+  formatTimestamp,
+  fromBytes,
+  fromJsonValue,
+  parseDate,
+  parseDecimal,
+  parseTime,
+  parseTimestamp,
+  parseTimestamptz,
+  toBytes,
+  toJsonValue,
+} from './conversions.js'
+import { type IcebergType, type PrimitiveType, Types } from './types.js'
+
+const ctx = {}
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n }
+
+/** Every primitive type with an arbitrary of its internal values. */
+const PRIMITIVES: [PrimitiveType, fc.Arbitrary<unknown>][] = [
+  [Types.boolean, fc.boolean()],
+  [Types.int, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
+  [Types.long, fc.bigInt(INT64)],
+  [Types.float, fc.float()],
+  [Types.double, fc.double()],
+  [Types.decimal(9, 2), fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n })],
+  [Types.decimal(38, 10), fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n })],
+  [Types.date, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
+  [Types.time, fc.bigInt({ min: 0n, max: 86_400_000_000n - 1n })],
+  [Types.timestamp, fc.bigInt(INT64)],
+  [Types.timestamptz, fc.bigInt(INT64)],
+  [Types.string, fc.string({ unit: 'binary' })],
+  [Types.uuid, fc.uuid().map((u) => u.toLowerCase())],
+  [Types.fixed(3), fc.uint8Array({ minLength: 3, maxLength: 3 })],
+  [Types.binary, fc.uint8Array()],
+]
+
+describe('binary single-value serialisation', () => {
+  it('writes the spec forms', () => {
+    expect(hex(toBytes(Types.boolean, true))).toBe('01')
+    expect(hex(toBytes(Types.boolean, false))).toBe('00')
+    expect(hex(toBytes(Types.int, 34))).toBe('22000000')
+    expect(hex(toBytes(Types.date, -1))).toBe('ffffffff')
+    expect(hex(toBytes(Types.long, 34n))).toBe('2200000000000000')
+    expect(hex(toBytes(Types.float, 1))).toBe('0000803f')
+    expect(hex(toBytes(Types.double, 1))).toBe('000000000000f03f')
+    expect(hex(toBytes(Types.string, 'iceberg'))).toBe('69636562657267')
+    expect(hex(toBytes(Types.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7'))).toBe(
+      'f79c3e09677c4bbda4793f349cb785e7',
+    )
+    expect(hex(toBytes(Types.decimal(4, 2), 1420n))).toBe('058c')
+    expect(hex(toBytes(Types.binary, Uint8Array.of(0, 1, 2, 3)))).toBe('00010203')
+  })
+
+  it('writes decimals in the fewest two’s-complement bytes', () => {
+    const cases: [bigint, string][] = [
+      [0n, '00'],
+      [1n, '01'],
+      [-1n, 'ff'],
+      [127n, '7f'],
+      [128n, '0080'],
+      [-128n, '80'],
+      [-129n, 'ff7f'],
+      [32767n, '7fff'],
+      [32768n, '008000'],
+      [-(10n ** 38n) + 1n, 'b4c4b357a5793b85f675ddc000000001'],
+    ]
+    for (const [value, bytes] of cases) expect(hex(decimalToBytes(value))).toBe(bytes)
+  })
+
+  for (const [type, arbitrary] of PRIMITIVES) {
+    it(`round-trips every ${JSON.stringify(type)} value`, () => {
+      fc.assert(
+        fc.property(arbitrary, (value) => {
+          const back = fromBytes(type, toBytes(type, value))
+          if (typeof value === 'number') expect(Object.is(back, value)).toBe(true)
+          else expect(back).toEqual(value)
+        }),
+      )
+    })
+  }
+
+  it('reads bounds written before a type promotion by their length', () => {
+    expect(fromBytes(Types.long, toBytes(Types.int, -7))).toBe(-7n)
+    expect(fromBytes(Types.double, toBytes(Types.float, 1.5))).toBe(1.5)
+    expect(fromBytes(Types.timestamp, toBytes(Types.date, 1))).toBe(86_400_000_000n)
+  })
+
+  it('reads any non-zero byte as true', () => {
+    expect(fromBytes(Types.boolean, Uint8Array.of(7))).toBe(true)
+  })
+
+  it('keeps a leading byte-order mark of a string', () => {
+    expect(fromBytes(Types.string, toBytes(Types.string, '\uFEFFx'))).toBe('\uFEFFx')
+  })
+
+  it('reads from a view into a larger buffer', () => {
+    const buffer = Uint8Array.of(9, 9, 34, 0, 0, 0, 9)
+    expect(fromBytes(Types.int, buffer.subarray(2, 6))).toBe(34)
+  })
+
+  it('refuses stored bytes that do not follow the spec', () => {
+    expect(() => fromBytes(Types.int, Uint8Array.of(1, 2, 3))).toThrow(CorruptFileError)
+    expect(() => fromBytes(Types.timestamptz, Uint8Array.of(1, 2, 3, 4))).toThrow(CorruptFileError)
+    expect(() => fromBytes(Types.uuid, new Uint8Array(15))).toThrow(CorruptFileError)
+    expect(() => fromBytes(Types.string, Uint8Array.of(0xc3))).toThrow(CorruptFileError)
+    expect(() => fromBytes(Types.decimal(9, 2), new Uint8Array(0))).toThrow(CorruptFileError)
+  })
+
+  it('refuses values that are not the internal form of the type', () => {
+    expect(() => toBytes(Types.long, 34)).toThrow(ValidationError)
+    expect(() => toBytes(Types.int, 2 ** 31)).toThrow(ValidationError)
+    expect(() => toBytes(Types.int, 1.5)).toThrow(ValidationError)
+    expect(() => toBytes(Types.long, 2n ** 63n)).toThrow(ValidationError)
+    expect(() => toBytes(Types.fixed(4), new Uint8Array(3))).toThrow(ValidationError)
+    expect(() => toBytes(Types.uuid, 'F79C3E09-677C-4BBD-A479-3F349CB785E7')).toThrow(ValidationError)
+  })
+})
+
+describe('JSON single-value serialisation', () => {
+  const struct = Types.struct([
+    { id: 1, name: 'a', required: true, type: Types.int },
+    { id: 2, name: 'b', required: false, type: Types.string },
+  ])
+
+  it('writes the examples of spec appendix D', () => {
+    expect(toJsonValue(Types.boolean, true)).toBe(true)
+    expect(toJsonValue(Types.int, 34)).toBe(34)
+    expect(toJsonValue(Types.long, 34n)).toBe(34n)
+    expect(toJsonValue(Types.double, 1)).toBe(1)
+    expect(toJsonValue(Types.decimal(4, 2), 1420n)).toBe('14.20')
+    expect(toJsonValue(Types.decimal(21, -20), 2n)).toBe('2E+20')
+    expect(toJsonValue(Types.date, 17486)).toBe('2017-11-16')
+    expect(toJsonValue(Types.time, 81_068_123_456n)).toBe('22:31:08.123456')
+    expect(toJsonValue(Types.timestamp, 1_510_871_468_123_456n)).toBe('2017-11-16T22:31:08.123456')
+    expect(toJsonValue(Types.timestamptz, 1_510_871_468_123_456n)).toBe('2017-11-16T22:31:08.123456+00:00')
+    expect(toJsonValue(Types.string, 'iceberg')).toBe('iceberg')
+    expect(toJsonValue(Types.uuid, 'f79c3e09-677c-4bbd-a479-3f349cb785e7')).toBe(
+      'f79c3e09-677c-4bbd-a479-3f349cb785e7',
+    )
+    expect(toJsonValue(Types.fixed(4), Uint8Array.of(0, 1, 2, 255))).toBe('000102ff')
+    expect(toJsonValue(Types.binary, Uint8Array.of(0, 1, 2, 255))).toBe('000102ff')
+    expect(toJsonValue(struct, { a: 1, b: 'bar' })).toEqual({ '1': 1, '2': 'bar' })
+    expect(toJsonValue(Types.list(3, Types.int), [1, 2, 3])).toEqual([1, 2, 3])
+    expect(
+      toJsonValue(
+        Types.map(4, Types.string, 5, Types.int),
+        new Map([
+          ['a', 1],
+          ['b', 2],
+        ]),
+      ),
+    ).toEqual({ keys: ['a', 'b'], values: [1, 2] })
+  })
+
+  it('reads the examples of spec appendix D', () => {
+    expect(fromJsonValue(Types.decimal(4, 2), '14.20')).toBe(1420n)
+    expect(fromJsonValue(Types.decimal(21, -20), '2E+20')).toBe(2n)
+    expect(fromJsonValue(Types.date, '2017-11-16')).toBe(17486)
+    expect(fromJsonValue(Types.time, '22:31:08.123456')).toBe(81_068_123_456n)
+    expect(fromJsonValue(Types.timestamp, '2017-11-16T22:31:08.123456')).toBe(1_510_871_468_123_456n)
+    expect(fromJsonValue(Types.timestamptz, '2017-11-16T22:31:08.123456+00:00')).toBe(1_510_871_468_123_456n)
+    expect(fromJsonValue(Types.uuid, 'F79C3E09-677C-4BBD-A479-3F349CB785E7')).toBe(
+      'f79c3e09-677c-4bbd-a479-3f349cb785e7',
+    )
+    expect(fromJsonValue(Types.binary, '000102FF')).toEqual(Uint8Array.of(0, 1, 2, 255))
+    expect(fromJsonValue(struct, { '1': 1, '2': 'bar' })).toEqual({ a: 1, b: 'bar' })
+    expect(fromJsonValue(struct, { '1': 1 })).toEqual({ a: 1, b: null })
+    expect(fromJsonValue(Types.map(4, Types.string, 5, Types.int), { keys: ['a'], values: [1] })).toEqual(
+      new Map([['a', 1]]),
+    )
+    expect(fromJsonValue(Types.long, 34)).toBe(34n)
+    expect(fromJsonValue(Types.long, 2n ** 62n)).toBe(2n ** 62n)
+  })
+
+  it('leaves null struct fields out, as Java writes them', () => {
+    expect(toJsonValue(struct, { a: 1, b: null })).toEqual({ '1': 1 })
+  })
+
+  it('writes non-finite floats as the strings Jackson uses and reads them back', () => {
+    expect(toJsonValue(Types.double, Number.NaN)).toBe('NaN')
+    expect(fromJsonValue(Types.double, '-Infinity')).toBe(Number.NEGATIVE_INFINITY)
+  })
+
+  it('refuses JSON that is not the type’s form', () => {
+    const bad: [IcebergType, unknown][] = [
+      [Types.int, 1.5],
+      [Types.int, '1'],
+      [Types.long, 2 ** 60], // a number that already lost precision
+      [Types.decimal(4, 2), 14.2],
+      [Types.decimal(4, 2), '14.201'],
+      [Types.decimal(4, 2), '142.00'],
+      [Types.date, '2017-02-29'],
+      [Types.time, '24:00:00'],
+      [Types.timestamp, '2017-11-16T22:31:08+00:00'],
+      [Types.timestamptz, '2017-11-16T22:31:08'],
+      [Types.uuid, 'f79c3e09677c4bbda4793f349cb785e7'],
+      [Types.fixed(4), '000102'],
+      [Types.binary, '0g'],
+      [struct, [1]],
+      [Types.map(4, Types.string, 5, Types.int), { keys: ['a'], values: [] }],
+    ]
+    for (const [type, json] of bad)
+      expect(() => fromJsonValue(type, json), JSON.stringify(json)).toThrow(ValidationError)
+  })
+
+  for (const [type, arbitrary] of PRIMITIVES) {
+    it(`round-trips every ${JSON.stringify(type)} value`, () => {
+      fc.assert(
+        fc.property(arbitrary, (value) => {
+          const back = fromJsonValue(type, toJsonValue(type, value))
+          if (typeof value === 'number') expect(Object.is(back, value)).toBe(true)
+          else expect(back).toEqual(value)
+        }),
+      )
+    })
+  }
+
+  it('round-trips through JSON text for every type but long', () => {
+    for (const [type, arbitrary] of PRIMITIVES) {
+      if (type.kind === 'long') continue
+      fc.assert(
+        fc.property(arbitrary, (value) => {
+          const text = JSON.stringify(toJsonValue(type, value))
+          const back = fromJsonValue(type, JSON.parse(text))
+          expect(back).toEqual(Object.is(value, -0) ? 0 : value)
+        }),
+      )
+    }
+  })
+
+  it('round-trips nested values', () => {
+    const type = Types.struct([
+      { id: 1, name: 'tags', required: false, type: Types.list(2, Types.string) },
+      { id: 3, name: 'props', required: false, type: Types.map(4, Types.string, 5, Types.timestamptz) },
+    ])
+    const value = { tags: ['a', null], props: new Map([['k', 5n]]) }
+    expect(fromJsonValue(type, toJsonValue(type, value))).toEqual(value)
+  })
+})
+
+describe('date, time and decimal text', () => {
+  it('agrees with Date on the calendar for every day Date can hold', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -100_000_000, max: 100_000_000 }), (days) => {
+        const date = new Date(days * 86_400_000)
+        expect(civilFromDays(days)).toEqual({
+          year: date.getUTCFullYear(),
+          month: date.getUTCMonth() + 1,
+          day: date.getUTCDate(),
+        })
+        expect(daysFromCivil(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate())).toBe(days)
+      }),
+    )
+  })
+
+  it('prints years as Java’s ISO_LOCAL_DATE does', () => {
+    expect(formatDate(0)).toBe('1970-01-01')
+    expect(formatDate(-1)).toBe('1969-12-31')
+    expect(formatDate(daysFromCivil(10000, 1, 1))).toBe('+10000-01-01')
+    expect(formatDate(daysFromCivil(-1, 12, 31))).toBe('-0001-12-31')
+    expect(formatDate(daysFromCivil(5, 3, 1))).toBe('0005-03-01')
+  })
+
+  it('prints timestamps before the epoch in the earlier day', () => {
+    expect(formatTimestamp(-1n)).toBe('1969-12-31T23:59:59.999999')
+    expect(formatTimestamp(-86_400_000_000n)).toBe('1969-12-31T00:00:00')
+    expect(formatTimestamp(100_000n)).toBe('1970-01-01T00:00:00.1')
+  })
+
+  it('parses ISO-8601 variants', () => {
+    expect(parseTime('22:31', ctx)).toBe(81_060_000_000n)
+    expect(parseTime('00:00:00.000001000', ctx)).toBe(1n)
+    expect(parseTimestamp('1970-01-01 00:00:01', ctx)).toBe(1_000_000n)
+    expect(parseTimestamptz('1970-01-01T00:00:00Z', ctx)).toBe(0n)
+    expect(parseTimestamptz('1970-01-01T01:00:00+01:00', ctx)).toBe(0n)
+    expect(parseDate('+10000-01-01', ctx)).toBe(daysFromCivil(10000, 1, 1))
+  })
+
+  it('refuses text below microsecond precision rather than rounding it', () => {
+    expect(() => parseTime('00:00:00.0000001', ctx)).toThrow(ValidationError)
+    expect(() => parseTimestamp('1970-01-01T00:00:00.123456789', ctx)).toThrow(ValidationError)
+  })
+
+  it('parses decimals exactly at the type’s scale', () => {
+    const d = Types.decimal(9, 2)
+    expect(parseDecimal('12.34', d, ctx)).toBe(1234n)
+    expect(parseDecimal('-12.3', d, ctx)).toBe(-1230n)
+    expect(parseDecimal('12.340', d, ctx)).toBe(1234n)
+    expect(parseDecimal('.5', d, ctx)).toBe(50n)
+    expect(parseDecimal('1.5e3', d, ctx)).toBe(150000n)
+    expect(parseDecimal('0e-999999999', d, ctx)).toBe(0n)
+    expect(() => parseDecimal('12.345', d, ctx)).toThrow(/fractional digits/)
+    expect(() => parseDecimal('1e-999999999', d, ctx)).toThrow(/fractional digits/)
+    expect(() => parseDecimal('10000000', d, ctx)).toThrow(/9 digits/)
+    expect(() => parseDecimal('1e999999999', d, ctx)).toThrow(/9 digits/)
+    expect(() => parseDecimal('1.2.3', d, ctx)).toThrow(ValidationError)
+    expect(() => parseDecimal('.', d, ctx)).toThrow(ValidationError)
+  })
+})
