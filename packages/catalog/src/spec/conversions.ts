@@ -442,7 +442,7 @@ export function parseDecimal(text: string, type: DecimalType, context: ErrorCont
   const intDigits = match?.[2] ?? ''
   const fracDigits = match?.[3] ?? ''
   if (!match || intDigits.length + fracDigits.length === 0) {
-    throw new ValidationError(`'${text}' is not a decimal number`, { context })
+    throw new ValidationError(`${inField(context)}'${text}' is not a decimal number`, { context })
   }
   const digits = BigInt(intDigits + fracDigits)
   const shift = Number(match[4] ?? 0) - fracDigits.length + type.scale
@@ -455,7 +455,7 @@ export function parseDecimal(text: string, type: DecimalType, context: ErrorCont
     const divisor = -shift > intDigits.length + fracDigits.length ? undefined : 10n ** BigInt(-shift)
     if (divisor === undefined ? digits !== 0n : digits % divisor !== 0n) {
       throw new ValidationError(
-        `'${text}' has more fractional digits than ${primitiveToString(type)} keeps (scale ${type.scale})`,
+        `${inField(context)}'${text}' has more fractional digits than ${primitiveToString(type)} keeps (scale ${type.scale})`,
         { context },
       )
     }
@@ -476,7 +476,7 @@ export function checkDecimalPrecision(
   const limit = 10n ** BigInt(type.precision)
   if (unscaled >= limit || unscaled <= -limit) {
     throw new ValidationError(
-      `'${shown}' needs more than the ${type.precision} digits of ${primitiveToString(type)}`,
+      `${inField(context)}'${shown}' needs more than the ${type.precision} digits of ${primitiveToString(type)}`,
       { context },
     )
   }
@@ -567,7 +567,8 @@ const TIMESTAMP = /^([+-]?\d{4,7}-\d{2}-\d{2})[T ]([\d:.]+)(Z|[+-]\d{2}:\d{2}(?:
 /** Parses `YYYY-MM-DD` into days from 1970-01-01, refusing impossible dates such as `2023-02-29`. */
 export function parseDate(text: string, context: ErrorContext): number {
   const days = dateOrUndefined(text)
-  if (days === undefined) throw new ValidationError(`'${text}' is not a date (YYYY-MM-DD)`, { context })
+  if (days === undefined)
+    throw new ValidationError(`${inField(context)}'${text}' is not a date (YYYY-MM-DD)`, { context })
   return days
 }
 
@@ -578,9 +579,12 @@ export function parseDate(text: string, context: ErrorContext): number {
 export function parseTime(text: string, context: ErrorContext): bigint {
   const micros = timeOrUndefined(text)
   if (micros === undefined) {
-    throw new ValidationError(`'${text}' is not a time with microsecond precision (HH:MM:SS[.ffffff])`, {
-      context,
-    })
+    throw new ValidationError(
+      `${inField(context)}'${text}' is not a time with microsecond precision (HH:MM:SS[.ffffff])`,
+      {
+        context,
+      },
+    )
   }
   return micros
 }
@@ -590,7 +594,7 @@ export function parseTimestamp(text: string, context: ErrorContext): bigint {
   const parsed = timestampOrUndefined(text)
   if (parsed === undefined || parsed.offsetSeconds !== undefined) {
     throw new ValidationError(
-      `'${text}' is not a timestamp without zone with microsecond precision (YYYY-MM-DDTHH:MM:SS[.ffffff])`,
+      `${inField(context)}'${text}' is not a timestamp without zone with microsecond precision (YYYY-MM-DDTHH:MM:SS[.ffffff])`,
       { context },
     )
   }
@@ -605,11 +609,16 @@ export function parseTimestamptz(text: string, context: ErrorContext): bigint {
   const parsed = timestampOrUndefined(text)
   if (parsed === undefined || parsed.offsetSeconds === undefined) {
     throw new ValidationError(
-      `'${text}' is not a timestamp with zone offset and microsecond precision (YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM)`,
+      `${inField(context)}'${text}' is not a timestamp with zone offset and microsecond precision (YYYY-MM-DDTHH:MM:SS[.ffffff]+HH:MM)`,
       { context },
     )
   }
   return parsed.micros - BigInt(parsed.offsetSeconds) * MICROS_PER_SECOND
+}
+
+/** `Field 'a.b': ` when the context names a field, so parse errors say where the text came from. */
+function inField(context: ErrorContext): string {
+  return typeof context.field === 'string' ? `Field '${context.field}': ` : ''
 }
 
 function dateOrUndefined(text: string): number | undefined {
