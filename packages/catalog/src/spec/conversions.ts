@@ -266,8 +266,9 @@ export function toJsonValue(type: IcebergType, value: unknown): JsonValue {
 
 /**
  * Reads the spec's JSON single value into an internal value. `long` accepts a `bigint` (from a
- * lossless JSON parser) or a safe-integer number; anything that is not the type's JSON form is
- * refused with a {@link ValidationError}.
+ * lossless JSON parser) or a safe-integer number; `timestamptz` text with an offset other than
+ * `+00:00` is converted to UTC rather than refused as Java does, since the instant is exact.
+ * Anything else that is not the type's JSON form is refused with a {@link ValidationError}.
  */
 export function fromJsonValue(type: IcebergType, json: unknown): unknown {
   if (json === null || json === undefined) return null
