@@ -27,6 +27,7 @@ import { evaluatePartition, ManifestEvaluator } from './manifest-evaluator.js'
 import { InclusiveMetricsEvaluator } from './metrics-evaluator.js'
 import { inclusiveProjection, strictProjection } from './projection.js'
 import { ResidualEvaluator } from './residual.js'
+import { StrictMetricsEvaluator } from './strict-metrics-evaluator.js'
 
 const schema = new Schema([
   { id: 1, name: 'i', required: false, type: Types.int },
@@ -236,6 +237,24 @@ describe('InclusiveMetricsEvaluator (property)', () => {
           const file = dataFileOf(rows, opts)
           if (rows.some((r) => evaluateRow(expr, r))) {
             expect(new InclusiveMetricsEvaluator(expr).eval(file), expressionToString(expr)).toBe(true)
+          }
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    )
+  })
+})
+
+describe('StrictMetricsEvaluator (property)', () => {
+  it('claims that every row matches only when every row does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(rowArb, { minLength: 1, maxLength: 6 }),
+        metricsOptionsArb,
+        exprArb,
+        (rows, opts, expr) => {
+          if (new StrictMetricsEvaluator(expr).eval(dataFileOf(rows, opts))) {
+            for (const row of rows) expect(evaluateRow(expr, row), expressionToString(expr)).toBe(true)
           }
         },
       ),
