@@ -240,7 +240,8 @@ function forEachValue(
   }
 }
 
-type Reader = (index: number) => unknown
+/** Reads the value at an index of one Arrow `Data` chunk as an internal value. */
+export type Reader = (index: number) => unknown
 
 const MICROS_PER_UNIT: Record<TimeUnit, bigint> = {
   [TimeUnit.SECOND]: 1_000_000n,
@@ -249,8 +250,13 @@ const MICROS_PER_UNIT: Record<TimeUnit, bigint> = {
   [TimeUnit.NANOSECOND]: 0n,
 }
 
-/** A reader of one chunk's values as internal values, from the Arrow types readers produce. */
-function dataReader(data: Data, type: IcebergType): Reader {
+/**
+ * A reader of one Arrow `Data` chunk of a primitive column as internal values (see `types.ts`),
+ * whatever physical type the writer chose: timestamps in any unit, dictionaries, decimals of
+ * any width. Nulls are the caller's to check (`data.getValid`). Shared with the scan, which
+ * turns batches back into rows when it rewrites a file.
+ */
+export function dataReader(data: Data, type: IcebergType): Reader {
   const arrow = data.type as DataType
   if (DataType.isDictionary(arrow)) {
     const indices = data.values as ArrayLike<number | bigint>
