@@ -13,6 +13,7 @@
  */
 import { CorruptFileError } from '@lake/errors'
 import { type Data, type DataType, type Field, makeData, type Struct, Type } from 'apache-arrow'
+import { uuidToBytes } from '../spec/conversions.js'
 import type { IcebergType, NestedField, PrimitiveType } from '../spec/types.js'
 import { defaultValue } from './defaults.js'
 import type { LeafChunk } from './parquet-chunk.js'
@@ -49,7 +50,7 @@ function build(node: ReaderNode, type: DataType, length: number, context: BuildC
     case 'map':
       return buildList(node, type, length, context)
     case 'absent':
-      return absentData(node.type, type, length, node.initialDefault)
+      return absentData(node.type, type, length, node.initialDefault, node.name)
   }
 }
 
@@ -523,16 +524,28 @@ function view(type: DataType, bytes: Uint8Array): ArrayBufferView {
  * Data for a field absent from a file: all nulls, or the field's initial default in every row.
  * A struct with a default is present, its fields filled by their own defaults.
  */
-export function absentData(type: IcebergType, arrowType: DataType, length: number, initial: unknown): Data {
+export function absentData(
+  type: IcebergType,
+  arrowType: DataType,
+  length: number,
+  initial: unknown,
+  name: string,
+): Data {
   if (initial === undefined || initial === null) return nullData(arrowType, length)
   if (type.kind === 'struct') {
     const children = type.fields.map((f: NestedField, i) =>
-      absentData(f.type, (arrowType as Struct).children[i]!.type, length, f.initialDefault),
+      absentData(
+        f.type,
+        (arrowType as Struct).children[i]!.type,
+        length,
+        f.initialDefault,
+        `${name}.${f.name}`,
+      ),
     )
     return make({ type: arrowType as Struct, length, nullCount: 0, children })
   }
   if (type.kind === 'list' || type.kind === 'map') return nullData(arrowType, length)
-  return constantData(type, arrowType, defaultValue(type, initial), length)
+  return constantData(type, arrowType, defaultValue(type, initial, name), length)
 }
 
 function constantData(type: PrimitiveType, arrowType: DataType, value: unknown, length: number): Data {
@@ -585,6 +598,7 @@ function fixedWidthBytes(type: PrimitiveType, value: unknown): Uint8Array {
       return new Uint8Array(buffer)
     }
     case 'uuid':
+      return uuidToBytes(value as string)
     case 'fixed':
       return value as Uint8Array
     default:

@@ -15,6 +15,8 @@ const read = (options: ReadParquetOptions) => collect(readParquet(options))
 const days = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d) / 86_400_000
 const bytes = (...values: number[]) => Uint8Array.from(values)
 const text = (s: string) => new TextEncoder().encode(s)
+const replacer = (_: string, v: unknown) =>
+  typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Array.from(v) : v
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -206,7 +208,7 @@ describe('readParquet: nested types (pyarrow, snappy, data page v2)', () => {
     for (const [name, values] of Object.entries(expected)) expect(column(b, name), name).toEqual(values)
   })
 
-  it('projects nested fields by id, and fills nested fields the file lacks with nulls', async () => {
+  it('projects nested fields by id, promotes nested types, and fills nested fields the file lacks with nulls', async () => {
     const projected = new Schema([
       {
         id: 2,
@@ -229,6 +231,7 @@ describe('readParquet: nested types (pyarrow, snappy, data page v2)', () => {
         required: false,
         type: Types.struct([{ id: 91, name: 'added', required: false, type: Types.string }]),
       },
+      { id: 5, name: 'longs', required: false, type: Types.list(6, Types.long) },
     ])
     const b = await read({
       file: fixture('nested.snappy.parquet'),
@@ -305,6 +308,78 @@ describe('readParquet: schema evolution', () => {
     expect(column(b, 'answer')).toEqual(range.map(() => 42n))
     expect(column(b, 'note')).toEqual(range.map(() => 'n/a'))
     expect(String(b[0]!.schema.fields[3]!.type)).toBe('Decimal[10e+2]')
+  })
+
+  it('fills absent fields with initial defaults of every type, in JSON or internal form', async () => {
+    const defaults: NestedField[] = [
+      { id: 20, name: 'bool', required: false, type: Types.boolean, initialDefault: true },
+      { id: 21, name: 'int', required: false, type: Types.int, initialDefault: -7 },
+      { id: 22, name: 'long', required: false, type: Types.long, initialDefault: 2n ** 40n },
+      { id: 23, name: 'float', required: false, type: Types.float, initialDefault: 1.5 },
+      { id: 24, name: 'dec', required: false, type: Types.decimal(9, 2), initialDefault: '-12.34' },
+      { id: 25, name: 'date', required: false, type: Types.date, initialDefault: '2024-02-29' },
+      { id: 26, name: 'time', required: false, type: Types.time, initialDefault: '12:34:56.789012' },
+      {
+        id: 27,
+        name: 'ts',
+        required: false,
+        type: Types.timestamp,
+        initialDefault: '2024-02-29T12:00:00.123456',
+      },
+      {
+        id: 28,
+        name: 'tstz',
+        required: false,
+        type: Types.timestamptz,
+        initialDefault: '2024-02-29T12:00:00.123456+00:00',
+      },
+      {
+        id: 29,
+        name: 'uuid',
+        required: false,
+        type: Types.uuid,
+        initialDefault: '123e4567-e89b-12d3-a456-426614174000',
+      },
+      { id: 30, name: 'fixed', required: false, type: Types.fixed(2), initialDefault: 'cafe' },
+      { id: 31, name: 'bin', required: false, type: Types.binary, initialDefault: '00ff' },
+      {
+        id: 32,
+        name: 'point',
+        required: false,
+        type: Types.struct([
+          { id: 33, name: 'x', required: false, type: Types.double, initialDefault: 0.5 },
+          { id: 34, name: 'y', required: false, type: Types.double },
+        ]),
+        initialDefault: {},
+      },
+      { id: 35, name: 'list', required: false, type: Types.list(36, Types.int) },
+    ]
+    const b = await read({
+      file: fixture('evolution.parquet'),
+      path: 'e',
+      projectedSchema: new Schema(defaults),
+    })
+    const ts = BigInt(Date.UTC(2024, 1, 29, 12)) * 1000n + 123456n
+    const first = rows(b)[0]
+    expect(first).toEqual({
+      bool: true,
+      int: -7,
+      long: 2n ** 40n,
+      float: 1.5,
+      dec: -1234n,
+      date: days(2024, 2, 29),
+      time: 45296789012n,
+      ts,
+      tstz: ts,
+      uuid: hex('123e4567-e89b-12d3-a456-426614174000'),
+      fixed: bytes(0xca, 0xfe),
+      bin: bytes(0, 255),
+      point: { x: 0.5, y: null },
+      list: null,
+    })
+    expect(rows(b).every((row) => JSON.stringify(row, replacer) === JSON.stringify(first, replacer))).toBe(
+      true,
+    )
   })
 
   it('fails naming the file when a required field without default is absent', async () => {

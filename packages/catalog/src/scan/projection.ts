@@ -94,6 +94,7 @@ export interface AbsentNode {
   readonly kind: 'absent'
   readonly type: IcebergType
   readonly initialDefault: unknown
+  readonly name: string
 }
 
 /** One field of the projection, bound to the file. */
@@ -183,7 +184,7 @@ class Binder {
         { context: { file: this.#path, field: name } },
       )
     }
-    return { kind: 'absent', type: field.type, initialDefault: field.initialDefault }
+    return { kind: 'absent', type: field.type, initialDefault: field.initialDefault, name }
   }
 
   #bindType(type: IcebergType, node: SchemaTree, slots: Slots, name: string, asElement: boolean): ReaderNode {
