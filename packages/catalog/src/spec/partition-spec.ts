@@ -293,13 +293,16 @@ export function buildPartitionSpec(
   const ids = new Set<number>()
   const built: PartitionField[] = []
   for (const input of fields) {
-    checkTransformSource(schema, input.sourceId, input.transform)
-    const sourceName = schema.findColumnName(input.sourceId)!
+    // A void field may outlive its column (v1 evolution); every other source must suit its transform.
+    const isVoid = input.transform.kind === 'void'
+    if (!isVoid || schema.findField(input.sourceId))
+      checkTransformSource(schema, input.sourceId, input.transform)
+    const sourceName = schema.findColumnName(input.sourceId) ?? String(input.sourceId)
     const name = input.name ?? defaultPartitionName(sourceName, input.transform)
     checkPartitionName(schema, names, name, input)
     const key = `${input.sourceId}:${dedupName(input.transform)}`
     const existing = dedup.get(key)
-    if (existing && input.transform.kind !== 'void') {
+    if (existing && !isVoid) {
       throw new ValidationError(
         `Cannot add redundant partition field '${name}': it repeats '${existing.name}' (${transformToString(existing.transform)} of '${sourceName}')`,
         { context: { field: name } },

@@ -545,9 +545,9 @@ export function tableMetadataToJson(metadata: TableMetadata): JsonObject {
   if (metadata.formatVersion > 1) json['last-sequence-number'] = metadata.lastSequenceNumber
   json['last-updated-ms'] = metadata.lastUpdatedMs
   json['last-column-id'] = metadata.lastColumnId
-  if (metadata.formatVersion === 1) json.schema = schemaToJavaJson(metadata.currentSchema())
+  if (metadata.formatVersion === 1) json.schema = schemaToMetadataJson(metadata.currentSchema())
   json['current-schema-id'] = metadata.currentSchemaId
-  json.schemas = metadata.schemas.map(schemaToJavaJson)
+  json.schemas = metadata.schemas.map(schemaToMetadataJson)
   if (metadata.formatVersion === 1)
     json['partition-spec'] = partitionFieldsToJson(metadata.defaultSpec().fields)
   json['default-spec-id'] = metadata.defaultSpecId
@@ -580,8 +580,11 @@ export function serializeTableMetadata(metadata: TableMetadata): string {
   return stringifyMetadataJson(tableMetadataToJson(metadata), { pretty: true })
 }
 
-/** A schema in the key order of Java's `SchemaParser` (which `schemaToJson` does not keep). */
-function schemaToJavaJson(schema: Schema): JsonObject {
+/**
+ * A schema as JSON in the key order of Java's `SchemaParser` (`schemaToJson` orders list and
+ * schema keys differently), for metadata files and REST bodies that should match Java's.
+ */
+export function schemaToMetadataJson(schema: Schema): JsonObject {
   const json = schemaToJson(schema)
   const out: JsonObject = { type: 'struct', 'schema-id': json['schema-id'] }
   if (json['identifier-field-ids']) out['identifier-field-ids'] = [...json['identifier-field-ids']]
