@@ -3,16 +3,16 @@ import type { TableMetadata } from '../spec/table-metadata.js'
 import type { TableRequirement, TableUpdate } from '../spec/table-update.js'
 import type { Table } from '../table/table.js'
 import type { Namespace, NamespaceInput, TableIdentifier, TableIdentifierInput } from './identifier.js'
-import type { PartitionFieldInput, SortFieldInput } from './table-options.js'
+import type { PartitionByField, SortByField } from './table-options.js'
 
 /** What {@link Catalog.createTable} needs besides the identifier. */
 export interface CreateTableOptions {
   /** The table's columns: a `Schema`, or a typed schema from `defineSchema` / `schemaFromZod`. */
   schema: Schema | { schema: Schema }
   /** Partition fields, e.g. `[{ source: 'ts', transform: 'day' }, { source: 'id', transform: 'bucket[16]' }]`. */
-  partitionBy?: readonly PartitionFieldInput[]
+  partitionBy?: readonly PartitionByField[]
   /** Sort order of written files, e.g. `[{ source: 'ts', direction: 'asc' }]`. */
-  sortBy?: readonly SortFieldInput[]
+  sortBy?: readonly SortByField[]
   /** Table properties, e.g. `{ 'write.parquet.compression-codec': 'snappy' }`. */
   properties?: Readonly<Record<string, string>>
 }

@@ -2,7 +2,7 @@ import { ValidationError } from '@lake/errors'
 import { z } from 'zod'
 
 /** One partition field of a new table or spec: a source column and a transform. */
-export interface PartitionFieldInput {
+export interface PartitionByField {
   /** The source column, dotted for nested columns. */
   source: string
   /** `identity`, `bucket[N]`, `truncate[W]`, `year`, `month`, `day`, `hour` or `void`. */
@@ -12,7 +12,7 @@ export interface PartitionFieldInput {
 }
 
 /** One field of a sort order. */
-export interface SortFieldInput {
+export interface SortByField {
   source: string
   transform?: string
   direction?: 'asc' | 'desc'

@@ -39,12 +39,12 @@ export class SnapshotProducer implements TableAction {
   readonly #table: Table
   readonly #changes: (metadata: TableMetadata) => Promise<SnapshotChanges> | SnapshotChanges
   readonly #commitUuid = randomUUID()
-  /** Files written by attempts: manifest lists and rewritten manifests, by attempt. */
-  readonly #written = new Map<number, string[]>()
+  /** Per attempt, the files it wrote or reused that its snapshot references. */
+  readonly #attempts = new Map<number, { manifestList: string; files: string[] }>()
   /** The manifest of added files, written on the first attempt and reused after. */
   #addedManifests = new Map<string, ManifestFile>()
   #manifestCount = 0
-  /** Data files written for this snapshot; removed if it never commits. */
+  /** Data files written for this snapshot by its action; those no committed attempt uses are removed. */
   readonly dataFiles: string[] = []
 
   constructor(
@@ -59,11 +59,13 @@ export class SnapshotProducer implements TableAction {
     const changes = await this.#changes(metadata)
     const parent = metadata.currentSnapshot()
     const sequenceNumber = metadata.lastSequenceNumber + 1n
-    const written: string[] = []
-    this.#written.set(attempt, written)
+    const written: string[] = changes.added.map((f) => f.filePath)
 
     const manifests: ManifestFile[] = []
-    for (const manifest of await this.#manifestsOfAdded(metadata, changes.added)) manifests.push(manifest)
+    for (const manifest of await this.#manifestsOfAdded(metadata, changes.added)) {
+      manifests.push(manifest)
+      written.push(manifest.manifestPath)
+    }
     const removedFiles: DataFile[] = []
     if (parent) {
       const list = readManifestList(await this.#table.io.read(parent.manifestList), {
@@ -96,8 +98,9 @@ export class SnapshotProducer implements TableAction {
       sequenceNumber,
       formatVersion: metadata.formatVersion,
     })
-    await this.#table.io.write(manifestList, listBytes)
     written.push(manifestList)
+    this.#attempts.set(attempt, { manifestList, files: written })
+    await this.#table.io.write(manifestList, listBytes)
 
     const snapshot: Snapshot = {
       snapshotId: this.snapshotId,
@@ -126,19 +129,16 @@ export class SnapshotProducer implements TableAction {
   }
 
   async cleanup(committed: CommitResult | undefined): Promise<void> {
-    const keep = new Set<string>()
-    if (committed) {
-      const snapshot = committed.metadata.snapshotById(this.snapshotId)
-      for (const [, files] of this.#written)
-        if (snapshot && files.includes(snapshot.manifestList)) {
-          for (const f of files) keep.add(f)
-        }
-      for (const manifest of this.#addedManifests.values()) keep.add(manifest.manifestPath)
-    }
-    const orphans = [...this.#written.values()].flat().filter((f) => !keep.has(f))
-    if (!committed) {
-      orphans.push(...[...this.#addedManifests.values()].map((m) => m.manifestPath), ...this.dataFiles)
-    }
+    const manifestList = committed?.metadata.snapshotById(this.snapshotId)?.manifestList
+    const keep = new Set(
+      [...this.#attempts.values()].filter((a) => a.manifestList === manifestList).flatMap((a) => a.files),
+    )
+    const everything = new Set([
+      ...this.dataFiles,
+      ...[...this.#addedManifests.values()].map((m) => m.manifestPath),
+      ...[...this.#attempts.values()].flatMap((a) => a.files),
+    ])
+    const orphans = [...everything].filter((f) => !keep.has(f))
     await Promise.all(orphans.map((f) => this.#table.io.delete(f).catch(() => {})))
   }
 

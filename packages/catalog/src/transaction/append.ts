@@ -1,0 +1,127 @@
+import { isLakeError, ValidationError } from '@lake/errors'
+import { Table as ArrowTable, RecordBatch } from 'apache-arrow'
+import { batchToRows } from '../scan/arrow-rows.js'
+import { formatDecimal } from '../spec/conversions.js'
+import type { Schema } from '../spec/schema.js'
+import type { IcebergType } from '../spec/types.js'
+import { coerceValue } from '../spec/values.js'
+import type { Table } from '../table/table.js'
+import { TableWriter } from '../writer/table-writer.js'
+import { SnapshotProducer } from './snapshot-producer.js'
+
+/** What `append` and `overwrite` accept: rows as objects, an Arrow `Table`, or record batches. */
+export type AppendInput =
+  | readonly Readonly<Record<string, unknown>>[]
+  | ArrowTable
+  | RecordBatch
+  | readonly RecordBatch[]
+
+/**
+ * Validates `data` against the table's current schema and converts it to internal values. Every
+ * row is checked before anything is written, so a bad row (a null in a required field, a value
+ * of the wrong type or out of range) is refused with a `ValidationError` naming its field and
+ * row, and the table and its storage stay untouched.
+ */
+export function toInternalRows(schema: Schema, data: AppendInput, table: string): Record<string, unknown>[] {
+  const rows = fromInput(schema, data)
+  const struct = schema.asStruct()
+  return rows.map((row, index) => {
+    try {
+      return coerceValue(struct, row, '') as Record<string, unknown>
+    } catch (error) {
+      if (isLakeError(error) && error instanceof ValidationError) {
+        throw new ValidationError(`Row ${index}: ${error.message}`, {
+          cause: error,
+          context: { ...error.context, table, row: index },
+        })
+      }
+      throw error
+    }
+  })
+}
+
+function fromInput(schema: Schema, data: AppendInput): readonly unknown[] {
+  if (data instanceof ArrowTable) return data.batches.flatMap((batch) => arrowRows(schema, batch))
+  if (data instanceof RecordBatch) return arrowRows(schema, data)
+  if (!Array.isArray(data)) {
+    throw new ValidationError('append expects an array of rows, an Arrow Table or RecordBatches', {
+      context: { field: 'data' },
+    })
+  }
+  if (data.length > 0 && data[0] instanceof RecordBatch) {
+    return (data as readonly RecordBatch[]).flatMap((batch) => arrowRows(schema, batch))
+  }
+  return data
+}
+
+/**
+ * Arrow columns read by name as internal values, then put in the form `coerceValue` takes, so
+ * Arrow input is validated by exactly the rules rows are: a decimal's unscaled value becomes
+ * its decimal text. A column the schema lacks is kept, so that validation names it.
+ */
+function arrowRows(schema: Schema, batch: RecordBatch): unknown[] {
+  const rows = batchToRows(batch, schema)
+  const known = new Set(schema.fields.map((f) => f.name))
+  for (const field of batch.schema.fields) {
+    if (!known.has(field.name))
+      rows.forEach((row, i) => {
+        row[field.name] = batch.getChild(field.name)?.get(i)
+      })
+  }
+  return rows.map((row) => asInput(schema.asStruct(), row))
+}
+
+function asInput(type: IcebergType, value: unknown): unknown {
+  if (value === null || value === undefined) return value
+  switch (type.kind) {
+    case 'decimal':
+      return formatDecimal(value as bigint, type.scale)
+    case 'struct': {
+      const row = { ...(value as Record<string, unknown>) }
+      for (const field of type.fields)
+        if (field.name in row) row[field.name] = asInput(field.type, row[field.name])
+      return row
+    }
+    case 'list':
+      return (value as unknown[]).map((v) => asInput(type.element, v))
+    case 'map':
+      return new Map(
+        [...(value as Map<unknown, unknown>)].map(([k, v]) => [asInput(type.key, k), asInput(type.value, v)]),
+      )
+    default:
+      return value
+  }
+}
+
+/** Writes validated rows as Parquet files, fanned out by the default spec, and prepares their snapshot. */
+export async function appendAction(
+  table: Table,
+  data: AppendInput,
+  options: { signal?: AbortSignal } = {},
+): Promise<SnapshotProducer> {
+  const rows = toInternalRows(table.schema(), data, table.name)
+  const files = await writeRows(table, rows, options.signal)
+  const producer = new SnapshotProducer(table, () => ({
+    operation: 'append',
+    added: files,
+    removed: new Set(),
+  }))
+  producer.dataFiles.push(...files.map((f) => f.filePath))
+  return producer
+}
+
+/** Writes rows of internal values through a {@link TableWriter}; on failure nothing stays behind. */
+export async function writeRows(
+  table: Table,
+  rows: readonly Record<string, unknown>[],
+  signal?: AbortSignal,
+) {
+  const writer = new TableWriter({ io: table.io, metadata: table.metadata, ...(signal ? { signal } : {}) })
+  try {
+    await writer.write(rows)
+    return await writer.close()
+  } catch (error) {
+    await writer.abort()
+    throw error
+  }
+}

@@ -1,0 +1,157 @@
+import type { SchemaElement } from 'hyparquet-writer'
+import type { Schema } from '../spec/schema.js'
+import type { IcebergType, NestedField, PrimitiveType } from '../spec/types.js'
+
+/**
+ * The Parquet schema of an Iceberg schema, as the spec's Parquet appendix maps types, with the
+ * Iceberg field id on every element (lists as three-level `list`/`element`, maps as
+ * `key_value`/`key`/`value`), so that any reader matches columns by id as Java and PyIceberg do.
+ */
+export function parquetSchema(schema: Schema): SchemaElement[] {
+  const elements: SchemaElement[] = [{ name: 'table', num_children: schema.fields.length }]
+  for (const field of schema.fields) addField(elements, field.name, field.id, field.required, field.type)
+  return elements
+}
+
+function addField(
+  out: SchemaElement[],
+  name: string,
+  id: number,
+  required: boolean,
+  type: IcebergType,
+): void {
+  const repetition_type = required ? 'REQUIRED' : 'OPTIONAL'
+  switch (type.kind) {
+    case 'struct':
+      out.push({ name, repetition_type, num_children: type.fields.length, field_id: id })
+      for (const f of type.fields) addField(out, f.name, f.id, f.required, f.type)
+      return
+    case 'list':
+      out.push({
+        name,
+        repetition_type,
+        num_children: 1,
+        converted_type: 'LIST',
+        logical_type: { type: 'LIST' },
+        field_id: id,
+      })
+      out.push({ name: 'list', repetition_type: 'REPEATED', num_children: 1 })
+      addField(out, 'element', type.elementId, type.elementRequired, type.element)
+      return
+    case 'map':
+      out.push({
+        name,
+        repetition_type,
+        num_children: 1,
+        converted_type: 'MAP',
+        logical_type: { type: 'MAP' },
+        field_id: id,
+      })
+      out.push({ name: 'key_value', repetition_type: 'REPEATED', num_children: 2 })
+      addField(out, 'key', type.keyId, true, type.key)
+      addField(out, 'value', type.valueId, type.valueRequired, type.value)
+      return
+    default:
+      out.push({ name, repetition_type, field_id: id, ...primitiveElement(type) })
+  }
+}
+
+function primitiveElement(type: PrimitiveType): Omit<SchemaElement, 'name'> {
+  switch (type.kind) {
+    case 'boolean':
+      return { type: 'BOOLEAN' }
+    case 'int':
+      return { type: 'INT32' }
+    case 'long':
+      return { type: 'INT64' }
+    case 'float':
+      return { type: 'FLOAT' }
+    case 'double':
+      return { type: 'DOUBLE' }
+    case 'decimal': {
+      const decimal = {
+        converted_type: 'DECIMAL' as const,
+        scale: type.scale,
+        precision: type.precision,
+        logical_type: { type: 'DECIMAL' as const, scale: type.scale, precision: type.precision },
+      }
+      if (type.precision <= 9) return { type: 'INT32', ...decimal }
+      if (type.precision <= 18) return { type: 'INT64', ...decimal }
+      return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: decimalBytes(type.precision), ...decimal }
+    }
+    case 'date':
+      return { type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } }
+    case 'time':
+      return {
+        type: 'INT64',
+        converted_type: 'TIME_MICROS',
+        logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
+      }
+    case 'timestamp':
+    case 'timestamptz':
+      return {
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MICROS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: type.kind === 'timestamptz', unit: 'MICROS' },
+      }
+    case 'string':
+      return { type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' } }
+    case 'uuid':
+      return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }
+    case 'fixed':
+      return { type: 'FIXED_LEN_BYTE_ARRAY', type_length: type.length }
+    case 'binary':
+      return { type: 'BYTE_ARRAY' }
+  }
+}
+
+/** The fewest bytes whose two's complement holds every unscaled value of the precision (Java's table). */
+export function decimalBytes(precision: number): number {
+  let bytes = 1
+  while (2 ** (8 * bytes - 1) < 10 ** precision) bytes += 1
+  return bytes
+}
+
+/** Leaf fields (primitive columns) with their dotted Parquet path and whether a list or map encloses them. */
+export interface Leaf {
+  field: NestedField & { type: PrimitiveType }
+  path: string[]
+  repeated: boolean
+}
+
+/** Every primitive leaf of the schema in Parquet column order. */
+export function leaves(schema: Schema): Leaf[] {
+  const out: Leaf[] = []
+  const visit = (
+    name: string,
+    id: number,
+    required: boolean,
+    type: IcebergType,
+    path: string[],
+    repeated: boolean,
+  ) => {
+    switch (type.kind) {
+      case 'struct':
+        for (const f of type.fields) visit(f.name, f.id, f.required, f.type, [...path, f.name], repeated)
+        return
+      case 'list':
+        visit(
+          'element',
+          type.elementId,
+          type.elementRequired,
+          type.element,
+          [...path, 'list', 'element'],
+          true,
+        )
+        return
+      case 'map':
+        visit('key', type.keyId, true, type.key, [...path, 'key_value', 'key'], true)
+        visit('value', type.valueId, type.valueRequired, type.value, [...path, 'key_value', 'value'], true)
+        return
+      default:
+        out.push({ field: { id, name, required, type }, path, repeated })
+    }
+  }
+  for (const f of schema.fields) visit(f.name, f.id, f.required, f.type, [f.name], false)
+  return out
+}
