@@ -188,6 +188,41 @@ describe('snapshotToJson / snapshotFromJson', () => {
   })
 })
 
+describe('snapshot JSON round trip', () => {
+  const id = fc.bigInt({ min: 1n, max: 2n ** 63n - 1n })
+  const snapshotArb = fc.record(
+    {
+      snapshotId: id,
+      parentSnapshotId: id,
+      sequenceNumber: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }),
+      timestampMs: fc.integer({ min: 0, max: 2 ** 45 }),
+      manifestList: fc.string(),
+      summary: fc
+        .dictionary(
+          fc.string().filter((k) => k !== 'operation'),
+          fc.string(),
+          { maxKeys: 4 },
+        )
+        .chain((extra) =>
+          fc
+            .constantFrom('append', 'replace', 'overwrite', 'delete')
+            .map((operation) => ({ operation, ...extra })),
+        ),
+      schemaId: fc.integer({ min: 0, max: 1000 }),
+    },
+    { requiredKeys: ['snapshotId', 'sequenceNumber', 'timestampMs', 'manifestList', 'summary'] },
+  ) as fc.Arbitrary<Snapshot>
+
+  it('reads back every snapshot it writes, ids exact', () => {
+    fc.assert(
+      fc.property(snapshotArb, (snapshot) => {
+        const text = stringifyMetadataJson(snapshotToJson(snapshot), { pretty: true })
+        expect(snapshotFromJson(parseMetadataJson(text))).toEqual(snapshot)
+      }),
+    )
+  })
+})
+
 describe('snapshot refs', () => {
   it('round-trips a branch with retention settings in Java’s key order', () => {
     const ref = {

@@ -365,7 +365,7 @@ export class JsonFieldReader {
   /** A required 32-bit integer. */
   int(key: string): number {
     const value = this.json[key]
-    if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) > 2 ** 31) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
       throw this.error(`'${key}' must be an integer`)
     }
     return value
