@@ -3,7 +3,7 @@
  * table, several appends, a schema change, and a filtered scan that prints its rows and what
  * the planner pruned. Run with `pnpm quickstart`.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { and, col, defineSchema, eq, gtEq, HadoopCatalog, type InferRow, Types } from '@lake/catalog'
@@ -76,27 +76,28 @@ export async function main(warehouse: string, log: (line: string) => void = cons
 
   let rows = 0
   for await (const batch of scan.batches()) {
-    if (rows === 0) {
-      for (const row of batch.toArray().slice(0, 5)) log(`  ${JSON.stringify(row.toJSON(), jsonValue)}`)
-    }
+    if (rows === 0) for (const row of batch.toArray().slice(0, 5)) log(`  ${formatRow(row.toJSON())}`)
     rows += batch.numRows
   }
   log(`scan returned ${rows} purchase events from the last two days`)
   log(`history: ${table.history().map((h) => h.snapshotId).length} snapshots`)
 }
 
-function jsonValue(_key: string, value: unknown): unknown {
-  return typeof value === 'bigint' ? value.toString() : value
+/** One row for the console: Arrow gives timestamps as epoch milliseconds and decimals unscaled. */
+function formatRow(row: Record<string, unknown>): string {
+  const { id, ts, kind, amount, country } = row
+  const cents = amount === null ? null : BigInt(String(amount))
+  const price = cents === null ? 'null' : `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`
+  return `id=${id} ts=${new Date(Number(ts)).toISOString()} kind=${kind} amount=${price} country=${country}`
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const warehouse = process.argv[2] ?? (await mkdtemp(join(tmpdir(), 'lake-quickstart-')))
   const started = performance.now()
-  try {
-    console.log(`warehouse: ${warehouse}`)
-    await main(warehouse)
-    console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-  } finally {
-    if (!process.argv[2]) await rm(warehouse, { recursive: true, force: true })
-  }
+  console.log(`warehouse: ${warehouse}`)
+  await main(warehouse)
+  console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(
+    `the warehouse is kept: Iceberg Java, Spark or PyIceberg can read ${warehouse}/analytics/events`,
+  )
 }

@@ -1,3 +1,58 @@
+// The public API of @lake/catalog: everything a user imports is listed here by name.
+
+// Catalog
+export type { Catalog, CommitResult, CreateTableOptions } from './catalog/catalog.js'
+export { HadoopCatalog, type HadoopCatalogOptions } from './catalog/hadoop-catalog.js'
+export {
+  identifierToString,
+  type Namespace,
+  type NamespaceInput,
+  parseNamespace,
+  parseTableIdentifier,
+  type TableIdentifier,
+  type TableIdentifierInput,
+} from './catalog/identifier.js'
+export type { PartitionByField, SortByField } from './catalog/table-options.js'
+// Expressions
+export {
+  type AlwaysFalse,
+  type AlwaysTrue,
+  type And,
+  alwaysFalse,
+  alwaysTrue,
+  and,
+  type BoundExpression,
+  type Expression,
+  eq,
+  expressionToString,
+  gt,
+  gtEq,
+  isIn,
+  isNaN,
+  isNull,
+  lt,
+  ltEq,
+  type Not,
+  not,
+  notEq,
+  notIn,
+  notNaN,
+  notNull,
+  notStartsWith,
+  type Or,
+  or,
+  startsWith,
+  type UnboundPredicate,
+} from './expr/expressions.js'
+// Storage
+export type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './io/file-io.js'
+export { LocalFileIO } from './io/local.js'
+export { type FileIOFactory, ResolvingFileIO } from './io/resolve.js'
+// Scans
+export type { DeleteFileRef, FileScanTask, ScanPlan, ScanPlanStats } from './scan/plan.js'
+export { TableScan, type TableScanOptions } from './scan/table-scan.js'
+// The Iceberg spec
+export { PARQUET_FIELD_ID_KEY, schemaFromArrow, schemaToArrow } from './spec/arrow-schema.js'
 export {
   type DataFile,
   DataFileContent,
@@ -7,6 +62,7 @@ export {
   type ManifestFile,
   type PartitionFieldSummary,
 } from './spec/data-file.js'
+export type { PartitionField, PartitionSpec } from './spec/partition-spec.js'
 export {
   type FieldJson,
   type ListTypeJson,
@@ -21,6 +77,42 @@ export {
   typeFromJson,
   typeToJson,
 } from './spec/schema.js'
+export {
+  type ColumnDef,
+  col,
+  type DecimalInput,
+  defineSchema,
+  type InferRow,
+  type RowOf,
+  schemaFromZod,
+  type TimestampInput,
+  type TypeDef,
+  type TypedSchema,
+} from './spec/schema-builder.js'
+export {
+  MAIN_BRANCH,
+  type Snapshot,
+  type SnapshotOperation,
+  type SnapshotRef,
+  type SnapshotSummary,
+} from './spec/snapshot.js'
+export type { NullOrder, SortDirection, SortField, SortOrder } from './spec/sort-order.js'
+export {
+  type MetadataLogEntry,
+  parseTableMetadata,
+  type SnapshotLogEntry,
+  serializeTableMetadata,
+  TableMetadata,
+} from './spec/table-metadata.js'
+export {
+  type TableRequirement,
+  type TableUpdate,
+  tableRequirementFromJson,
+  tableRequirementToJson,
+  tableUpdateFromJson,
+  tableUpdateToJson,
+} from './spec/table-update.js'
+export { parseTransform, type Transform, transformToString } from './spec/transform.js'
 export {
   type DecimalType,
   type FixedType,
@@ -39,3 +131,8 @@ export {
   typesEqual,
   typeToString,
 } from './spec/types.js'
+// Tables
+export { type HistoryEntry, type PendingSchemaUpdate, Table, type TableOwner } from './table/table.js'
+export type { SnapshotSelector } from './table/time-travel.js'
+export type { AppendInput } from './transaction/append.js'
+export { type AddColumnOptions, SchemaUpdate, type UpdateColumnOptions } from './transaction/update-schema.js'
