@@ -17,7 +17,8 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   }
   for (const file of files) {
     const match = /^(.*)\.bench\.ts$/.exec(file)
-    if (match) (suites[pkg] ??= []).push(join(root, 'packages', pkg, 'bench', file))
+    if (!match) continue
+    suites[pkg] = [...(suites[pkg] ?? []), join(root, 'packages', pkg, 'bench', file)]
   }
 }
 

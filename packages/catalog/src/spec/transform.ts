@@ -42,7 +42,9 @@ export function transformToString(transform: Transform): string {
 
 function positive(n: number, text: string): number {
   if (!Number.isSafeInteger(n) || n <= 0) {
-    throw new ValidationError(`Transform '${text}' needs a positive integer parameter`, { context: { transform: text } })
+    throw new ValidationError(`Transform '${text}' needs a positive integer parameter`, {
+      context: { transform: text },
+    })
   }
   return n
 }
