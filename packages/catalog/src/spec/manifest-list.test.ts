@@ -1,6 +1,6 @@
 /**
  * Manifest lists: round trips, sequence number inheritance, and golden files written by
- * PyIceberg 0.12.0 (see test/fixtures/manifests/README.md). fastavro 1.13.1 was used once by
+ * PyIceberg 0.12.0 and Iceberg Java 1.9.2 (see test/fixtures/manifests/README.md). fastavro 1.13.1 was used once by
  * hand to read lists written here (v1 and v2): every record read back as written and the header
  * schema carries `field-id` 500–519 and `element-id` 508 (see manifest.test.ts).
  */
@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { CorruptFileError, UnsupportedError, ValidationError } from '@lake/errors'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { readAvroHeader, writeAvroFile } from './avro/container.js'
+import { readAvroFile, readAvroHeader, writeAvroFile } from './avro/container.js'
 import type { AvroSchema } from './avro/schema.js'
 import { toBytes } from './conversions.js'
 import { ManifestContent, type ManifestFile } from './data-file.js'
@@ -328,4 +328,65 @@ describe('reading manifest lists written by PyIceberg', () => {
     })
     expect(() => readManifestList(bytes)).toThrow(UnsupportedError)
   })
+})
+
+describe('manifest lists as Iceberg Java 1.9.2 writes them', () => {
+  it('reads a v2 list with a data and a delete manifest', () => {
+    const list = readManifestList(fixture('java-v2-manifest-list.avro'))
+    expect(list.metadata).toMatchObject({
+      'snapshot-id': '7592047525948027895',
+      'parent-snapshot-id': '6383774451725742272',
+      'sequence-number': '2',
+    })
+    expect(
+      list.manifests.map((m) => [
+        m.content,
+        m.sequenceNumber,
+        m.minSequenceNumber,
+        m.addedSnapshotId,
+        m.addedFilesCount,
+        m.addedRowsCount,
+      ]),
+    ).toEqual([
+      [ManifestContent.DATA, 1n, 1n, 6383774451725742272n, 3, 9n],
+      [ManifestContent.DELETES, 2n, 2n, 7592047525948027895n, 1, 1n],
+    ])
+    expect(list.manifests[0]!.manifestLength).toBe(BigInt(fixture('java-v2-manifest.avro').length))
+    expect(list.manifests[1]!.partitions?.[3]).toEqual({
+      containsNull: false,
+      containsNaN: false,
+      lowerBound: toBytes(Types.decimal(9, 2), 1025n),
+      upperBound: toBytes(Types.decimal(9, 2), 1025n),
+    })
+  })
+
+  it.each([1, 2] as const)(
+    'rewrites the v%i list with the header schema and records Java wrote',
+    (formatVersion) => {
+      const bytes = fixture(`java-v${formatVersion}-manifest-list.avro`)
+      const list = readManifestList(bytes)
+      const parent = list.metadata['parent-snapshot-id']!
+      const ours = writeManifestList({
+        manifests: list.manifests,
+        snapshotId: BigInt(list.metadata['snapshot-id']!),
+        parentSnapshotId: parent === 'null' ? null : BigInt(parent),
+        sequenceNumber: BigInt(list.metadata['sequence-number'] ?? 0),
+        formatVersion,
+      })
+      const java = readAvroFile(bytes)
+      const mine = readAvroFile(ours)
+      expect(mine.metadata['avro.schema']).toBe(java.metadata['avro.schema'])
+      expect(mine.records).toEqual(java.records)
+      expect(Object.keys(mine.metadata).sort()).toEqual(Object.keys(java.metadata).sort())
+      for (const key of [
+        'snapshot-id',
+        'parent-snapshot-id',
+        'sequence-number',
+        'format-version',
+        'avro.codec',
+      ]) {
+        expect(mine.metadata[key], key).toBe(java.metadata[key])
+      }
+    },
+  )
 })

@@ -108,12 +108,22 @@ export function manifestFileType(formatVersion: 1 | 2): StructType {
     field(504, 'added_files_count', Types.int, 'Added entry count', v2),
     field(505, 'existing_files_count', Types.int, 'Existing entry count', v2),
     field(506, 'deleted_files_count', Types.int, 'Deleted entry count', v2),
+  )
+  const rows = [
     field(512, 'added_rows_count', Types.long, 'Added rows count', v2),
     field(513, 'existing_rows_count', Types.long, 'Existing rows count', v2),
     field(514, 'deleted_rows_count', Types.long, 'Deleted rows count', v2),
-    field(507, 'partitions', Types.list(508, FIELD_SUMMARY, true), 'Summary for each partition', false),
-    field(519, 'key_metadata', Types.binary, 'Encryption key metadata blob', false),
+  ]
+  const partitions = field(
+    507,
+    'partitions',
+    Types.list(508, FIELD_SUMMARY, true),
+    'Summary for each partition',
+    false,
   )
+  // Java's v1 lists put the partition summaries before the row counts, v2 lists after them.
+  fields.push(...(v2 ? [...rows, partitions] : [partitions, ...rows]))
+  fields.push(field(519, 'key_metadata', Types.binary, 'Encryption key metadata blob', false))
   return Types.struct(fields)
 }
 

@@ -1,17 +1,17 @@
 /**
  * Manifests: round trips, the header Java writes, and golden files written by PyIceberg 0.12.0.
  *
- * Checked once by hand with fastavro 1.13.1 (not needed to run these tests): manifests and
- * manifest lists written by `writeManifest` / `writeManifestList` (v1 and v2, deflate) are read
- * by `fastavro.reader` with every record equal to what was written; the header's `avro.schema`
- * carries `field-id` on every field (0–4, 100–140, 1000+ for the partition tuple,
- * 117/118… on map entries, `element-id` 133/136/508 on lists); and PyIceberg's own
- * `ManifestFile.fetch_manifest_entry` and `read_manifest_list` read them with the same paths,
- * partition values, counts and bounds.
+ * Checked once by hand (not needed to run these tests), with fastavro 1.13.1 and PyIceberg
+ * 0.12.0 on v1 and v2 manifests and lists written here (partitions string, date, decimal(9, 2),
+ * uuid; snapshot id 2^53 + 1; deflate): `fastavro.reader` reads every record; the header's
+ * `avro.schema` has `field-id` 0–4 and 100–140 on the entry fields, 1000–1003 on the partition
+ * tuple, 117/118 … 129/130 on the map entries and `element-id` 133/136 on the lists (500–519 and
+ * 508 in the lists); PyIceberg's `read_manifest_list` and `fetch_manifest_entry` read the same
+ * paths, partition values (-10.25, the uuid, a null), counts, bounds and split offsets, the
+ * snapshot id exactly, and the v2 manifest's sequence number as 7, assigned by the list.
  *
- * The golden files under test/fixtures/manifests/ were written by PyIceberg 0.12.0 (SqlCatalog,
- * in-memory FileIO) for a table partitioned by identity(category), day(ts), identity(region);
- * see the README there.
+ * The golden files under test/fixtures/manifests/ were written by PyIceberg 0.12.0 and by Iceberg
+ * Java 1.9.2 (see the README there).
  */
 import { readFileSync } from 'node:fs'
 import { CorruptFileError, ValidationError } from '@lake/errors'
@@ -35,7 +35,7 @@ import {
   writeManifest,
 } from './manifest.js'
 import { readManifestList } from './manifest-list.js'
-import type { PartitionSpec } from './partition-spec.js'
+import { type PartitionSpec, partitionSpecFromV1Fields } from './partition-spec.js'
 import { Schema, schemaFromJson } from './schema.js'
 import { type NestedField, type PrimitiveType, type StructType, Types } from './types.js'
 
@@ -605,7 +605,8 @@ describe('reading manifests written by PyIceberg', () => {
     expect(readAvroFile(bytes).records).toEqual(
       readAvroFile(fixture('pyiceberg-v2-manifest.avro')).records.map((r) => {
         const rec = r as { data_file: Record<string, unknown> }
-        return { ...rec, data_file: { ...rec.data_file, equality_ids: null } }
+        // PyIceberg leaves out referenced_data_file, which Java writes and so do we.
+        return { ...rec, data_file: { ...rec.data_file, referenced_data_file: null } }
       }),
     )
   })
@@ -710,5 +711,157 @@ describe('toManifestFile and inheritFromManifest', () => {
     expect(a).toMatchObject({ snapshotId: 9n, sequenceNumber: 6n, fileSequenceNumber: 6n })
     expect(a!.dataFile.specId).toBe(4)
     expect(b).toMatchObject({ snapshotId: 3n, sequenceNumber: 4n, fileSequenceNumber: 4n })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Golden files from Iceberg Java 1.9.2
+
+const JAVA_UUID = 'f79c3e09-677c-4bbd-a479-3f349cb785e7'
+
+function rewrite(bytes: Uint8Array, formatVersion: 1 | 2): Uint8Array {
+  const manifest = readManifest(bytes)
+  return writeManifest({
+    entries: manifest.entries,
+    schema: schemaFromJson(manifest.schemaJson),
+    spec: partitionSpecFromV1Fields(JSON.parse(manifest.metadata['partition-spec']!)),
+    partitionType: manifest.partitionType,
+    formatVersion,
+    content: manifest.content,
+  })
+}
+
+describe('reading and writing manifests as Iceberg Java 1.9.2 does', () => {
+  it('reads a v2 data manifest with decimal and uuid partitions exactly', () => {
+    const manifest = readManifest(fixture('java-v2-manifest.avro'), { manifestLength: 8759n })
+    expect(manifest).toMatchObject({ formatVersion: 2, content: ManifestContent.DATA, partitionSpecId: 0 })
+    expect(manifest.partitionType.fields.map((f) => [f.id, f.name, f.type])).toEqual([
+      [1000, 'category', Types.string],
+      [1001, 'ts_day', Types.date],
+      [1002, 'region', Types.int],
+      [1003, 'amount', Types.decimal(9, 2)],
+      [1004, 'u', Types.uuid],
+    ])
+    expect(manifest.entries.map((e) => e.dataFile.partition)).toEqual([
+      ['books', 19783, 7, 1025n, JAVA_UUID],
+      ['games', 19784, null, -350n, null],
+      [null, 19781, 9, null, '00000000-0000-0000-0000-000000000001'],
+    ])
+    const [first] = manifest.entries
+    expect(first).toMatchObject({
+      status: ManifestEntryStatus.ADDED,
+      snapshotId: 6383774451725742272n,
+      sequenceNumber: null,
+    })
+    expect(first!.dataFile).toEqual({
+      content: DataFileContent.DATA,
+      filePath: `memory://warehouse/db/events_v2/data/category=books/ts_day=2024-03-01/region=7/amount=10.25/u=${JAVA_UUID}/file-0.parquet`,
+      fileFormat: 'PARQUET',
+      partition: ['books', 19783, 7, 1025n, JAVA_UUID],
+      specId: 0,
+      recordCount: 2n,
+      fileSizeInBytes: 4000n,
+      columnSizes: new Map([
+        [1, 100n],
+        [2, 50n],
+      ]),
+      valueCounts: new Map([
+        [1, 2n],
+        [2, 2n],
+        [5, 2n],
+      ]),
+      nullValueCounts: new Map([
+        [1, 0n],
+        [2, 0n],
+      ]),
+      nanValueCounts: new Map([[5, 0n]]),
+      lowerBounds: new Map([
+        [1, toBytes(Types.long, 0n)],
+        [2, new TextEncoder().encode('a0')],
+      ]),
+      upperBounds: new Map([
+        [1, toBytes(Types.long, 9n)],
+        [2, new TextEncoder().encode('z0')],
+      ]),
+      splitOffsets: [4n],
+      sortOrderId: 0,
+    })
+  })
+
+  it('reads a v2 delete manifest', () => {
+    const manifest = readManifest(fixture('java-v2-delete-manifest.avro'))
+    expect(manifest.content).toBe(ManifestContent.DELETES)
+    expect(manifest.entries).toEqual([
+      {
+        status: ManifestEntryStatus.ADDED,
+        snapshotId: 7592047525948027895n,
+        sequenceNumber: null,
+        fileSequenceNumber: null,
+        dataFile: {
+          content: DataFileContent.POSITION_DELETES,
+          filePath: `memory://warehouse/db/events_v2/data/category=books/ts_day=2024-03-01/region=7/amount=10.25/u=${JAVA_UUID}/deletes-0.parquet`,
+          fileFormat: 'PARQUET',
+          partition: ['books', 19783, 7, 1025n, JAVA_UUID],
+          specId: 0,
+          recordCount: 1n,
+          fileSizeInBytes: 700n,
+        },
+      },
+    ])
+  })
+
+  it('reads a v1 manifest, whose optional snapshot ids Java still fills', () => {
+    const manifest = readManifest(fixture('java-v1-manifest.avro'))
+    expect(manifest.formatVersion).toBe(1)
+    expect(manifest.entries.map((e) => [e.snapshotId, e.sequenceNumber, e.dataFile.recordCount])).toEqual([
+      [2059912349480401915n, 0n, 2n],
+      [2059912349480401915n, 0n, 3n],
+      [2059912349480401915n, 0n, 4n],
+    ])
+    expect(manifest.entries[1]!.dataFile.partition).toEqual(['games', 19784, null, -350n, null])
+  })
+
+  it.each([
+    ['java-v2-manifest.avro', 2],
+    ['java-v2-delete-manifest.avro', 2],
+  ] as const)('rewrites %s with the Avro schema and records Java wrote', (name, formatVersion) => {
+    const java = readAvroFile(fixture(name))
+    const ours = readAvroFile(rewrite(fixture(name), formatVersion))
+    expect(ours.metadata['avro.schema']).toBe(JSON.stringify(java.schemaJson))
+    expect(ours.records).toEqual(java.records)
+    for (const key of [
+      'schema',
+      'partition-spec',
+      'partition-spec-id',
+      'format-version',
+      'content',
+      'avro.codec',
+    ]) {
+      expect(ours.metadata[key], key).toBe(java.metadata[key])
+    }
+    // The same entry schema, though Java orders the keys of its map types differently.
+    const entrySchema = (json: string | undefined) => schemaFromJson(JSON.parse(json!))
+    expect(
+      entrySchema(ours.metadata['iceberg.schema']).sameSchema(entrySchema(java.metadata['iceberg.schema'])),
+    ).toBe(true)
+    // Lake also writes `schema-id`, which the spec requires of v2 manifests and Java leaves out.
+    expect(Object.keys(ours.metadata).sort()).toEqual([...Object.keys(java.metadata), 'schema-id'].sort())
+  })
+
+  it('rewrites a v1 manifest with the records Java wrote', () => {
+    const java = readAvroFile(fixture('java-v1-manifest.avro'))
+    const ours = readAvroFile(rewrite(fixture('java-v1-manifest.avro'), 1))
+    expect(ours.records).toEqual(java.records)
+  })
+
+  it('computes the partition summaries Java wrote, except Java 1.9’s signed uuid order', () => {
+    const manifest = readManifest(fixture('java-v2-manifest.avro'))
+    const list = readManifestList(fixture('java-v2-manifest-list.avro'))
+    const ours = partitionSummaries(manifest.entries, manifest.partitionType)
+    const java = list.manifests[0]!.partitions!
+    expect(ours.slice(0, 4)).toEqual(java.slice(0, 4))
+    // Java 1.9.2 orders uuids as two signed longs, so it puts f79c… below 0000…01; the spec (and
+    // Java since 1.10) orders them as unsigned bytes.
+    expect(ours[4]).toEqual({ ...java[4], lowerBound: java[4]!.upperBound, upperBound: java[4]!.lowerBound })
   })
 })

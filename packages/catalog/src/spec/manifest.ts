@@ -197,6 +197,16 @@ export function dataFileType(partitionType: StructType, formatVersion: 1 | 2): S
     })
   }
   fields.push({ id: 140, name: 'sort_order_id', required: false, type: Types.int, doc: 'Sort order ID' })
+  if (formatVersion === 2) {
+    // Java (1.8+) writes this v3 field in v2 manifests too; `DataFile` does not carry it yet.
+    fields.push({
+      id: 143,
+      name: 'referenced_data_file',
+      required: false,
+      type: Types.string,
+      doc: 'Fully qualified location (URI with FS scheme) of a data file that all deletes reference',
+    })
+  }
   return Types.struct(fields)
 }
 
@@ -336,6 +346,7 @@ function entryRecordWriter(options: WriteManifestOptions): (entry: ManifestEntry
     }
     dataFile.content = file.content
     dataFile.equality_ids = file.equalityIds ?? null
+    dataFile.referenced_data_file = null
     return {
       status: entry.status,
       snapshot_id: entrySnapshotId,
