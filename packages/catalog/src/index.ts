@@ -21,7 +21,14 @@ export {
   alwaysFalse,
   alwaysTrue,
   and,
+  type BoundAnd,
   type BoundExpression,
+  type BoundLiteralPredicate,
+  type BoundOr,
+  type BoundPredicate,
+  type BoundReference,
+  type BoundSetPredicate,
+  type BoundUnaryPredicate,
   type Expression,
   eq,
   expressionToString,
@@ -30,6 +37,7 @@ export {
   isIn,
   isNaN,
   isNull,
+  type LiteralOperation,
   lt,
   ltEq,
   type Not,
@@ -39,10 +47,16 @@ export {
   notNaN,
   notNull,
   notStartsWith,
+  type Operation,
   type Or,
   or,
+  type SetOperation,
   startsWith,
+  type UnaryOperation,
+  type UnboundLiteralPredicate,
   type UnboundPredicate,
+  type UnboundSetPredicate,
+  type UnboundUnaryPredicate,
 } from './expr/expressions.js'
 // Storage
 export type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './io/file-io.js'
@@ -52,7 +66,12 @@ export { type FileIOFactory, ResolvingFileIO } from './io/resolve.js'
 export type { DeleteFileRef, FileScanTask, ScanPlan, ScanPlanStats } from './scan/plan.js'
 export { TableScan, type TableScanOptions } from './scan/table-scan.js'
 // The Iceberg spec
-export { PARQUET_FIELD_ID_KEY, schemaFromArrow, schemaToArrow } from './spec/arrow-schema.js'
+export {
+  PARQUET_FIELD_ID_KEY,
+  type SchemaFromArrowOptions,
+  schemaFromArrow,
+  schemaToArrow,
+} from './spec/arrow-schema.js'
 export {
   type DataFile,
   DataFileContent,
@@ -62,7 +81,12 @@ export {
   type ManifestFile,
   type PartitionFieldSummary,
 } from './spec/data-file.js'
-export type { PartitionField, PartitionSpec } from './spec/partition-spec.js'
+export type {
+  PartitionField,
+  PartitionSpec,
+  UnboundPartitionField,
+  UnboundPartitionSpec,
+} from './spec/partition-spec.js'
 export {
   type FieldJson,
   type ListTypeJson,
@@ -90,19 +114,26 @@ export {
   type TypedSchema,
 } from './spec/schema-builder.js'
 export {
+  type JsonObject,
+  type JsonValue,
   MAIN_BRANCH,
+  parseMetadataJson,
   type Snapshot,
   type SnapshotOperation,
   type SnapshotRef,
   type SnapshotSummary,
+  type StringifyOptions,
+  stringifyMetadataJson,
 } from './spec/snapshot.js'
 export type { NullOrder, SortDirection, SortField, SortOrder } from './spec/sort-order.js'
 export {
+  type FormatVersion,
   type MetadataLogEntry,
   parseTableMetadata,
   type SnapshotLogEntry,
   serializeTableMetadata,
   TableMetadata,
+  type TableMetadataFields,
 } from './spec/table-metadata.js'
 export {
   type TableRequirement,

@@ -8,5 +8,7 @@ echo "==> lint"
 pnpm run lint
 echo "==> type-check"
 pnpm run typecheck
+echo "==> API docs (TSDoc warnings fail the build)"
+pnpm run docs
 echo "==> tests"
 pnpm test

@@ -7,8 +7,9 @@ import { valueKey } from '../expr/literals.js'
 import type { FileIO } from '../io/file-io.js'
 import { DataFileContent } from '../spec/data-file.js'
 import { Schema } from '../spec/schema.js'
-import { Types } from '../spec/types.js'
+import { type IcebergType, Types } from '../spec/types.js'
 import { readParquet } from './arrow-reader.js'
+import { reader } from './arrow-rows.js'
 import type { DeleteFileRef, FileScanTask } from './plan.js'
 
 /** Reserved field ids of position delete files (spec: "Position Delete Files"). */
@@ -91,8 +92,9 @@ export async function equalityDeleteFilter(
       projectedSchema: new Schema(fields),
       ...(signal ? { signal } : {}),
     })) {
+      const readers = fields.map((field, i) => columnReader(batch, i, field.type))
       for (let row = 0; row < batch.numRows; row++) {
-        const values = fields.map((_, i) => toInternal(batch.getChildAt(i)!.get(row)))
+        const values = readers.map((read) => read(row))
         const key = values.map((v) => (v === null ? '\u0000' : valueKey(v))).join('\u0001')
         if (seen.has(key)) continue
         seen.add(key)
@@ -120,7 +122,17 @@ export async function equalityDeleteFilter(
   }
 }
 
-/** Arrow's JS values as internal values: the scan reads only primitive equality columns. */
-function toInternal(value: unknown): unknown {
-  return value === undefined ? null : value
+/** Internal values of one column of a batch, by row, across its data chunks. */
+function columnReader(batch: RecordBatch, index: number, type: IcebergType): (row: number) => unknown {
+  const chunks = batch
+    .getChildAt(index)!
+    .data.map((data) => ({ length: data.length, read: reader(data, type) }))
+  return (row) => {
+    let offset = row
+    for (const chunk of chunks) {
+      if (offset < chunk.length) return chunk.read(offset)
+      offset -= chunk.length
+    }
+    return null
+  }
 }

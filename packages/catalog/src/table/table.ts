@@ -1,4 +1,10 @@
-import type { LakeHooks } from '@lake/errors'
+import {
+  AlreadyExistsError,
+  CommitConflictError,
+  type LakeHooks,
+  NotFoundError,
+  ValidationError,
+} from '@lake/errors'
 import type { Catalog } from '../catalog/catalog.js'
 import { identifierToString, type TableIdentifier } from '../catalog/identifier.js'
 import type { Expression } from '../expr/expressions.js'
@@ -6,7 +12,7 @@ import type { FileIO } from '../io/file-io.js'
 import { TableScan, type TableScanOptions } from '../scan/table-scan.js'
 import type { PartitionSpec } from '../spec/partition-spec.js'
 import type { Schema } from '../spec/schema.js'
-import type { Snapshot } from '../spec/snapshot.js'
+import { MAIN_BRANCH, type Snapshot } from '../spec/snapshot.js'
 import type { SortOrder } from '../spec/sort-order.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
 import { type AppendInput, appendAction } from '../transaction/append.js'
@@ -187,9 +193,92 @@ export class Table {
           { action: 'set-current-schema' as const, 'schema-id': -1 },
         ],
       }
-      await this.#apply({ build: () => changes })
+      await this.#apply({
+        build: (metadata) => {
+          // Another schema change got there first: re-applying this one on top would silently
+          // undo or duplicate it, so the caller must look at the new schema and decide.
+          if (metadata.currentSchemaId !== base.currentSchemaId) {
+            throw new CommitConflictError(`The schema of ${this.name} was changed concurrently`, {
+              retryable: false,
+              context: { table: this.name },
+            })
+          }
+          return changes
+        },
+      })
     }
     return update
+  }
+
+  /**
+   * Tags a snapshot (the current one by default) so it can be read by name later, e.g. with
+   * `scan({ ref: 'end-of-quarter' })`. Refuses a name that is already a branch or tag.
+   */
+  async createTag(name: string, snapshotId?: bigint, options: { maxRefAgeMs?: number } = {}): Promise<void> {
+    await this.#createRef(name, 'tag', snapshotId, options)
+  }
+
+  /** Creates a branch at a snapshot (the current one by default). */
+  async createBranch(name: string, snapshotId?: bigint): Promise<void> {
+    await this.#createRef(name, 'branch', snapshotId, {})
+  }
+
+  /** Removes a branch or tag; the snapshots stay. `main` cannot be removed this way. */
+  async removeRef(name: string): Promise<void> {
+    if (name === MAIN_BRANCH) {
+      throw new ValidationError('The main branch cannot be removed', {
+        context: { table: this.name, ref: name },
+      })
+    }
+    const ref = this.#metadata.refs.get(name)
+    if (!ref)
+      throw new NotFoundError(`Table ${this.name} has no branch or tag '${name}'`, {
+        context: { table: this.name, ref: name },
+      })
+    await this.#apply({
+      build: () => ({
+        updates: [{ action: 'remove-snapshot-ref', 'ref-name': name }],
+        requirements: [{ type: 'assert-ref-snapshot-id', ref: name, 'snapshot-id': ref.snapshotId }],
+      }),
+    })
+  }
+
+  async #createRef(
+    name: string,
+    type: 'branch' | 'tag',
+    snapshotId: bigint | undefined,
+    options: { maxRefAgeMs?: number },
+  ): Promise<void> {
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new ValidationError('A branch or tag needs a name', {
+        context: { table: this.name, field: 'name' },
+      })
+    }
+    if (this.#metadata.refs.has(name)) {
+      throw new AlreadyExistsError(`Table ${this.name} already has a branch or tag '${name}'`, {
+        context: { table: this.name, ref: name },
+      })
+    }
+    const target = snapshotId ?? this.currentSnapshot()?.snapshotId
+    if (target === undefined || !this.#metadata.snapshotById(target)) {
+      throw new NotFoundError(`Table ${this.name} has no snapshot ${target ?? '(it is empty)'}`, {
+        context: { table: this.name, snapshotId: String(target) },
+      })
+    }
+    await this.#apply({
+      build: () => ({
+        updates: [
+          {
+            action: 'set-snapshot-ref',
+            'ref-name': name,
+            type,
+            'snapshot-id': target,
+            ...(options.maxRefAgeMs === undefined ? {} : { 'max-ref-age-ms': options.maxRefAgeMs }),
+          },
+        ],
+        requirements: [{ type: 'assert-ref-snapshot-id', ref: name, 'snapshot-id': null }],
+      }),
+    })
   }
 
   /** Sets and removes table properties in one commit. */
