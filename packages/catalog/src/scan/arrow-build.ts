@@ -16,7 +16,7 @@ import { type Data, type DataType, type Field, makeData, type Struct, Type } fro
 import { uuidToBytes } from '../spec/conversions.js'
 import type { IcebergType, NestedField, PrimitiveType } from '../spec/types.js'
 import { defaultValue } from './defaults.js'
-import type { LeafChunk } from './parquet-chunk.js'
+import { type ByteArrays, isByteArrays, type LeafChunk } from './parquet-chunk.js'
 import type { Conversion, ListNode, PrimitiveNode, ReaderNode, StructNode } from './projection.js'
 
 /** Shared state of one row group's build, for error messages. */
@@ -167,7 +167,6 @@ function wordsPerValue(type: PrimitiveType): number {
 
 function buildPrimitive(node: PrimitiveNode, type: DataType, length: number, context: BuildContext): Data {
   const chunk = context.chunks[node.column]!
-  const values = chunk.values
   switch (node.type.kind) {
     case 'boolean':
       return buildBoolean(node, type, chunk, length, context)
@@ -177,12 +176,13 @@ function buildPrimitive(node: PrimitiveNode, type: DataType, length: number, con
     case 'uuid':
     case 'fixed': {
       const width = node.type.kind === 'fixed' ? node.type.length : 16
-      const dense = fixedBytes(values as Uint8Array[], width, context)
-      return finishFixed(node, type, chunk, length, context, dense, width)
+      if (chunk.width !== width)
+        throw corrupt(context, `'${node.name}' holds ${chunk.width}-byte values, not ${width}`)
+      return finishFixed(node, type, chunk, length, context, chunk.values as Uint8Array, width)
     }
     default: {
       const words = wordsPerValue(node.type)
-      const dense = convertWords(node.conversion, values, words, context)
+      const dense = convertWords(node.conversion, chunk, words, context)
       return finishFixed(node, type, chunk, length, context, dense, words * 4)
     }
   }
@@ -265,7 +265,7 @@ function buildBoolean(
   length: number,
   context: BuildContext,
 ): Data {
-  const values = chunk.values as ArrayLike<boolean>
+  const values = chunk.values as Uint8Array
   const { def, count } = chunk
   const data = new Uint8Array((length + 7) >> 3)
   if (def === null) {
@@ -308,21 +308,16 @@ function buildVariable(
   length: number,
   context: BuildContext,
 ): Data {
-  const values = chunk.values as Uint8Array[]
+  // Dense values are already Arrow's layout: with no nulls they are the column; with nulls,
+  // only the offsets spread out (a null adds no bytes).
+  const dense = byteArrays(chunk)
   const { def, count } = chunk
-  let total = 0
-  for (let i = 0; i < values.length; i++) total += values[i]!.length
-  const data = new Uint8Array(total)
-  const offsets = new Int32Array(length + 1)
-  let position = 0
   if (def === null) {
     checkLength(count, length, context, node.name)
-    for (let i = 0; i < count; i++) {
-      position = copyBytes(values[i]!, data, position)
-      offsets[i + 1] = position
-    }
-    return make({ type, length, nullCount: 0, data, valueOffsets: offsets })
+    return make({ type, length, nullCount: 0, data: dense.data, valueOffsets: dense.offsets })
   }
+  const source = dense.offsets
+  const offsets = new Int32Array(length + 1)
   const bitmap = new Uint8Array((length + 7) >> 3)
   const D = node.slotDef
   const V = node.validDef
@@ -335,11 +330,11 @@ function buildVariable(
     if (slots >= length) throw corrupt(context, `column '${node.name}' has more values than expected`)
     if (d >= V) {
       bitmap[slots >> 3]! |= 1 << (slots & 7)
-      position = copyBytes(values[v++]!, data, position)
+      v++
     } else {
       nullCount++
     }
-    offsets[++slots] = position
+    offsets[++slots] = source[v]!
   }
   checkLength(slots, length, context, node.name)
   return make({
@@ -347,44 +342,30 @@ function buildVariable(
     length,
     nullCount,
     ...(nullCount > 0 ? { nullBitmap: bitmap } : {}),
-    data,
+    data: dense.data,
     valueOffsets: offsets,
   })
 }
 
-/** Copies `source` into `target` at `position`; short values by hand, which beats `set` for them. */
-function copyBytes(source: Uint8Array, target: Uint8Array, position: number): number {
-  const n = source.length
-  if (n < 24) {
-    for (let j = 0; j < n; j++) target[position + j] = source[j]!
-  } else {
-    target.set(source, position)
-  }
-  return position + n
-}
-
-function fixedBytes(
-  values: readonly Uint8Array[] | Uint8Array,
-  width: number,
-  context: BuildContext,
-): Uint8Array {
-  if (values instanceof Uint8Array) return values
-  const out = new Uint8Array(values.length * width)
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!
-    if (value.length !== width) throw corrupt(context, `a fixed[${width}] value has ${value.length} bytes`)
-    out.set(value, i * width)
-  }
-  return out
+/** A chunk's values as packed bytes and offsets (fixed-length values read as `binary` included). */
+function byteArrays(chunk: LeafChunk): ByteArrays {
+  if (isByteArrays(chunk.values)) return chunk.values
+  const data = chunk.values as Uint8Array
+  const width = chunk.width
+  const n = data.length / width
+  const offsets = new Int32Array(n + 1)
+  for (let i = 1; i <= n; i++) offsets[i] = i * width
+  return { data, offsets }
 }
 
 /** Converts dense decoded values to the little-endian bytes of the target type, `words` 32-bit words each. */
 function convertWords(
   conversion: Conversion,
-  values: unknown,
+  chunk: LeafChunk,
   words: number,
   context: BuildContext,
 ): Uint8Array {
+  const values: unknown = chunk.values
   const bytes = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength)
   switch (conversion) {
     case 'int32':
@@ -423,17 +404,19 @@ function convertWords(
       return bytes(out)
     }
     case 'decimalFromBytes': {
-      const src = values as readonly Uint8Array[]
-      const out = new Uint8Array(src.length * 16)
-      for (let i = 0; i < src.length; i++) {
-        const value = src[i]!
-        const n = value.length
-        if (n > 16) throw corrupt(context, `a decimal value has ${n} bytes, more than 16`)
+      // Big-endian two's complement, of a fixed width or each its own length.
+      const { data, offsets } = byteArrays(chunk)
+      const n = offsets.length - 1
+      const out = new Uint8Array(n * 16)
+      for (let i = 0; i < n; i++) {
+        const from = offsets[i]!
+        const size = offsets[i + 1]! - from
+        if (size > 16) throw corrupt(context, `a decimal value has ${size} bytes, more than 16`)
         const o = i * 16
-        for (let j = 0; j < n; j++) out[o + j] = value[n - 1 - j]!
-        if (n > 0 && value[0]! & 0x80) out.fill(0xff, o + n, o + 16)
+        for (let j = 0; j < size; j++) out[o + j] = data[from + size - 1 - j]!
+        if (size > 0 && data[from]! & 0x80) out.fill(0xff, o + size, o + 16)
       }
-      return bytes(out)
+      return out
     }
     case 'timeFromMillis': {
       const src = typed(values, Int32Array)

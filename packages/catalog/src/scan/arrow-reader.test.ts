@@ -102,6 +102,41 @@ describe('readParquet: every type (pyarrow, zstd, dictionary pages)', () => {
   })
 })
 
+describe('readParquet: encodings (pyarrow, data page v2)', () => {
+  it('decodes delta, byte-stream-split and RLE-encoded columns with nulls', async () => {
+    const b = await read({
+      file: fixture('encodings.parquet'),
+      path: 'encodings.parquet',
+      projectedSchema: new Schema([
+        { id: 1, name: 'i32', required: false, type: Types.int },
+        { id: 2, name: 'i64', required: false, type: Types.long },
+        { id: 3, name: 'f32', required: false, type: Types.float },
+        { id: 4, name: 'f64', required: false, type: Types.double },
+        { id: 5, name: 's_len', required: false, type: Types.string },
+        { id: 6, name: 's_delta', required: false, type: Types.string },
+        { id: 7, name: 'dec', required: false, type: Types.decimal(20, 4) },
+        { id: 8, name: 'bool', required: false, type: Types.boolean },
+        { id: 9, name: 'fixed', required: false, type: Types.fixed(4) },
+      ]),
+    })
+    const n = 300
+    const gap = (i: number) => i % 11 === 5
+    const each = <T>(shift: number, value: (i: number) => T) =>
+      Array.from({ length: n }, (_, i) => (gap(i + shift) ? null : value(i)))
+    expect(column(b, 'i32')).toEqual(each(0, (i) => ((i * 7919) % 100003) - 50000))
+    expect(column(b, 'i64')).toEqual(each(1, (i) => BigInt(i - 150) * 1_000_000_007n))
+    expect(column(b, 'f32')).toEqual(each(2, (i) => i / 8))
+    expect(column(b, 'f64')).toEqual(each(3, (i) => (i === 0 ? 0 : -i / 3)))
+    expect(column(b, 's_len')).toEqual(each(4, (i) => 'v'.repeat(i % 13) + String(i)))
+    expect(column(b, 's_delta')).toEqual(
+      each(5, (i) => `prefix/${String(Math.floor(i / 10)).padStart(4, '0')}/${i}`),
+    )
+    expect(column(b, 'dec')).toEqual(each(6, (i) => BigInt(i * 12345 * (i % 3 ? -1 : 1))))
+    expect(column(b, 'bool')).toEqual(each(7, (i) => i % 3 === 0))
+    expect(column(b, 'fixed')).toEqual(each(8, (i) => bytes(0, 0, i >> 8, i & 255)))
+  })
+})
+
 describe('readParquet: nested types (pyarrow, snappy, data page v2)', () => {
   const person = Types.struct([
     { id: 9, name: 'name', required: false, type: Types.string },
