@@ -277,11 +277,10 @@ export class HadoopCatalog implements Catalog {
           context: { table: identifierToString(id) },
         })
       }
-      const next = withMetadataLogEntry(
-        applyUpdates(current.metadata, updates, { timestampMs: this.#now() }),
-        current.metadataLocation,
-        current.metadata.lastUpdatedMs,
-      )
+      const applied = applyUpdates(current.metadata, updates, { timestampMs: this.#now() })
+      // Nothing changed (say, properties set to the values they have): no new version.
+      if (applied === current.metadata) return { metadata: applied, metadataLocation: current.metadataLocation }
+      const next = withMetadataLogEntry(applied, current.metadataLocation, current.metadata.lastUpdatedMs)
       const result = await this.#writeVersion(id, current, next)
       this.hooks.counter('lake.catalog.commits', 1, tags)
       this.hooks.histogram('lake.catalog.commit.duration_ms', performance.now() - started, tags)
