@@ -48,8 +48,8 @@ const rows = [
   },
 ]
 
-const toArrayBuffer = (bytes: Uint8Array) =>
-  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+const toArrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 
 describe('writeDataFile', () => {
   it('writes the Iceberg field id on every Parquet element and Java’s type mapping', () => {
