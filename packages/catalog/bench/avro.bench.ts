@@ -164,6 +164,8 @@ function avscDecode(bytes: Uint8Array): Promise<unknown[]> {
 function toBuffers(value: unknown): unknown {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (Array.isArray(value)) return value.map(toBuffers)
+  // Lake decodes Iceberg's key/value arrays into Maps; avsc wants the arrays of records back.
+  if (value instanceof Map) return [...value].map(([key, v]) => ({ key, value: toBuffers(v) }))
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toBuffers(v)]))
   }

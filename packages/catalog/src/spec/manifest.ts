@@ -314,12 +314,12 @@ function entryRecordWriter(options: WriteManifestOptions): (entry: ManifestEntry
       partition,
       record_count: file.recordCount,
       file_size_in_bytes: file.fileSizeInBytes,
-      column_sizes: mapToEntries(file.columnSizes),
-      value_counts: mapToEntries(file.valueCounts),
-      null_value_counts: mapToEntries(file.nullValueCounts),
-      nan_value_counts: mapToEntries(file.nanValueCounts),
-      lower_bounds: mapToEntries(file.lowerBounds),
-      upper_bounds: mapToEntries(file.upperBounds),
+      column_sizes: file.columnSizes ?? null,
+      value_counts: file.valueCounts ?? null,
+      null_value_counts: file.nullValueCounts ?? null,
+      nan_value_counts: file.nanValueCounts ?? null,
+      lower_bounds: file.lowerBounds ?? null,
+      upper_bounds: file.upperBounds ?? null,
       key_metadata: file.keyMetadata ?? null,
       split_offsets: file.splitOffsets ?? null,
       sort_order_id: file.sortOrderId ?? null,
@@ -355,13 +355,6 @@ function entryRecordWriter(options: WriteManifestOptions): (entry: ManifestEntry
       data_file: dataFile,
     }
   }
-}
-
-function mapToEntries<V>(map: Map<number, V> | undefined): { key: number; value: V }[] | null {
-  if (map === undefined) return null
-  const out: { key: number; value: V }[] = []
-  for (const [key, value] of map) out.push({ key, value })
-  return out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -514,6 +507,8 @@ function mapReader(
     throw corrupt('A metrics map is not a list of key/value records', file)
   const [key, val] = items.fields as [AvroFieldNode, AvroFieldNode]
   check(val.type, key.type)
+  // Marked as a map, the Avro layer already decodes it into a Map.
+  if (base.attrs.logicalType === 'map') return (value) => value as Map<number, unknown>
   return (value) => {
     const out = new Map<number, unknown>()
     for (const item of value as Record<string, unknown>[]) out.set(item[key.name] as number, item[val.name])

@@ -52,6 +52,7 @@ export class ByteWriter {
     return this.#bytes.subarray(0, this.length)
   }
 
+  /** One byte, 0 or 1. */
   writeBoolean(value: boolean): void {
     this.#ensure(1)
     this.#bytes[this.length++] = value ? 1 : 0
@@ -103,12 +104,14 @@ export class ByteWriter {
     bytes[this.length++] = n
   }
 
+  /** Four bytes, IEEE 754 little-endian. */
   writeFloat(value: number): void {
     this.#ensure(4)
     this.#view.setFloat32(this.length, value, true)
     this.length += 4
   }
 
+  /** Eight bytes, IEEE 754 little-endian. */
   writeDouble(value: number): void {
     this.#ensure(8)
     this.#view.setFloat64(this.length, value, true)
@@ -213,6 +216,7 @@ export class ByteReader {
     }
   }
 
+  /** One byte that must be 0 or 1. */
   readBoolean(): boolean {
     this.#need(1)
     const b = this.bytes[this.pos++]!
@@ -220,6 +224,7 @@ export class ByteReader {
     return b === 1
   }
 
+  /** A zig-zag varint that must fit 32 bits. */
   readInt(): number {
     const bytes = this.bytes
     let n = 0
@@ -236,6 +241,7 @@ export class ByteReader {
     return (n >>> 1) ^ -(n & 1)
   }
 
+  /** A zig-zag varint of up to 64 bits, exact beyond 2^53. */
   readLong(): bigint {
     const bytes = this.bytes
     const start = this.pos
@@ -287,6 +293,7 @@ export class ByteReader {
     throw this.corrupt('Avro length or count is out of range')
   }
 
+  /** Four bytes, IEEE 754 little-endian. */
   readFloat(): number {
     this.#need(4)
     const v = this.#view.getFloat32(this.pos, true)
@@ -294,6 +301,7 @@ export class ByteReader {
     return v
   }
 
+  /** Eight bytes, IEEE 754 little-endian. */
   readDouble(): number {
     this.#need(8)
     const v = this.#view.getFloat64(this.pos, true)
@@ -313,12 +321,14 @@ export class ByteReader {
     return v
   }
 
+  /** Length-prefixed bytes (Avro `bytes`), as a view like {@link ByteReader.readFixed}. */
   readBytes(): Uint8Array {
     const size = this.readLength()
     if (size < 0) throw this.corrupt(`Negative Avro bytes length ${size}`)
     return this.readFixed(size)
   }
 
+  /** Length-prefixed UTF-8 (Avro `string`); invalid UTF-8 is corruption. */
   readString(): string {
     const size = this.readLength()
     if (size < 0) throw this.corrupt(`Negative Avro string length ${size}`)

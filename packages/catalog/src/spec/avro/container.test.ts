@@ -155,6 +155,30 @@ describe('Avro object container files', () => {
     expect(header.codec).toBe('deflate')
   })
 
+  it('decodes Iceberg maps stored as key/value arrays into Maps, and encodes them back', () => {
+    const schema: AvroSchema = {
+      type: 'array',
+      items: {
+        type: 'record',
+        name: 'k117_v118',
+        fields: [
+          { name: 'key', type: 'int', 'field-id': 117 },
+          { name: 'value', type: 'long', 'field-id': 118 },
+        ],
+      },
+      logicalType: 'map',
+    }
+    const value = new Map([
+      [3, 30n],
+      [1, 10n],
+    ])
+    expect(readAvroFile(writeAvroFile({ schema, records: [value, new Map()] })).records).toEqual([
+      value,
+      new Map(),
+    ])
+    expect(() => writeAvroFile({ schema, records: [[{ key: 1, value: 1n }]] })).toThrow(ValidationError)
+  })
+
   it('writes the same bytes for the same input', () => {
     const records = [{ b: true }]
     const schema: AvroSchema = { type: 'record', name: 'r', fields: [{ name: 'b', type: 'boolean' }] }

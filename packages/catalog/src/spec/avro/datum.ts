@@ -1,6 +1,6 @@
 import { ValidationError } from '@lake/errors'
 import type { ByteReader, ByteWriter } from './binary.js'
-import type { AvroNode, AvroRecordNode } from './schema.js'
+import type { AvroArrayNode, AvroNode, AvroRecordNode } from './schema.js'
 
 /**
  * Avro datums: values of a schema, encoded and decoded by functions compiled once per schema so
@@ -9,7 +9,8 @@ import type { AvroNode, AvroRecordNode } from './schema.js'
  *
  * Values are plain JavaScript: `null`, `boolean`, `number` (int, float, double), `bigint` (long),
  * `string` (string, enum symbol), `Uint8Array` (bytes, fixed), objects keyed by field name
- * (record), arrays, and `Map<string, V>` (map). A union's value is the value of its branch.
+ * (record), arrays, `Map<string, V>` (map), and `Map<K, V>` for Iceberg's maps stored as arrays of
+ * key/value records (`logicalType: "map"`). A union's value is the value of its branch.
  *
  * @module
  */
@@ -64,6 +65,21 @@ function readerOf(node: AvroNode, seen: Map<AvroRecordNode, DatumReader>): Datum
       }
     }
     case 'array': {
+      const entry = mapEntry(node)
+      if (entry) {
+        const key = readerOf(entry.key, seen)
+        const value = readerOf(entry.value, seen)
+        return (r) => {
+          const out = new Map<unknown, unknown>()
+          for (let count = blockCount(r, 1); count !== 0; count = blockCount(r, 1)) {
+            for (let i = 0; i < count; i++) {
+              const k = key(r)
+              out.set(k, value(r))
+            }
+          }
+          return out
+        }
+      }
       const item = readerOf(node.items, seen)
       const minSize = zeroWidth(node.items) ? 0 : 1
       return (r) => {
@@ -122,6 +138,18 @@ function readerOf(node: AvroNode, seen: Map<AvroRecordNode, DatumReader>): Datum
       return read
     }
   }
+}
+
+/**
+ * Iceberg writes maps whose keys are not strings as arrays of key/value records marked
+ * `logicalType: "map"`. Their values are `Map`s here, decoded and encoded without building a
+ * record per entry: the metrics maps of a manifest hold most of its objects.
+ */
+function mapEntry(node: AvroArrayNode): { key: AvroNode; value: AvroNode } | undefined {
+  if (node.attrs.logicalType !== 'map' || node.items.type !== 'record') return undefined
+  const [key, value, ...rest] = node.items.fields
+  if (key === undefined || value === undefined || rest.length > 0) return undefined
+  return { key: key.type, value: value.type }
 }
 
 /**
@@ -205,6 +233,22 @@ function writerOf(node: AvroNode, path: string, seen: Map<AvroRecordNode, DatumW
       }
     }
     case 'array': {
+      const entry = mapEntry(node)
+      if (entry) {
+        const key = writerOf(entry.key, `${path}.key`, seen)
+        const value = writerOf(entry.value, `${path}.value`, seen)
+        return (w, v) => {
+          if (!(v instanceof Map)) throw mismatch(path, 'Map', v)
+          if (v.size > 0) {
+            w.writeLength(v.size)
+            for (const [k, val] of v) {
+              key(w, k)
+              value(w, val)
+            }
+          }
+          w.writeLength(0)
+        }
+      }
       const item = writerOf(node.items, `${path}[]`, seen)
       return (w, v) => {
         if (!Array.isArray(v)) throw mismatch(path, 'array', v)
@@ -302,7 +346,7 @@ function accepts(node: AvroNode, v: unknown): boolean {
     case 'fixed':
       return v instanceof Uint8Array && v.length === node.size
     case 'array':
-      return Array.isArray(v)
+      return mapEntry(node) ? v instanceof Map : Array.isArray(v)
     case 'map':
       return v instanceof Map
     case 'record':
