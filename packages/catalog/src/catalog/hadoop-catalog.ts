@@ -279,7 +279,8 @@ export class HadoopCatalog implements Catalog {
       }
       const applied = applyUpdates(current.metadata, updates, { timestampMs: this.#now() })
       // Nothing changed (say, properties set to the values they have): no new version.
-      if (applied === current.metadata) return { metadata: applied, metadataLocation: current.metadataLocation }
+      if (applied === current.metadata)
+        return { metadata: applied, metadataLocation: current.metadataLocation }
       const next = withMetadataLogEntry(applied, current.metadataLocation, current.metadata.lastUpdatedMs)
       const result = await this.#writeVersion(id, current, next)
       this.hooks.counter('lake.catalog.commits', 1, tags)
