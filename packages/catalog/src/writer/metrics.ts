@@ -1,7 +1,17 @@
-import { ValidationError } from '@lake/errors'
+/**
+ * Iceberg column metrics of a Parquet file: which columns get which metrics (Java's
+ * `MetricsConfig`), and the metrics themselves, gathered from the column chunks just written
+ * (Java's `ParquetUtil.footerMetrics`).
+ *
+ * @module
+ */
+import type { ColumnChunk, RowGroup } from 'hyparquet'
 import { toBytes } from '../spec/conversions.js'
+import type { DataFile } from '../spec/data-file.js'
 import type { Schema } from '../spec/schema.js'
-import type { IcebergType, PrimitiveType } from '../spec/types.js'
+import type { SortOrder } from '../spec/sort-order.js'
+import { transformPreservesOrder } from '../spec/transforms.js'
+import { type PrimitiveType, Types } from '../spec/types.js'
 import { compareValues } from '../spec/values.js'
 import { type Leaf, leaves } from './parquet-schema.js'
 
@@ -12,244 +22,251 @@ export type MetricsMode =
   | { kind: 'truncate'; length: number }
   | { kind: 'full' }
 
-/** Java's default, `truncate(16)`. */
-export const DEFAULT_METRICS_MODE: MetricsMode = { kind: 'truncate', length: 16 }
+/** Java's default, `truncate(16)`: bounds short enough to keep manifests small. */
+export const DEFAULT_METRICS_MODE: MetricsMode = Object.freeze({ kind: 'truncate', length: 16 })
 
-/** Parses `none`, `counts`, `truncate(N)` or `full`. */
-export function parseMetricsMode(text: string, property: string): MetricsMode {
-  const trimmed = text.trim().toLowerCase()
-  if (trimmed === 'none' || trimmed === 'counts' || trimmed === 'full') return { kind: trimmed }
-  const match = /^truncate\((\d+)\)$/.exec(trimmed)
-  if (match && Number(match[1]) > 0) return { kind: 'truncate', length: Number(match[1]) }
-  throw new ValidationError(`Invalid metrics mode '${text}' in table property ${property}`, {
-    context: { property },
-  })
+const NONE: MetricsMode = Object.freeze({ kind: 'none' })
+const DEFAULT_KEY = 'write.metadata.metrics.default'
+const COLUMN_PREFIX = 'write.metadata.metrics.column.'
+const MAX_INFERRED_KEY = 'write.metadata.metrics.max-inferred-column-defaults'
+const MAX_INFERRED_DEFAULT = 100
+const INT32_MAX = 2 ** 31 - 1
+
+/**
+ * Parses `none`, `counts`, `truncate(N)` or `full` (any case), as Java's `MetricsModes.fromString`;
+ * `undefined` for anything else, because Java falls back to the default on a bad value rather
+ * than failing writes, and a table Java writes must stay writable here.
+ */
+export function parseMetricsMode(text: string): MetricsMode | undefined {
+  const lower = text.toLowerCase()
+  if (lower === 'none' || lower === 'counts' || lower === 'full') return { kind: lower }
+  const match = /^truncate\((\d+)\)$/.exec(lower)
+  const length = match ? Number(match[1]) : 0
+  return length > 0 && length <= INT32_MAX ? { kind: 'truncate', length } : undefined
 }
 
-/** The metrics mode of each leaf, from the table's properties. */
+/**
+ * The metrics mode of every primitive leaf, by field id, with the rules of Iceberg Java 1.9's
+ * `MetricsConfig.forTable`: `write.metadata.metrics.default` for every column; without it,
+ * `truncate(16)` — but on tables wider than `write.metadata.metrics.max-inferred-column-defaults`
+ * (100) top-level columns only the first ones get it and the rest `none`, so manifests stay
+ * small; columns the sort order sorts by keep bounds (`truncate(16)` at least), since sorted
+ * files are what bounds prune best; and `write.metadata.metrics.column.<name>` wins over all.
+ */
 export function metricsModes(
   schema: Schema,
   properties: Readonly<Record<string, string>>,
+  sortOrder?: SortOrder,
 ): Map<number, MetricsMode> {
-  const key = 'write.metadata.metrics.default'
-  const fallback =
-    properties[key] === undefined ? DEFAULT_METRICS_MODE : parseMetricsMode(properties[key]!, key)
+  const columnModes = new Map<string, MetricsMode>()
+  let defaultMode = DEFAULT_METRICS_MODE
+  const configured = properties[DEFAULT_KEY]
+  if (configured !== undefined) {
+    defaultMode = parseMetricsMode(configured) ?? DEFAULT_METRICS_MODE
+  } else if (schema.fields.length > maxInferredColumns(properties)) {
+    const inferred = new Set(schema.fields.slice(0, maxInferredColumns(properties)).map((f) => f.name))
+    for (const leaf of leaves(schema)) {
+      if (inferred.has(leaf.path[0]!)) columnModes.set(leafName(schema, leaf), DEFAULT_METRICS_MODE)
+    }
+    defaultMode = NONE
+  }
+  for (const sortField of sortOrder?.fields ?? []) {
+    const name = schema.findColumnName(sortField.sourceId)
+    if (name === undefined || !transformPreservesOrder(sortField.transform)) continue
+    const keepsBounds = defaultMode.kind !== 'none' && defaultMode.kind !== 'counts'
+    columnModes.set(name, keepsBounds ? defaultMode : DEFAULT_METRICS_MODE)
+  }
+  for (const [key, value] of Object.entries(properties)) {
+    if (!key.startsWith(COLUMN_PREFIX)) continue
+    columnModes.set(key.slice(COLUMN_PREFIX.length), parseMetricsMode(value) ?? defaultMode)
+  }
   const modes = new Map<number, MetricsMode>()
   for (const leaf of leaves(schema)) {
-    const name = schema.findColumnName(leaf.field.id) ?? leaf.field.name
-    const columnKey = `write.metadata.metrics.column.${name}`
-    const own = properties[columnKey]
-    modes.set(leaf.field.id, own === undefined ? fallback : parseMetricsMode(own, columnKey))
+    modes.set(leaf.field.id, columnModes.get(leafName(schema, leaf)) ?? defaultMode)
   }
   return modes
 }
 
-/** Metrics of one leaf column, gathered as rows are written. */
-interface LeafStats {
+function maxInferredColumns(properties: Readonly<Record<string, string>>): number {
+  const value = Number(properties[MAX_INFERRED_KEY] ?? MAX_INFERRED_DEFAULT)
+  return Number.isSafeInteger(value) && value >= 0 ? value : MAX_INFERRED_DEFAULT
+}
+
+function leafName(schema: Schema, leaf: Leaf): string {
+  return schema.findColumnName(leaf.field.id) ?? leaf.path.join('.')
+}
+
+/** The metrics of a `DataFile` that come from its column chunks. */
+export type FileMetrics = Required<
+  Pick<
+    DataFile,
+    | 'columnSizes'
+    | 'valueCounts'
+    | 'nullValueCounts'
+    | 'nanValueCounts'
+    | 'lowerBounds'
+    | 'upperBounds'
+    | 'splitOffsets'
+  >
+>
+
+/** Running totals of one leaf column across row groups. */
+interface LeafTotals {
   leaf: Leaf
-  values: number
-  nulls: number
-  nans: number
+  mode: MetricsMode
+  size: bigint
+  values: bigint
+  nulls: bigint
+  nans: bigint
   min: unknown
   max: unknown
 }
 
-/** The per-file metrics of a `DataFile`, keyed by field id. */
-export interface FileMetrics {
-  valueCounts: Map<number, bigint>
-  nullValueCounts: Map<number, bigint>
-  nanValueCounts: Map<number, bigint>
-  lowerBounds: Map<number, Uint8Array>
-  upperBounds: Map<number, Uint8Array>
+/**
+ * Iceberg metrics from the column chunks of a Parquet file, as Java's `ParquetUtil.footerMetrics`
+ * reads them from a footer: compressed size, value count (nulls and NaNs included; a null or
+ * empty list counts one null for each leaf beneath it) and null count per leaf, NaN counts for
+ * `float` and `double`, and bounds only for leaves reached through structs alone, never from NaN,
+ * truncated as the column's metrics mode says. Split offsets are the row groups' starts.
+ *
+ * The chunks are hyparquet-writer's in-memory `ColumnChunk`s, whose statistics still hold the
+ * internal values the chunk was written from, so no bound is decoded back from bytes. One
+ * difference from Java remains: hyparquet-writer reports a zero minimum as `-0` and a zero
+ * maximum as `+0`, so a float column of only `+0` gets the lower bound `-0` where Java writes
+ * `+0` — still a true bound, one ulp looser.
+ */
+export function footerMetrics(
+  schema: Schema,
+  modes: ReadonlyMap<number, MetricsMode>,
+  rowGroups: readonly RowGroup[],
+): FileMetrics {
+  const totals: LeafTotals[] = leaves(schema).map((leaf) => ({
+    leaf,
+    mode: modes.get(leaf.field.id) ?? DEFAULT_METRICS_MODE,
+    size: 0n,
+    values: 0n,
+    nulls: 0n,
+    nans: 0n,
+    min: undefined,
+    max: undefined,
+  }))
+  const splitOffsets: bigint[] = []
+  for (const group of rowGroups) {
+    const first = group.columns[0]
+    if (first) splitOffsets.push(chunkStart(first))
+    for (const [i, chunk] of group.columns.entries()) addChunk(totals[i]!, chunk)
+  }
+  const metrics: FileMetrics = {
+    columnSizes: new Map(),
+    valueCounts: new Map(),
+    nullValueCounts: new Map(),
+    nanValueCounts: new Map(),
+    lowerBounds: new Map(),
+    upperBounds: new Map(),
+    splitOffsets: splitOffsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  }
+  for (const t of totals) addTotals(metrics, t)
+  return metrics
+}
+
+/** Where a column chunk starts: its dictionary page if it has one, as parquet-mr's `getStartingPos`. */
+function chunkStart(chunk: ColumnChunk): bigint {
+  const meta = chunk.meta_data!
+  const dictionary = meta.dictionary_page_offset
+  return dictionary !== undefined && dictionary < meta.data_page_offset ? dictionary : meta.data_page_offset
+}
+
+function addChunk(t: LeafTotals, chunk: ColumnChunk): void {
+  const meta = chunk.meta_data!
+  t.size += meta.total_compressed_size
+  t.values += meta.num_values
+  const stats = meta.statistics as { null_count?: bigint; nan_count?: bigint } | undefined
+  t.nulls += stats?.null_count ?? 0n
+  t.nans += stats?.nan_count ?? 0n
+  const min = meta.statistics?.min_value
+  const max = meta.statistics?.max_value
+  const type = t.leaf.field.type
+  if (min !== undefined && min !== null && (t.min === undefined || compareValues(type, min, t.min) < 0)) {
+    t.min = min
+  }
+  if (max !== undefined && max !== null && (t.max === undefined || compareValues(type, max, t.max) > 0)) {
+    t.max = max
+  }
+}
+
+function addTotals(metrics: FileMetrics, t: LeafTotals): void {
+  const id = t.leaf.field.id
+  const type = t.leaf.field.type
+  metrics.columnSizes.set(id, t.size)
+  if (t.mode.kind === 'none') return
+  metrics.valueCounts.set(id, t.values)
+  metrics.nullValueCounts.set(id, t.nulls)
+  if (type.kind === 'float' || type.kind === 'double') metrics.nanValueCounts.set(id, t.nans)
+  if (t.mode.kind === 'counts' || t.leaf.repeated || t.min === undefined) return
+  const length = t.mode.kind === 'truncate' ? t.mode.length : Number.POSITIVE_INFINITY
+  metrics.lowerBounds.set(id, boundBytes(type, truncateLower(type, t.min, length)))
+  const upper = truncateUpper(type, t.max, length)
+  if (upper !== undefined) metrics.upperBounds.set(id, boundBytes(type, upper))
+}
+
+/** A truncated `fixed` bound is shorter than the type, so it is serialised as the bytes it is. */
+function boundBytes(type: PrimitiveType, value: unknown): Uint8Array {
+  return toBytes(type.kind === 'fixed' ? Types.binary : type, value)
 }
 
 /**
- * Collects value, null and NaN counts and lower/upper bounds for every primitive leaf in one
- * walk over the rows. Counting follows Parquet, as Java's metrics do: a null struct or a null or
- * empty list counts one null value for each leaf beneath it. Bounds are kept only outside lists
- * and maps, never from NaN, and are truncated as the metrics mode says.
+ * A lower bound of at most `length` code points (strings) or bytes (`binary`, `fixed`): a prefix
+ * never sorts after the value. Other types are never truncated.
  */
-export class MetricsCollector {
-  readonly #schema: Schema
-  readonly #stats: LeafStats[]
-  readonly #modes: Map<number, MetricsMode>
-  readonly #visit: ((row: Readonly<Record<string, unknown>>) => void)[]
-
-  constructor(schema: Schema, properties: Readonly<Record<string, string>>) {
-    this.#schema = schema
-    this.#stats = leaves(schema).map((leaf) => ({
-      leaf,
-      values: 0,
-      nulls: 0,
-      nans: 0,
-      min: undefined,
-      max: undefined,
-    }))
-    this.#modes = metricsModes(schema, properties)
-    let next = 0
-    this.#visit = schema.fields.map((field) => {
-      const visitor = this.#visitor(field.type, next)
-      next += countLeaves(field.type)
-      return (row) => visitor(row[field.name])
-    })
-  }
-
-  /** Adds rows of internal values. */
-  add(rows: readonly Readonly<Record<string, unknown>>[]): void {
-    for (const row of rows) for (const visit of this.#visit) visit(row)
-  }
-
-  /** The metrics gathered so far. */
-  metrics(): FileMetrics {
-    const out: FileMetrics = {
-      valueCounts: new Map(),
-      nullValueCounts: new Map(),
-      nanValueCounts: new Map(),
-      lowerBounds: new Map(),
-      upperBounds: new Map(),
-    }
-    for (const s of this.#stats) {
-      const id = s.leaf.field.id
-      const mode = this.#modes.get(id) ?? DEFAULT_METRICS_MODE
-      if (mode.kind === 'none') continue
-      out.valueCounts.set(id, BigInt(s.values))
-      out.nullValueCounts.set(id, BigInt(s.nulls))
-      const type = s.leaf.field.type
-      if (type.kind === 'float' || type.kind === 'double') out.nanValueCounts.set(id, BigInt(s.nans))
-      if (mode.kind === 'counts' || s.leaf.repeated || s.min === undefined) continue
-      const lower = mode.kind === 'truncate' ? truncateLower(type, s.min, mode.length) : s.min
-      const upper = mode.kind === 'truncate' ? truncateUpper(type, s.max, mode.length) : s.max
-      out.lowerBounds.set(id, toBytes(type, lower))
-      if (upper !== undefined) out.upperBounds.set(id, toBytes(type, upper))
-    }
-    return out
-  }
-
-  #visitor(type: IcebergType, first: number): (value: unknown) => void {
-    switch (type.kind) {
-      case 'struct': {
-        let next = first
-        const children = type.fields.map((f) => {
-          const visit = this.#visitor(f.type, next)
-          next += countLeaves(f.type)
-          return (value: Record<string, unknown>) => visit(value[f.name])
-        })
-        const all = this.#nullsFrom(first, next - first)
-        return (value) => {
-          if (value === null || value === undefined) all()
-          else for (const child of children) child(value as Record<string, unknown>)
-        }
-      }
-      case 'list': {
-        const element = this.#visitor(type.element, first)
-        const all = this.#nullsFrom(first, countLeaves(type.element))
-        return (value) => {
-          const list = value as unknown[] | null | undefined
-          if (!list || list.length === 0) all()
-          else for (const item of list) element(item)
-        }
-      }
-      case 'map': {
-        const keyLeaves = countLeaves(type.key)
-        const key = this.#visitor(type.key, first)
-        const val = this.#visitor(type.value, first + keyLeaves)
-        const all = this.#nullsFrom(first, keyLeaves + countLeaves(type.value))
-        return (value) => {
-          const map = value as Map<unknown, unknown> | null | undefined
-          if (!map || map.size === 0) all()
-          else
-            for (const [k, v] of map) {
-              key(k)
-              val(v)
-            }
-        }
-      }
-      default: {
-        const stats = this.#stats[first]!
-        const primitive = type as PrimitiveType
-        const floating = primitive.kind === 'float' || primitive.kind === 'double'
-        return (value) => {
-          stats.values += 1
-          if (value === null || value === undefined) {
-            stats.nulls += 1
-          } else if (floating && Number.isNaN(value)) {
-            stats.nans += 1
-          } else if (stats.min === undefined) {
-            stats.min = value
-            stats.max = value
-          } else {
-            if (compareValues(primitive, value, stats.min) < 0) stats.min = value
-            else if (compareValues(primitive, value, stats.max) > 0) stats.max = value
-          }
-        }
-      }
-    }
-  }
-
-  #nullsFrom(first: number, count: number): () => void {
-    const stats = this.#stats.slice(first, first + count)
-    return () => {
-      for (const s of stats) {
-        s.values += 1
-        s.nulls += 1
-      }
-    }
-  }
-
-  /** The schema the metrics are for. */
-  get schema(): Schema {
-    return this.#schema
-  }
-}
-
-function countLeaves(type: IcebergType): number {
-  switch (type.kind) {
-    case 'struct':
-      return type.fields.reduce((n, f) => n + countLeaves(f.type), 0)
-    case 'list':
-      return countLeaves(type.element)
-    case 'map':
-      return countLeaves(type.key) + countLeaves(type.value)
-    default:
-      return 1
-  }
-}
-
-/** A lower bound of at most `length` characters (strings) or bytes (binary): a prefix is lower. */
 export function truncateLower(type: PrimitiveType, value: unknown, length: number): unknown {
-  if (type.kind === 'string') return [...(value as string)].slice(0, length).join('')
-  if (type.kind === 'binary') return (value as Uint8Array).subarray(0, length)
+  if (type.kind === 'string') return truncateCodePoints(value as string, length)
+  if (type.kind === 'binary' || type.kind === 'fixed') {
+    const bytes = value as Uint8Array
+    return bytes.length <= length ? bytes : bytes.slice(0, length)
+  }
   return value
 }
 
 /**
- * An upper bound of at most `length` characters or bytes: the prefix with its last character
- * (or byte) incremented, as Java's `UnicodeUtil.truncateStringMax` does; undefined when no such
- * bound exists (every position already at its maximum), in which case none is written.
+ * An upper bound of at most `length` code points or bytes: the prefix with its last code point
+ * (or byte) that can be incremented incremented, as Java's `UnicodeUtil.truncateStringMax` and
+ * `BinaryUtil.truncateBinaryMax` do (surrogates are skipped); `undefined` when every position is
+ * already at its maximum, and then no upper bound is written at all.
  */
 export function truncateUpper(type: PrimitiveType, value: unknown, length: number): unknown {
   if (type.kind === 'string') {
-    const chars = [...(value as string)]
-    if (chars.length <= length) return value
-    const prefix = chars.slice(0, length).map((c) => c.codePointAt(0)!)
-    for (let i = prefix.length - 1; i >= 0; i--) {
-      let next = prefix[i]! + 1
-      if (next >= 0xd800 && next <= 0xdfff) next = 0xe000
-      if (next <= 0x10ffff) return String.fromCodePoint(...prefix.slice(0, i), next)
+    const text = value as string
+    const prefix = truncateCodePoints(text, length)
+    if (prefix === text) return text
+    const codePoints = Array.from(prefix, (c) => c.codePointAt(0)!)
+    for (let i = codePoints.length - 1; i >= 0; i--) {
+      const next = codePoints[i]! + 1 === 0xd800 ? 0xe000 : codePoints[i]! + 1
+      if (next <= 0x10ffff) return truncateCodePoints(prefix, i) + String.fromCodePoint(next)
     }
     return undefined
   }
-  if (type.kind === 'binary') {
+  if (type.kind === 'binary' || type.kind === 'fixed') {
     const bytes = value as Uint8Array
     if (bytes.length <= length) return bytes
-    const prefix = Uint8Array.from(bytes.subarray(0, length))
-    for (let i = prefix.length - 1; i >= 0; i--) {
-      if (prefix[i]! < 0xff) {
-        prefix[i]! += 1
-        return prefix.subarray(0, i + 1)
+    for (let i = length - 1; i >= 0; i--) {
+      if (bytes[i]! < 0xff) {
+        const out = bytes.slice(0, i + 1)
+        out[i]! += 1
+        return out
       }
     }
     return undefined
   }
   return value
+}
+
+/** The first `length` code points; the same string when it is no longer. */
+function truncateCodePoints(text: string, length: number): string {
+  // At most 2 UTF-16 units per code point: a string this short needs no counting.
+  if (text.length <= length) return text
+  let units = 0
+  for (let points = 0; points < length && units < text.length; points++) {
+    units += text.codePointAt(units)! > 0xffff ? 2 : 1
+  }
+  return text.slice(0, units)
 }

@@ -1,13 +1,24 @@
+/**
+ * The Parquet schema of an Iceberg schema, and its primitive leaves in Parquet column order.
+ *
+ * @module
+ */
+import { UnsupportedError } from '@lake/errors'
 import type { SchemaElement } from 'hyparquet-writer'
 import type { Schema } from '../spec/schema.js'
 import type { IcebergType, NestedField, PrimitiveType } from '../spec/types.js'
 
 /**
- * The Parquet schema of an Iceberg schema, as the spec's Parquet appendix maps types, with the
- * Iceberg field id on every element (lists as three-level `list`/`element`, maps as
- * `key_value`/`key`/`value`), so that any reader matches columns by id as Java and PyIceberg do.
+ * The Parquet schema of an Iceberg schema, as the spec's Parquet appendix maps types and as Java's
+ * `TypeToMessageType` writes them (root `table`), with the Iceberg field id on every element but
+ * the root and the repeated `list` and `key_value` groups, which have no Iceberg field: readers
+ * match columns by id, so renamed columns keep their data. Lists are three-level
+ * `list`/`element`, maps `key_value`/`key`/`value`; only the Parquet type says which.
+ *
+ * A struct without fields cannot be written: Parquet has no empty group.
  */
 export function parquetSchema(schema: Schema): SchemaElement[] {
+  if (schema.fields.length === 0) throw emptyGroup('the schema')
   const elements: SchemaElement[] = [{ name: 'table', num_children: schema.fields.length }]
   for (const field of schema.fields) addField(elements, field.name, field.id, field.required, field.type)
   return elements
@@ -23,6 +34,7 @@ function addField(
   const repetition_type = required ? 'REQUIRED' : 'OPTIONAL'
   switch (type.kind) {
     case 'struct':
+      if (type.fields.length === 0) throw emptyGroup(`struct field ${name} (id ${id})`)
       out.push({ name, repetition_type, num_children: type.fields.length, field_id: id })
       for (const f of type.fields) addField(out, f.name, f.id, f.required, f.type)
       return
@@ -54,6 +66,10 @@ function addField(
     default:
       out.push({ name, repetition_type, field_id: id, ...primitiveElement(type) })
   }
+}
+
+function emptyGroup(what: string): UnsupportedError {
+  return new UnsupportedError(`Parquet cannot store ${what}: it has no fields`, { context: { field: what } })
 }
 
 function primitiveElement(type: PrimitiveType): Omit<SchemaElement, 'name'> {
@@ -112,14 +128,16 @@ export function decimalBytes(precision: number): number {
   return bytes
 }
 
-/** Leaf fields (primitive columns) with their dotted Parquet path and whether a list or map encloses them. */
+/** A primitive column of the Parquet file: its Iceberg field, its Parquet path, and whether it repeats. */
 export interface Leaf {
   field: NestedField & { type: PrimitiveType }
+  /** `path_in_schema`: names from the top-level column down, `list`/`key_value` groups included. */
   path: string[]
+  /** Whether a list or map encloses it; such a column gets counts but never bounds. */
   repeated: boolean
 }
 
-/** Every primitive leaf of the schema in Parquet column order. */
+/** Every primitive leaf of the schema in Parquet column order, the order of a row group's column chunks. */
 export function leaves(schema: Schema): Leaf[] {
   const out: Leaf[] = []
   const visit = (

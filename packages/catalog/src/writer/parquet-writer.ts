@@ -1,0 +1,453 @@
+/**
+ * The file layer of writing (iceberg-rust `writer/file_writer`): rows of internal values into one
+ * Parquet data file with its Iceberg metrics, and a rolling writer that starts a new file at the
+ * table's target size. Where a file goes is the caller's business (see `location.ts`).
+ *
+ * @module
+ */
+import { gzipSync } from 'node:zlib'
+import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm'
+import { UnsupportedError, ValidationError } from '@lake/errors'
+import type { CompressionCodec } from 'hyparquet'
+import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer'
+import type { DataFile } from '../spec/data-file.js'
+import { type Schema, schemaToJson } from '../spec/schema.js'
+import type { SortOrder } from '../spec/sort-order.js'
+import type { IcebergType } from '../spec/types.js'
+import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
+import { decimalBytes, parquetSchema } from './parquet-schema.js'
+
+/** The codecs `write.parquet.compression-codec` may name that Lake can write. */
+export type ParquetCodec = 'zstd' | 'snappy' | 'gzip' | 'uncompressed'
+
+/**
+ * A data file's bytes and everything its `DataFile` entry says but where it lives and which
+ * partition it holds, which the caller fills in when it stores the bytes. Its metrics are always
+ * present (empty maps for columns whose metrics mode is `none`).
+ */
+export interface WrittenDataFile {
+  bytes: Uint8Array
+  dataFile: Omit<DataFile, 'filePath' | 'partition' | 'specId'> & FileMetrics
+}
+
+/** Options of {@link ParquetFileWriter}. */
+export interface ParquetFileWriterOptions {
+  /** The schema the rows follow; its field ids go into the file. */
+  schema: Schema
+  /** Table properties: `write.parquet.*` and `write.metadata.metrics.*`, Java's names and defaults. */
+  properties?: Readonly<Record<string, string>>
+  /** The table's sort order: its columns keep bounds even where metrics are otherwise off, as in Java. */
+  sortOrder?: SortOrder
+}
+
+const CODEC_KEY = 'write.parquet.compression-codec'
+const LEVEL_KEY = 'write.parquet.compression-level'
+const ROW_GROUP_BYTES_KEY = 'write.parquet.row-group-size-bytes'
+const ROW_GROUP_ROWS_KEY = 'write.parquet.row-group-limit'
+const PAGE_BYTES_KEY = 'write.parquet.page-size-bytes'
+const DICT_BYTES_KEY = 'write.parquet.dict-size-bytes'
+const TARGET_FILE_SIZE_KEY = 'write.target-file-size-bytes'
+const MiB = 1024 * 1024
+
+/** parquet-mr's `ParsedVersion` form (`<app> version <v> (build <b>)`): parquet-mr readers drop binary statistics of files whose `created_by` does not parse (PARQUET-251). */
+const CREATED_BY = 'lake version 0.1.0 (build hyparquet-writer 0.17.0)'
+
+/**
+ * The table's Parquet codec, `write.parquet.compression-codec`: zstd by default, as in Iceberg Java
+ * since 1.4. Names are case-insensitive, as parquet-mr's `CompressionCodecName`; codecs Java knows
+ * but Lake cannot write (lz4, brotli, lzo) are unsupported rather than silently replaced.
+ */
+export function parquetCodec(properties: Readonly<Record<string, string>>): ParquetCodec {
+  const text = properties[CODEC_KEY] ?? 'zstd'
+  const value = text.toLowerCase()
+  if (value === 'zstd' || value === 'snappy' || value === 'gzip' || value === 'uncompressed') return value
+  const context = { property: CODEC_KEY, value: text }
+  if (['lz4', 'lz4_raw', 'brotli', 'lzo'].includes(value)) {
+    throw new UnsupportedError(
+      `Lake cannot write Parquet with the ${text} codec (table property ${CODEC_KEY})`,
+      {
+        context,
+      },
+    )
+  }
+  throw new ValidationError(`Unknown Parquet codec '${text}' in table property ${CODEC_KEY}`, { context })
+}
+
+/** The table's target data file size, `write.target-file-size-bytes`: 512 MiB by default, as in Java. */
+export function targetFileSize(properties: Readonly<Record<string, string>>): number {
+  return positiveInteger(properties, TARGET_FILE_SIZE_KEY, 512 * MiB)
+}
+
+function positiveInteger(
+  properties: Readonly<Record<string, string>>,
+  key: string,
+  fallback: number,
+): number {
+  const text = properties[key]
+  if (text === undefined) return fallback
+  const value = Number(text)
+  if (!Number.isSafeInteger(value) || value <= 0 || text.trim() === '') {
+    throw new ValidationError(`Table property ${key} must be a positive integer, not '${text}'`, {
+      context: { property: key, value: text },
+    })
+  }
+  return value
+}
+
+let zstdReady: Promise<void> | undefined
+
+/** The zstd WebAssembly module, instantiated once per process on first use. */
+function ensureZstd(): Promise<void> {
+  zstdReady ??= zstdInit().catch((err: unknown) => {
+    zstdReady = undefined
+    throw err
+  })
+  return zstdReady
+}
+
+/** How a `write.parquet.*` setting reaches hyparquet-writer. */
+interface ParquetSettings {
+  codec: ParquetCodec
+  compressors: { ZSTD: (input: Uint8Array) => Uint8Array; GZIP: (input: Uint8Array) => Uint8Array }
+  rowGroupBytes: number
+  rowGroupRows: number
+  pageBytes: number
+  dictionaryBytes: number
+}
+
+function parquetSettings(properties: Readonly<Record<string, string>>): ParquetSettings {
+  const codec = parquetCodec(properties)
+  const level = properties[LEVEL_KEY] === undefined ? undefined : Number(properties[LEVEL_KEY])
+  if (level !== undefined && !Number.isInteger(level)) {
+    throw new ValidationError(
+      `Table property ${LEVEL_KEY} must be an integer, not '${properties[LEVEL_KEY]}'`,
+      {
+        context: { property: LEVEL_KEY, value: properties[LEVEL_KEY] },
+      },
+    )
+  }
+  return {
+    codec,
+    compressors: {
+      // parquet-mr's defaults: zstd level 3, zlib's level 6.
+      ZSTD: (input) => zstdCompress(input, level ?? 3),
+      GZIP: (input) => new Uint8Array(gzipSync(input, { level: level ?? 6 })),
+    },
+    rowGroupBytes: positiveInteger(properties, ROW_GROUP_BYTES_KEY, 128 * MiB),
+    // PyIceberg's limit; it also bounds the level arrays hyparquet-writer builds per row group.
+    rowGroupRows: positiveInteger(properties, ROW_GROUP_ROWS_KEY, 1_048_576),
+    pageBytes: positiveInteger(properties, PAGE_BYTES_KEY, MiB),
+    dictionaryBytes: positiveInteger(properties, DICT_BYTES_KEY, 2 * MiB),
+  }
+}
+
+const HYPARQUET_CODEC: Record<ParquetCodec, CompressionCodec> = {
+  zstd: 'ZSTD',
+  snappy: 'SNAPPY',
+  gzip: 'GZIP',
+  uncompressed: 'UNCOMPRESSED',
+}
+
+/**
+ * Writes rows of internal values (see `types.ts`), already validated against the schema, as one
+ * Parquet file whose schema carries the Iceberg field ids, and returns the `DataFile` metrics with
+ * the bytes. Rows are buffered only until a row group is full (`write.parquet.row-group-size-bytes`,
+ * estimated, or `write.parquet.row-group-limit` rows); the row group is then encoded and
+ * compressed, so memory holds one row group of rows and the file's compressed bytes.
+ *
+ * Internal values are what hyparquet-writer takes (bigint for INT64, unscaled bigint decimals,
+ * `Map` for maps, canonical UUID strings), so the only conversion is rows into columns; nested
+ * columns are shredded by hyparquet-writer's Dremel encoder.
+ *
+ * Metrics come from the column chunks hyparquet-writer has just written — the footer — rather
+ * than from a pass over the rows: it computes the Parquet statistics anyway, and the footer is
+ * what Java reads too. Measured on 200,000 rows of five flat columns (long, string, double,
+ * timestamptz, int), a separate metrics pass over the rows took ~170 ms of a ~1.5–2.5 s write
+ * (7–11%); reading the footer takes well under 1 ms.
+ *
+ * @example
+ * ```ts
+ * const writer = new ParquetFileWriter({ schema, properties: metadata.properties })
+ * await writer.write([{ id: 1n, name: 'a' }])
+ * const { bytes, dataFile } = await writer.close()
+ * await io.write(location, bytes)
+ * ```
+ */
+export class ParquetFileWriter {
+  readonly #schema: Schema
+  readonly #settings: ParquetSettings
+  readonly #modes: Map<number, MetricsMode>
+  readonly #names: string[]
+  readonly #sizes: ((value: unknown) => number)[]
+  readonly #out = new ByteWriter()
+  readonly #parquet: ParquetWriter
+  #columns: unknown[][]
+  #bufferedRows = 0
+  #bufferedBytes = 0
+  /** Estimated in-memory bytes of the row groups already written, to learn the encoded ratio. */
+  #flushedEstimate = 0
+  #recordCount = 0
+  #state: 'open' | 'closed' | 'failed' = 'open'
+
+  constructor(options: ParquetFileWriterOptions) {
+    const properties = options.properties ?? {}
+    this.#schema = options.schema
+    this.#settings = parquetSettings(properties)
+    this.#modes = metricsModes(options.schema, properties, options.sortOrder)
+    this.#names = options.schema.fields.map((f) => f.name)
+    this.#sizes = options.schema.fields.map((f) => sizeEstimator(f.type))
+    this.#columns = this.#names.map(() => [])
+    this.#parquet = new ParquetWriter({
+      writer: this.#out,
+      schema: parquetSchema(options.schema),
+      codec: HYPARQUET_CODEC[this.#settings.codec],
+      compressors: this.#settings.compressors,
+      statistics: true,
+      createdBy: CREATED_BY,
+      // Java and PyIceberg record the schema here too; some readers use it to map names to ids.
+      kvMetadata: [{ key: 'iceberg.schema', value: JSON.stringify(schemaToJson(options.schema)) }],
+    })
+  }
+
+  /** Rows written so far, buffered ones included. */
+  get recordCount(): number {
+    return this.#recordCount
+  }
+
+  /** Bytes of the file encoded so far: the row groups already written, not the buffered rows. */
+  get bytesWritten(): number {
+    return this.#out.offset
+  }
+
+  /**
+   * The file's size if it were closed now: bytes written plus the buffered rows at the ratio the
+   * written row groups achieved (1:1 before the first, which rolls files early rather than late).
+   * This is what a rolling writer compares with the target size.
+   */
+  get estimatedSize(): number {
+    const ratio = this.#flushedEstimate > 0 ? this.#out.offset / this.#flushedEstimate : 1
+    return this.#out.offset + Math.ceil(this.#bufferedBytes * ratio)
+  }
+
+  /** Adds rows; a row group is encoded whenever enough are buffered. */
+  async write(rows: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
+    this.#checkOpen()
+    const names = this.#names
+    const sizes = this.#sizes
+    const { rowGroupRows, rowGroupBytes } = this.#settings
+    let columns = this.#columns
+    for (const row of rows) {
+      for (let c = 0; c < names.length; c++) {
+        const value = row[names[c]!] ?? null
+        columns[c]!.push(value)
+        this.#bufferedBytes += sizes[c]!(value)
+      }
+      this.#bufferedRows += 1
+      this.#recordCount += 1
+      if (this.#bufferedRows >= rowGroupRows || this.#bufferedBytes >= rowGroupBytes) {
+        await this.#flush()
+        columns = this.#columns
+      }
+    }
+  }
+
+  /** Writes the last row group and the footer, and returns the file with its `DataFile` metrics. */
+  async close(): Promise<WrittenDataFile> {
+    this.#checkOpen()
+    await this.#flush()
+    await this.#parquet.finish()
+    this.#state = 'closed'
+    const bytes = new Uint8Array(this.#out.getBuffer())
+    return {
+      bytes,
+      dataFile: {
+        content: 0,
+        fileFormat: 'PARQUET',
+        recordCount: BigInt(this.#recordCount),
+        fileSizeInBytes: BigInt(bytes.byteLength),
+        ...footerMetrics(this.#schema, this.#modes, this.#parquet.row_groups),
+      },
+    }
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#bufferedRows === 0) return
+    if (this.#settings.codec === 'zstd') await ensureZstd()
+    const columnData: ColumnSource[] = this.#names.map((name, c) => ({
+      name,
+      data: this.#columns[c]!,
+    }))
+    try {
+      await this.#parquet.write({
+        columnData,
+        rowGroupSize: this.#bufferedRows,
+        pageSize: this.#settings.pageBytes,
+        dictionarySize: this.#settings.dictionaryBytes,
+      })
+    } catch (cause) {
+      this.#state = 'failed'
+      // Rows reach this writer validated, so this is a row that skipped validation.
+      throw new ValidationError(`Cannot encode rows as Parquet: ${(cause as Error).message}`, {
+        cause,
+        context: { rowGroup: this.#parquet.row_groups.length },
+      })
+    }
+    this.#flushedEstimate += this.#bufferedBytes
+    this.#columns = this.#names.map(() => [])
+    this.#bufferedRows = 0
+    this.#bufferedBytes = 0
+  }
+
+  #checkOpen(): void {
+    if (this.#state !== 'open') {
+      throw new ValidationError(`This Parquet file writer is ${this.#state}; open a new one`, {
+        context: { state: this.#state },
+      })
+    }
+  }
+}
+
+/**
+ * A function estimating the PLAIN-encoded size of one value of a type, the measure of buffered
+ * rows against the row group and file sizes. Strings count UTF-16 units, exact for ASCII.
+ */
+function sizeEstimator(type: IcebergType): (value: unknown) => number {
+  const fixed = fixedSize(type)
+  if (fixed !== undefined) return (value) => (value === null ? 0 : fixed)
+  switch (type.kind) {
+    case 'string':
+      return (value) => (value === null || value === undefined ? 0 : 4 + (value as string).length)
+    case 'binary':
+      return (value) => (value === null || value === undefined ? 0 : 4 + (value as Uint8Array).byteLength)
+    case 'struct': {
+      const fields = type.fields.map((f) => ({ name: f.name, size: sizeEstimator(f.type) }))
+      return (value) => {
+        if (value === null || value === undefined) return 0
+        let n = 0
+        for (const f of fields) n += f.size((value as Record<string, unknown>)[f.name] ?? null)
+        return n
+      }
+    }
+    case 'list': {
+      const element = sizeEstimator(type.element)
+      return (value) => {
+        if (value === null || value === undefined) return 0
+        let n = 1
+        for (const item of value as unknown[]) n += 1 + element(item ?? null)
+        return n
+      }
+    }
+    case 'map': {
+      const key = sizeEstimator(type.key)
+      const val = sizeEstimator(type.value)
+      return (value) => {
+        if (value === null || value === undefined) return 0
+        let n = 1
+        for (const [k, v] of value as Map<unknown, unknown>) n += 2 + key(k) + val(v ?? null)
+        return n
+      }
+    }
+    default:
+      return () => 8
+  }
+}
+
+function fixedSize(type: IcebergType): number | undefined {
+  switch (type.kind) {
+    case 'boolean':
+      return 1
+    case 'int':
+    case 'date':
+    case 'float':
+      return 4
+    case 'long':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'double':
+      return 8
+    case 'uuid':
+      return 16
+    case 'fixed':
+      return type.length
+    case 'decimal':
+      return type.precision <= 9 ? 4 : type.precision <= 18 ? 8 : decimalBytes(type.precision)
+    default:
+      return undefined
+  }
+}
+
+/** Options of {@link RollingFileWriter}. */
+export interface RollingFileWriterOptions {
+  /** Opens the next file; called when the first row of a file arrives. */
+  open: () => ParquetFileWriter
+  /** Roll when a file's estimated size reaches this; see {@link targetFileSize}. */
+  targetFileSize: number
+}
+
+/**
+ * Rows between two size checks, as Java's `RollingFileWriter` checks every 1000 rows: a file may
+ * overshoot the target by at most this many rows.
+ */
+const ROWS_BETWEEN_CHECKS = 1000
+
+/**
+ * Spreads rows over as many Parquet files as keep each near the target size (iceberg-rust's
+ * `RollingFileWriter`). Finished files are handed back as soon as they are closed, so the caller
+ * stores them and only the open file's row group stays in memory; no empty file is ever produced.
+ *
+ * @example
+ * ```ts
+ * const rolling = new RollingFileWriter({
+ *   open: () => new ParquetFileWriter({ schema, properties }),
+ *   targetFileSize: targetFileSize(properties),
+ * })
+ * for await (const batch of batches) for (const file of await rolling.write(batch)) await store(file)
+ * for (const file of await rolling.close()) await store(file)
+ * ```
+ */
+export class RollingFileWriter {
+  readonly #open: () => ParquetFileWriter
+  readonly #target: number
+  #current: ParquetFileWriter | undefined
+  #sinceCheck = 0
+
+  constructor(options: RollingFileWriterOptions) {
+    this.#open = options.open
+    this.#target = options.targetFileSize
+  }
+
+  /** The open file, if rows are pending in one. */
+  get current(): ParquetFileWriter | undefined {
+    return this.#current
+  }
+
+  /** Adds rows and returns the files that reached the target size while they were written. */
+  async write(rows: readonly Readonly<Record<string, unknown>>[]): Promise<WrittenDataFile[]> {
+    const done: WrittenDataFile[] = []
+    let start = 0
+    while (start < rows.length) {
+      const end = Math.min(rows.length, start + ROWS_BETWEEN_CHECKS - this.#sinceCheck)
+      this.#current ??= this.#open()
+      await this.#current.write(start === 0 && end === rows.length ? rows : rows.slice(start, end))
+      this.#sinceCheck += end - start
+      start = end
+      if (this.#sinceCheck < ROWS_BETWEEN_CHECKS) continue
+      this.#sinceCheck = 0
+      if (this.#current.estimatedSize >= this.#target) {
+        const file = this.#current
+        this.#current = undefined
+        done.push(await file.close())
+      }
+    }
+    return done
+  }
+
+  /** Closes the open file, if it has rows. */
+  async close(): Promise<WrittenDataFile[]> {
+    const file = this.#current
+    this.#current = undefined
+    this.#sinceCheck = 0
+    return file && file.recordCount > 0 ? [await file.close()] : []
+  }
+}
