@@ -24,12 +24,16 @@ describe('parquetSchema', () => {
       converted_type: 'DATE',
       logical_type: { type: 'DATE' },
     })
-    expect(column(Types.time)).toMatchObject({
+    expect(column(Types.time)).toEqual({
+      name: 'c',
+      repetition_type: 'OPTIONAL',
+      field_id: 7,
       type: 'INT64',
       logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' },
     })
     expect(column(Types.timestamp)).toMatchObject({
       type: 'INT64',
+      converted_type: 'TIMESTAMP_MICROS',
       logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: false, unit: 'MICROS' },
     })
     expect(column(Types.timestamptz)).toMatchObject({
