@@ -106,7 +106,10 @@ export async function planFiles(
   const read = await Promise.all(
     manifests.map(async (m) => ({
       manifest: m,
-      entries: readManifest(await io.read(m.manifestPath), { file: m.manifestPath }).entries,
+      entries: readManifest(await io.read(m.manifestPath), {
+        file: m.manifestPath,
+        manifestLength: m.manifestLength,
+      }).entries,
     })),
   )
   for (const { manifest, entries } of read) {

@@ -16,15 +16,15 @@ export async function referencedFiles(
     metadataLocation,
     ...metadata.metadataLog.map((entry) => entry.metadataFile),
   ])
-  const manifests = new Set<string>()
+  const manifests = new Map<string, bigint>()
   for (const snapshot of metadata.snapshots) {
     files.add(snapshot.manifestList)
     const list = readManifestList(await io.read(snapshot.manifestList), { file: snapshot.manifestList })
-    for (const manifest of list.manifests) manifests.add(manifest.manifestPath)
+    for (const manifest of list.manifests) manifests.set(manifest.manifestPath, manifest.manifestLength)
   }
-  for (const path of manifests) {
+  for (const [path, manifestLength] of manifests) {
     files.add(path)
-    for (const entry of readManifest(await io.read(path), { file: path }).entries)
+    for (const entry of readManifest(await io.read(path), { file: path, manifestLength }).entries)
       files.add(entry.dataFile.filePath)
   }
   return [...files]

@@ -175,6 +175,7 @@ export class SnapshotProducer implements TableAction {
   ): Promise<ManifestFile | undefined> {
     const { entries } = readManifest(await this.#table.io.read(manifest.manifestPath), {
       file: manifest.manifestPath,
+      manifestLength: manifest.manifestLength,
     })
     if (!entries.some((e) => e.status !== ManifestEntryStatus.DELETED && removed.has(e.dataFile.filePath))) {
       return undefined
