@@ -1,45 +1,48 @@
-import { randomUUID } from 'node:crypto'
 import { AbortedError } from '@lake/errors'
 import { valueKey } from '../expr/literals.js'
-import { type FileIO, joinLocation } from '../io/file-io.js'
+import type { FileIO } from '../io/file-io.js'
 import type { DataFile } from '../spec/data-file.js'
 import type { PartitionSpec } from '../spec/partition-spec.js'
 import type { Schema } from '../spec/schema.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
-import { applyTransform, transformHumanString } from '../spec/transforms.js'
+import { applyTransform } from '../spec/transforms.js'
 import type { PrimitiveType } from '../spec/types.js'
-import { writeDataFile } from './data-file-writer.js'
+import { OutputFileFactory } from './location.js'
+import {
+  ParquetFileWriter,
+  RollingFileWriter,
+  targetFileSize,
+  type WrittenDataFile,
+} from './parquet-writer.js'
 
 /** Options of {@link TableWriter}. */
 export interface TableWriterOptions {
   io: FileIO
-  /** The table's metadata: its current schema, default spec, properties and location. */
+  /** The table's metadata: its current schema, default spec, sort order, properties and location. */
   metadata: TableMetadata
   signal?: AbortSignal
 }
 
-/** Iceberg Java's default `write.target-file-size-bytes`: 512 MiB. */
-const DEFAULT_TARGET_FILE_SIZE = 512 * 1024 * 1024
-
 /**
- * The table layer of writing (iceberg-rust's fan-out writer): rows are grouped by their
- * partition tuple under the table's default spec, and each group becomes Parquet files that
- * roll over at the table's target file size, placed where Iceberg Java places them:
- * `<location>/data/<field>=<value>/…/<n>-<task>-<uuid>-<n>.parquet`. `close()` returns the
- * `DataFile`s to commit; `abort()` removes whatever was written.
+ * The table layer of writing (iceberg-rust's fan-out writer): rows are routed by their
+ * partition tuple under the table's default spec to one {@link RollingFileWriter} per
+ * partition, whose files roll over at `write.target-file-size-bytes` and are stored where
+ * Iceberg Java stores them (see {@link OutputFileFactory}). A file is written to storage as soon
+ * as it is finished, so memory holds the open file of each partition, not the whole input.
+ * `close()` returns the `DataFile`s to commit; `abort()` removes whatever was written.
  */
 export class TableWriter {
   readonly #io: FileIO
   readonly #schema: Schema
   readonly #spec: PartitionSpec
-  readonly #properties: Readonly<Record<string, string>>
-  readonly #dataLocation: string
   readonly #signal: AbortSignal | undefined
-  readonly #groups = new Map<string, { partition: unknown[]; rows: Record<string, unknown>[] }>()
+  readonly #files: OutputFileFactory
+  readonly #open: () => ParquetFileWriter
+  readonly #target: number
+  readonly #partitions = new Map<string, { partition: unknown[]; writer: RollingFileWriter }>()
   readonly #sourceTypes: PrimitiveType[]
   readonly #sourcePaths: string[][]
-  readonly #uuid = randomUUID()
-  #fileCount = 0
+  readonly #done: DataFile[] = []
   /** Locations of every file written so far. */
   readonly written: string[] = []
 
@@ -48,17 +51,26 @@ export class TableWriter {
     this.#io = options.io
     this.#schema = metadata.currentSchema()
     this.#spec = metadata.defaultSpec()
-    this.#properties = metadata.properties
     this.#signal = options.signal
-    this.#dataLocation = metadata.properties['write.data.path'] ?? joinLocation(metadata.location, 'data')
+    this.#files = new OutputFileFactory({
+      tableLocation: metadata.location,
+      properties: metadata.properties,
+      spec: this.#spec,
+      schema: this.#schema,
+    })
+    const sortOrder = metadata.defaultSortOrder()
+    this.#open = () =>
+      new ParquetFileWriter({ schema: this.#schema, properties: metadata.properties, sortOrder })
+    this.#target = targetFileSize(metadata.properties)
     this.#sourceTypes = this.#spec.fields.map(
       (f) => this.#schema.findField(f.sourceId)!.type as PrimitiveType,
     )
     this.#sourcePaths = this.#spec.fields.map((f) => this.#schema.findColumnName(f.sourceId)!.split('.'))
   }
 
-  /** Buffers rows of internal values, grouped by partition. */
+  /** Writes rows of internal values, already validated against the current schema. */
   async write(rows: readonly Record<string, unknown>[]): Promise<void> {
+    const batches = new Map<string, Record<string, unknown>[]>()
     for (const row of rows) {
       const partition = this.#spec.fields.map((field, i) =>
         applyTransform(field.transform, this.#sourceTypes[i]!, valueAt(row, this.#sourcePaths[i]!)),
@@ -66,49 +78,47 @@ export class TableWriter {
       const key = partition
         .map((v) => (v === null || v === undefined ? '\u0000' : valueKey(v)))
         .join('\u0001')
-      let group = this.#groups.get(key)
-      if (!group) {
-        group = { partition, rows: [] }
-        this.#groups.set(key, group)
+      if (!this.#partitions.has(key)) {
+        this.#partitions.set(key, {
+          partition,
+          writer: new RollingFileWriter({ open: this.#open, targetFileSize: this.#target }),
+        })
       }
-      group.rows.push(row)
+      let batch = batches.get(key)
+      if (!batch) {
+        batch = []
+        batches.set(key, batch)
+      }
+      batch.push(row)
+    }
+    for (const [key, batch] of batches) {
+      const { partition, writer } = this.#partitions.get(key)!
+      await this.#store(partition, await writer.write(batch))
     }
   }
 
-  /** Writes every buffered group and returns the data files, partitions in first-seen order. */
+  /** Finishes every open file and returns all data files written, partitions in first-seen order. */
   async close(): Promise<DataFile[]> {
-    const files: DataFile[] = []
-    const target = targetFileSize(this.#properties)
-    for (const { partition, rows } of this.#groups.values()) {
-      for (const chunk of rollingChunks(rows, target)) {
-        if (this.#signal?.aborted) throw new AbortedError('The write was aborted')
-        const written = await writeDataFile(this.#schema, chunk, this.#properties)
-        const filePath = this.#newLocation(partition)
-        this.written.push(filePath)
-        await this.#io.write(filePath, written.bytes, this.#signal ? { signal: this.#signal } : {})
-        files.push({ ...written.dataFile, filePath, partition, specId: this.#spec.specId })
-      }
-    }
-    this.#groups.clear()
-    return files
+    for (const { partition, writer } of this.#partitions.values())
+      await this.#store(partition, await writer.close())
+    this.#partitions.clear()
+    return [...this.#done]
   }
 
   /** Removes every file this writer wrote. */
   async abort(): Promise<void> {
-    this.#groups.clear()
+    this.#partitions.clear()
     await Promise.all(this.written.map((f) => this.#io.delete(f).catch(() => {})))
   }
 
-  #newLocation(partition: readonly unknown[]): string {
-    this.#fileCount += 1
-    const name = `00000-0-${this.#uuid}-${String(this.#fileCount).padStart(5, '0')}.parquet`
-    const parts = this.#spec.fields.map(
-      (field, i) =>
-        `${encodeURIComponent(field.name)}=${encodeURIComponent(
-          transformHumanString(field.transform, this.#sourceTypes[i]!, partition[i]),
-        )}`,
-    )
-    return joinLocation(this.#dataLocation, ...parts, name)
+  async #store(partition: unknown[], files: readonly WrittenDataFile[]): Promise<void> {
+    for (const file of files) {
+      if (this.#signal?.aborted) throw new AbortedError('The write was aborted')
+      const filePath = this.#files.newDataLocation(partition)
+      this.written.push(filePath)
+      await this.#io.write(filePath, file.bytes, this.#signal ? { signal: this.#signal } : {})
+      this.#done.push({ ...file.dataFile, filePath, partition, specId: this.#spec.specId })
+    }
   }
 }
 
@@ -119,58 +129,4 @@ function valueAt(row: Readonly<Record<string, unknown>>, path: readonly string[]
     value = (value as Record<string, unknown>)[name]
   }
   return value ?? null
-}
-
-function targetFileSize(properties: Readonly<Record<string, string>>): number {
-  const value = Number(properties['write.target-file-size-bytes'])
-  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_TARGET_FILE_SIZE
-}
-
-/**
- * Splits rows into chunks whose estimated Parquet size stays under the target. The estimate is
- * the rows' in-memory size halved (Parquet's encodings and compression), which errs towards
- * smaller files rather than larger ones.
- */
-function* rollingChunks<T extends Record<string, unknown>>(
-  rows: readonly T[],
-  target: number,
-): Generator<T[]> {
-  let start = 0
-  let size = 0
-  for (let i = 0; i < rows.length; i++) {
-    size += estimateSize(rows[i]) / 2
-    if (size >= target && i + 1 > start) {
-      yield rows.slice(start, i + 1)
-      start = i + 1
-      size = 0
-    }
-  }
-  if (start < rows.length) yield rows.slice(start)
-}
-
-function estimateSize(value: unknown): number {
-  switch (typeof value) {
-    case 'string':
-      return value.length + 4
-    case 'number':
-    case 'bigint':
-      return 8
-    case 'boolean':
-      return 1
-    case 'object': {
-      if (value === null) return 1
-      if (value instanceof Uint8Array) return value.byteLength + 4
-      if (value instanceof Map) {
-        let n = 0
-        for (const [k, v] of value) n += estimateSize(k) + estimateSize(v)
-        return n
-      }
-      if (Array.isArray(value)) return value.reduce((n: number, v) => n + estimateSize(v), 0)
-      let n = 0
-      for (const v of Object.values(value)) n += estimateSize(v)
-      return n
-    }
-    default:
-      return 1
-  }
 }
