@@ -93,8 +93,16 @@ describe('LocalFileIO', () => {
   it('accepts both file URI forms', () => {
     expect(toPath('file:/tmp/a b')).toBe('/tmp/a b')
     expect(toPath('file:///tmp/x')).toBe('/tmp/x')
-    expect(toFileUri('/tmp/a b')).toBe('file:/tmp/a%20b')
+    expect(toPath('file://localhost/tmp/x')).toBe('/tmp/x')
+    expect(toFileUri('/tmp/a b')).toBe('file:/tmp/a b')
     expect(toPath(toFileUri('/tmp/a b'))).toBe('/tmp/a b')
+  })
+
+  it('takes a location literally, as Hadoop does: percent signs are part of the name', () => {
+    expect(toPath('file:/w/data/k=a+b%2Fc/f.parquet')).toBe('/w/data/k=a+b%2Fc/f.parquet')
+    expect(toPath('file:///w/x%41')).toBe('/w/x%41')
+    expect(() => toPath('file://namenode/w')).toThrow(/Not a local location/)
+    expect(() => toPath('file:relative')).toThrow(/Not a local location/)
   })
 })
 

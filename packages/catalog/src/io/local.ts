@@ -1,7 +1,6 @@
 import { constants, createReadStream } from 'node:fs'
 import { link, lstat, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { dirname, join, resolve } from 'node:path'
 import {
   AbortedError,
   AlreadyExistsError,
@@ -200,20 +199,22 @@ export class LocalFileIO implements FileIO {
   }
 }
 
-/** Converts a `file:` URI or an absolute path to a path. */
+/**
+ * Converts a `file:` location or an absolute path to a path. `file:/a` (Hadoop's form),
+ * `file:///a` and `file://localhost/a` are the same path. The path is taken literally, never
+ * percent-decoded, as Hadoop's `Path` and PyArrow take it: Iceberg records `data/k=a+b%2Fc/…`
+ * for the directory named `k=a+b%2Fc`, and decoding would name another file (or none).
+ */
 export function toPath(location: string): string {
-  if (location.startsWith('file:')) {
-    // `file:/a` (Hadoop's form) and `file:///a` are both local absolute paths.
-    const normalised = location.startsWith('file://') ? location : `file://${location.slice('file:'.length)}`
-    return fileURLToPath(normalised)
-  }
+  const match = /^file:(?:\/\/(?:localhost)?(?=\/)|(?!\/\/))(\/.*)$/s.exec(location)
+  if (match) return match[1]!
   if (location.startsWith('/')) return location
   throw new ValidationError(`Not a local location: ${location}`, { context: { file: location } })
 }
 
-/** The `file:` URI of an absolute path, in Hadoop's short form (`file:/a/b`). */
+/** The `file:` location of an absolute path, in Hadoop's short form (`file:/a/b`), not escaped. */
 export function toFileUri(path: string): string {
-  return pathToFileURL(path).href.replace(/^file:\/\//, 'file:')
+  return `file:${resolve(path)}`
 }
 
 async function linkIfAbsent(from: string, to: string): Promise<boolean> {
