@@ -135,7 +135,7 @@ export class HadoopCatalog implements Catalog {
     for await (const status of this.io.list(location)) {
       const name = baseName(status.location)
       if (!status.isDirectory || name.startsWith('.')) continue
-      if (await this.#isTableDirectory(status.location)) continue
+      if (await this.#holdsTableFiles(status.location)) continue
       namespaces.push([...prefix, name])
     }
     return namespaces
@@ -172,7 +172,7 @@ export class HadoopCatalog implements Catalog {
     const namespaceDir = namespaceLocation(this.warehouse, id.namespace)
     if (!(await this.#isNamespace(namespaceDir))) throw namespaceNotFound(id.namespace)
     const location = tableLocation(this.warehouse, id)
-    if (await this.#isTableDirectory(location)) throw tableExists(id)
+    await this.#checkLocationFree(id, location)
     const metadata = buildNewTableMetadata({
       schema:
         'schema' in parsed.schema ? (parsed.schema as { schema: never }).schema : (parsed.schema as never),
@@ -237,7 +237,8 @@ export class HadoopCatalog implements Catalog {
   /**
    * Renames a table. Iceberg metadata records absolute file locations, so the files stay where
    * they are: the new name gets a first metadata version that is the table's current metadata
-   * with the new location (where new files will go), then the old name's metadata is removed.
+   * with the new location (where new files will go), then the old name's metadata versions and
+   * hint are removed. Its manifests and data files stay, and so its directory takes no new table.
    */
   async renameTable(fromInput: TableIdentifierInput, toInput: TableIdentifierInput): Promise<void> {
     const from = parseTableIdentifier(fromInput)
@@ -248,7 +249,7 @@ export class HadoopCatalog implements Catalog {
       throw namespaceNotFound(to.namespace)
     }
     const toLocation = tableLocation(this.warehouse, to)
-    if (await this.#isTableDirectory(toLocation)) throw tableExists(to)
+    await this.#checkLocationFree(to, toLocation)
     const moved = applyUpdates(current.metadata, [{ action: 'set-location', location: toLocation }], {
       timestampMs: this.#now(),
     })
@@ -258,7 +259,15 @@ export class HadoopCatalog implements Catalog {
       if (error instanceof CommitConflictError) throw tableExists(to)
       throw error
     }
-    await this.io.delete(metadataDirectory(tableLocation(this.warehouse, from)), { recursive: true })
+    // Only the old name's catalog entry goes: its manifests and data files stay where the
+    // metadata records them, and are the renamed table's now.
+    const fromMetadata = metadataDirectory(tableLocation(this.warehouse, from))
+    for await (const status of this.io.list(fromMetadata)) {
+      const name = baseName(status.location)
+      if (name === VERSION_HINT_FILENAME || parseMetadataVersion(name) !== undefined) {
+        await this.io.delete(status.location)
+      }
+    }
   }
 
   async commitTable(
@@ -350,12 +359,20 @@ export class HadoopCatalog implements Catalog {
     }
   }
 
-  /** Reads the current version: the hint, then newer versions probed one by one, as Java does. */
+  /**
+   * Reads the current version: the hint, then newer versions probed one by one, as Java does.
+   * A hint naming a version that is not there (a file removed by hand) is no hint at all.
+   */
   async #current(id: TableIdentifier): Promise<Current | undefined> {
     const dir = metadataDirectory(tableLocation(this.warehouse, id))
     let version = await this.#hintedVersion(dir)
     if (version === undefined) return undefined
     let location = await this.#metadataFile(dir, version)
+    if (!location && version > 0) {
+      version = await this.#highestVersion(dir)
+      if (version === undefined) return undefined
+      location = await this.#metadataFile(dir, version)
+    }
     for (;;) {
       const newer = await this.#metadataFile(dir, version + 1)
       if (!newer) break
@@ -379,6 +396,10 @@ export class HadoopCatalog implements Catalog {
       if (!(isLakeError(error) && error instanceof NotFoundError)) throw error
     }
     // No (or an unreadable) hint: the highest version present, as Java's findVersion falls back to.
+    return this.#highestVersion(dir)
+  }
+
+  async #highestVersion(dir: string): Promise<number | undefined> {
     let highest: number | undefined
     try {
       for await (const status of this.io.list(dir)) {
@@ -412,10 +433,37 @@ export class HadoopCatalog implements Catalog {
     return false
   }
 
+  /**
+   * Whether the directory holds a table's files: a live table's, or those a renamed table still
+   * references from its old location. Such a directory is neither a namespace nor free for a new
+   * table, whose drop would delete the files with it.
+   */
+  async #holdsTableFiles(location: string): Promise<boolean> {
+    try {
+      for await (const status of this.io.list(metadataDirectory(location))) {
+        if (!status.isDirectory) return true
+      }
+    } catch (error) {
+      if (error instanceof NotFoundError) return false
+      throw error
+    }
+    return false
+  }
+
+  async #checkLocationFree(id: TableIdentifier, location: string): Promise<void> {
+    if (await this.#isTableDirectory(location)) throw tableExists(id)
+    if (await this.#holdsTableFiles(location)) {
+      throw new AlreadyExistsError(
+        `Cannot use ${identifierToString(id)}: its directory holds the files of a renamed table`,
+        { context: { table: identifierToString(id), file: location } },
+      )
+    }
+  }
+
   async #isNamespace(location: string): Promise<boolean> {
     try {
       const status = await this.io.stat(location)
-      return status.isDirectory && !(await this.#isTableDirectory(location))
+      return status.isDirectory && !(await this.#holdsTableFiles(location))
     } catch (error) {
       if (error instanceof NotFoundError) return false
       throw error
