@@ -4,6 +4,7 @@
 set -eu
 cd "$(dirname "$0")/../../.."
 sh packages/devtools/bin/bootstrap.sh
+sh packages/interop/setup.sh
 echo "==> lint"
 pnpm run lint
 echo "==> type-check"

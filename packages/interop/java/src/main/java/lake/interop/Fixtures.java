@@ -1,0 +1,209 @@
+package lake.interop;
+
+import static org.apache.iceberg.types.Types.NestedField.optional;
+import static org.apache.iceberg.types.Types.NestedField.required;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.types.Types;
+
+/** Tables written by Apache Iceberg Java for Lake (and PyIceberg) to read. */
+final class Fixtures {
+  private static final OffsetDateTime DAY1 = OffsetDateTime.of(2026, 1, 1, 0, 0, 0, 0, ZoneOffset.UTC);
+
+  private Fixtures() {}
+
+  static JsonNode create(HadoopCatalog catalog) {
+    Namespace ns = Namespace.of("java_db");
+    if (!catalog.namespaceExists(ns)) catalog.createNamespace(ns);
+    events(catalog, TableIdentifier.of(ns, "events"));
+    allTypes(catalog, TableIdentifier.of(ns, "all_types"));
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    out.putArray("tables").add("java_db.events").add("java_db.all_types");
+    return out;
+  }
+
+  /**
+   * Partitioned by day(ts) and bucket(4, id). Commits: two appends, a rename of kind to category,
+   * an added column, a third append, a delete of the first day's files by row filter, and an
+   * overwrite of the third day.
+   */
+  private static void events(HadoopCatalog catalog, TableIdentifier id) {
+    Schema schema =
+        new Schema(
+            required(1, "id", Types.LongType.get()),
+            required(2, "ts", Types.TimestampType.withZone()),
+            optional(3, "kind", Types.StringType.get()),
+            optional(4, "amount", Types.DecimalType.of(10, 2)));
+    PartitionSpec spec = PartitionSpec.builderFor(schema).day("ts").bucket("id", 4).build();
+    Table table = catalog.createTable(id, schema, spec);
+
+    append(table, eventRows(table, 0, 0, 10, "kind", null));
+    append(table, eventRows(table, 1, 10, 10, "kind", null));
+    table.updateSchema().renameColumn("kind", "category").commit();
+    table.updateSchema().addColumn("note", Types.StringType.get()).commit();
+    append(table, eventRows(table, 2, 20, 10, "category", "third day"));
+    table.newDelete().deleteFromRowFilter(Expressions.lessThan("ts", micros(DAY1.plusDays(1)))).commit();
+    OverwriteFiles overwrite =
+        table
+            .newOverwrite()
+            .overwriteByRowFilter(
+                Expressions.and(
+                    Expressions.greaterThanOrEqual("ts", micros(DAY1.plusDays(2))),
+                    Expressions.lessThan("ts", micros(DAY1.plusDays(3)))));
+    for (DataFile file : Main.writeDataFiles(table, eventRows(table, 2, 100, 5, "category", "rewritten"))) {
+      overwrite.addFile(file);
+    }
+    overwrite.commit();
+  }
+
+  private static List<Record> eventRows(
+      Table table, int day, int firstId, int count, String kindColumn, String note) {
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      GenericRecord row = GenericRecord.create(table.schema());
+      row.setField("id", (long) (firstId + i));
+      row.setField("ts", DAY1.plusDays(day).plusSeconds(3_600L * i + i).plusNanos(1_000L * i));
+      row.setField(kindColumn, i % 3 == 0 ? null : (i % 2 == 0 ? "view" : "click"));
+      row.setField("amount", i % 4 == 0 ? null : new BigDecimal(String.format("%d.%02d", i * 7, i)));
+      if (note != null) row.setField("note", i % 2 == 0 ? note : null);
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /** Unpartitioned, one column of every primitive type, and nested ones; two appends. */
+  private static void allTypes(HadoopCatalog catalog, TableIdentifier id) {
+    Schema schema =
+        new Schema(
+            optional(1, "b", Types.BooleanType.get()),
+            optional(2, "i", Types.IntegerType.get()),
+            optional(3, "l", Types.LongType.get()),
+            optional(4, "f", Types.FloatType.get()),
+            optional(5, "d", Types.DoubleType.get()),
+            optional(6, "dec", Types.DecimalType.of(38, 10)),
+            optional(7, "dt", Types.DateType.get()),
+            optional(8, "t", Types.TimeType.get()),
+            optional(9, "ts", Types.TimestampType.withoutZone()),
+            optional(10, "tstz", Types.TimestampType.withZone()),
+            optional(11, "s", Types.StringType.get()),
+            optional(12, "u", Types.UUIDType.get()),
+            optional(13, "fx", Types.FixedType.ofLength(3)),
+            optional(14, "bin", Types.BinaryType.get()),
+            optional(
+                15,
+                "st",
+                Types.StructType.of(
+                    optional(18, "x", Types.IntegerType.get()),
+                    required(19, "y", Types.StringType.get()))),
+            optional(16, "li", Types.ListType.ofOptional(20, Types.LongType.get())),
+            optional(
+                17,
+                "mp",
+                Types.MapType.ofOptional(21, 22, Types.StringType.get(), Types.DoubleType.get())),
+            optional(
+                23,
+                "deep",
+                Types.ListType.ofRequired(
+                    24,
+                    Types.StructType.of(
+                        optional(25, "a", Types.IntegerType.get()),
+                        optional(
+                            26,
+                            "m",
+                            Types.MapType.ofRequired(
+                                27, 28, Types.IntegerType.get(), Types.StringType.get()))))));
+    Table table = catalog.createTable(id, schema, PartitionSpec.unpartitioned());
+    Types.StructType st = table.schema().findType("st").asStructType();
+    Types.StructType deep = table.schema().findType("deep.element").asStructType();
+
+    GenericRecord full = GenericRecord.create(table.schema());
+    full.setField("b", true);
+    full.setField("i", Integer.MIN_VALUE);
+    full.setField("l", Long.MAX_VALUE);
+    full.setField("f", 0.1f);
+    full.setField("d", -1.0e300);
+    full.setField("dec", new BigDecimal("-1234567890123456789012345678.0123456789"));
+    full.setField("dt", LocalDate.of(1969, 12, 31));
+    full.setField("t", LocalTime.of(23, 59, 59, 999_999_000));
+    full.setField("ts", LocalDateTime.of(2026, 3, 8, 2, 30, 0, 123_456_000));
+    full.setField("tstz", OffsetDateTime.of(1900, 1, 1, 0, 0, 0, 1_000, ZoneOffset.UTC));
+    full.setField("s", "grüße, 世界 🌍");
+    full.setField("u", UUID.fromString("f79c3e09-677c-4bbd-a479-3f349cb785e7"));
+    full.setField("fx", new byte[] {0, (byte) 0x7f, (byte) 0xff});
+    full.setField("bin", ByteBuffer.wrap("\u0000lake\n".getBytes(StandardCharsets.UTF_8)));
+    GenericRecord stValue = GenericRecord.create(st);
+    stValue.setField("x", 42);
+    stValue.setField("y", "inner");
+    full.setField("st", stValue);
+    full.setField("li", java.util.Arrays.asList(1L, null, Long.MIN_VALUE));
+    Map<String, Double> map = new LinkedHashMap<>();
+    map.put("z", 1.5);
+    map.put("a", null);
+    full.setField("mp", map);
+    GenericRecord deepValue = GenericRecord.create(deep);
+    deepValue.setField("a", 7);
+    deepValue.setField("m", Map.of(2, "two", 1, "one"));
+    GenericRecord deepEmpty = GenericRecord.create(deep);
+    full.setField("deep", List.of(deepValue, deepEmpty));
+
+    GenericRecord other = GenericRecord.create(table.schema());
+    other.setField("b", false);
+    other.setField("i", 0);
+    other.setField("l", -1L);
+    other.setField("f", Float.NEGATIVE_INFINITY);
+    other.setField("d", Double.NaN);
+    other.setField("dec", new BigDecimal("0.0000000001"));
+    other.setField("dt", LocalDate.of(2026, 2, 28));
+    other.setField("t", LocalTime.MIDNIGHT);
+    other.setField("ts", LocalDateTime.of(1970, 1, 1, 0, 0));
+    other.setField("tstz", OffsetDateTime.of(2026, 6, 30, 23, 59, 59, 999_999_000, ZoneOffset.UTC));
+    other.setField("s", "");
+    other.setField("u", UUID.fromString("00000000-0000-0000-0000-000000000000"));
+    other.setField("fx", new byte[] {1, 2, 3});
+    other.setField("bin", ByteBuffer.wrap(new byte[0]));
+    other.setField("li", List.of());
+    other.setField("mp", Map.of());
+    other.setField("deep", List.of());
+
+    GenericRecord nulls = GenericRecord.create(table.schema());
+
+    append(table, List.of(full, other));
+    append(table, List.of(nulls));
+  }
+
+  private static void append(Table table, List<Record> rows) {
+    var append = table.newAppend();
+    for (DataFile file : Main.writeDataFiles(table, rows)) append.appendFile(file);
+    append.commit();
+  }
+
+  private static long micros(OffsetDateTime time) {
+    return time.toEpochSecond() * 1_000_000L + time.getNano() / 1_000;
+  }
+}

@@ -1,0 +1,23 @@
+// Lake's interop harness: the same table read (and written) by Apache Iceberg Java, PyIceberg and
+// Lake, in one canonical JSON form, so tests compare them with `toEqual`.
+export {
+  type CanonicalRow,
+  type CanonicalValue,
+  canonicalRowsFromArrow,
+  lakeRows,
+  sortRows,
+} from './canonical.js'
+export {
+  javaAppend,
+  javaCreateFixture,
+  javaRead,
+  pyAppend,
+  pyCreateFixture,
+  pyRead,
+  type ReadOptions,
+  type SchemaJsonValue,
+  type SnapshotJson,
+  type SpecJson,
+  type TableRead,
+} from './harness.js'
+export { lakeRead } from './lake.js'
