@@ -4,6 +4,7 @@ import { gunzipSync, gzipSync } from 'node:zlib'
 import {
   AlreadyExistsError,
   CommitConflictError,
+  CommitStateUnknownError,
   CorruptFileError,
   isLakeError,
   type LakeHooks,
@@ -320,13 +321,13 @@ export class HadoopCatalog implements Catalog {
     const temp = joinLocation(dir, `${randomUUID()}.metadata.json`)
     const text = serializeTableMetadata(next)
     const bytes = new TextEncoder().encode(text)
-    await this.io.write(temp, gzip ? gzipSync(bytes) : bytes)
+    const payload = gzip ? gzipSync(bytes) : bytes
+    await this.io.write(temp, payload)
     let renamed: boolean
     try {
       renamed = await this.io.renameIfAbsent(temp, finalLocation)
     } catch (error) {
-      await this.io.delete(temp).catch(() => {})
-      throw error
+      renamed = await this.#renameLanded(id, temp, finalLocation, payload, error)
     }
     if (!renamed) {
       await this.io.delete(temp)
@@ -337,6 +338,37 @@ export class HadoopCatalog implements Catalog {
     }
     await this.#writeVersionHint(dir, version, id)
     return { metadata: next, metadataLocation: finalLocation }
+  }
+
+  /**
+   * After a rename that reported an error, whether it took place all the same (a connection
+   * lost once the rename was done): then the version file holds exactly the bytes written, and
+   * the commit stands; its files must not be cleaned up as a failed commit's would be. When the
+   * version file is absent the rename failed and `error` stands; when it cannot be read, the
+   * commit's state is unknown.
+   */
+  async #renameLanded(
+    id: TableIdentifier,
+    temp: string,
+    finalLocation: string,
+    payload: Uint8Array,
+    error: unknown,
+  ): Promise<boolean> {
+    let found: Uint8Array
+    try {
+      found = await this.io.read(finalLocation)
+    } catch (readError) {
+      if (!(readError instanceof NotFoundError)) {
+        throw new CommitStateUnknownError(
+          `Cannot tell whether ${identifierToString(id)} was committed: the rename failed and ${finalLocation} cannot be read`,
+          { cause: error, context: { table: identifierToString(id), file: finalLocation } },
+        )
+      }
+      await this.io.delete(temp).catch(() => {})
+      throw error
+    }
+    await this.io.delete(temp).catch(() => {})
+    return found.byteLength === payload.byteLength && found.every((byte, i) => byte === payload[i])
   }
 
   async #writeVersionHint(dir: string, version: number, id: TableIdentifier): Promise<void> {
