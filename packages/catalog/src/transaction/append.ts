@@ -1,9 +1,9 @@
 import { isLakeError, ValidationError } from '@lake/errors'
-import { Table as ArrowTable, RecordBatch } from 'apache-arrow'
+import { Table as ArrowTable, DataType, RecordBatch } from 'apache-arrow'
 import { batchToRows } from '../scan/arrow-rows.js'
 import { formatDecimal } from '../spec/conversions.js'
 import type { Schema } from '../spec/schema.js'
-import type { IcebergType } from '../spec/types.js'
+import { type IcebergType, typeToString } from '../spec/types.js'
 import { coerceValue } from '../spec/values.js'
 import type { Table } from '../table/table.js'
 import { TableWriter } from '../writer/table-writer.js'
@@ -23,7 +23,7 @@ export type AppendInput =
  * row, and the table and its storage stay untouched.
  */
 export function toInternalRows(schema: Schema, data: AppendInput, table: string): Record<string, unknown>[] {
-  const rows = fromInput(schema, data)
+  const rows = fromInput(schema, data, table)
   const struct = schema.asStruct()
   return rows.map((row, index) => {
     try {
@@ -40,16 +40,16 @@ export function toInternalRows(schema: Schema, data: AppendInput, table: string)
   })
 }
 
-function fromInput(schema: Schema, data: AppendInput): readonly unknown[] {
-  if (data instanceof ArrowTable) return data.batches.flatMap((batch) => arrowRows(schema, batch))
-  if (data instanceof RecordBatch) return arrowRows(schema, data)
+function fromInput(schema: Schema, data: AppendInput, table: string): readonly unknown[] {
+  if (data instanceof ArrowTable) return data.batches.flatMap((batch) => arrowRows(schema, batch, table))
+  if (data instanceof RecordBatch) return arrowRows(schema, data, table)
   if (!Array.isArray(data)) {
     throw new ValidationError('append expects an array of rows, an Arrow Table or RecordBatches', {
       context: { field: 'data' },
     })
   }
   if (data.length > 0 && data[0] instanceof RecordBatch) {
-    return (data as readonly RecordBatch[]).flatMap((batch) => arrowRows(schema, batch))
+    return (data as readonly RecordBatch[]).flatMap((batch) => arrowRows(schema, batch, table))
   }
   return data
 }
@@ -59,7 +59,11 @@ function fromInput(schema: Schema, data: AppendInput): readonly unknown[] {
  * Arrow input is validated by exactly the rules rows are: a decimal's unscaled value becomes
  * its decimal text. A column the schema lacks is kept, so that validation names it.
  */
-function arrowRows(schema: Schema, batch: RecordBatch): unknown[] {
+function arrowRows(schema: Schema, batch: RecordBatch, table: string): unknown[] {
+  for (const field of schema.fields) {
+    const arrow = batch.schema.fields.find((f) => f.name === field.name)
+    if (arrow) checkArrowType(arrow.type, field.type, field.name, table)
+  }
   const rows = batchToRows(batch, schema)
   const known = new Set(schema.fields.map((f) => f.name))
   for (const field of batch.schema.fields) {
@@ -69,6 +73,83 @@ function arrowRows(schema: Schema, batch: RecordBatch): unknown[] {
       })
   }
   return rows.map((row) => asInput(schema.asStruct(), row))
+}
+
+/**
+ * Refuses an Arrow column whose type cannot hold the Iceberg type's values before any is read:
+ * read as the Iceberg type, a `Utf8` column would turn into numbers and a decimal of another
+ * scale into values ten times off. Widths may differ (values are range-checked after); kinds,
+ * decimal scales and nested field names may not.
+ */
+function checkArrowType(arrow: DataType, type: IcebergType, path: string, table: string): void {
+  const refuse = () =>
+    new ValidationError(
+      `Field '${path}': an Arrow ${arrow} column cannot hold ${typeToString(type)} values`,
+      {
+        context: { table, field: path },
+      },
+    )
+  if (DataType.isDictionary(arrow)) {
+    checkArrowType(arrow.dictionary, type, path, table)
+    return
+  }
+  switch (type.kind) {
+    case 'struct': {
+      if (!DataType.isStruct(arrow)) throw refuse()
+      for (const child of arrow.children) {
+        const field = type.fields.find((f) => f.name === child.name)
+        const childPath = `${path}.${child.name}`
+        if (!field) {
+          throw new ValidationError(`Field '${childPath}' is not in ${typeToString(type)}`, {
+            context: { table, field: childPath },
+          })
+        }
+        checkArrowType(child.type, field.type, childPath, table)
+      }
+      return
+    }
+    case 'list':
+      if (!DataType.isList(arrow)) throw refuse()
+      checkArrowType(arrow.children[0]!.type, type.element, `${path}.element`, table)
+      return
+    case 'map': {
+      if (!DataType.isMap(arrow)) throw refuse()
+      const [key, value] = arrow.children[0]!.type.children
+      checkArrowType(key!.type, type.key, `${path}.key`, table)
+      checkArrowType(value!.type, type.value, `${path}.value`, table)
+      return
+    }
+    default:
+      if (!arrowKindFits(arrow, type)) throw refuse()
+  }
+}
+
+function arrowKindFits(arrow: DataType, type: IcebergType): boolean {
+  switch (type.kind) {
+    case 'boolean':
+      return DataType.isBool(arrow)
+    case 'int':
+    case 'long':
+      return DataType.isInt(arrow)
+    case 'float':
+    case 'double':
+      return DataType.isFloat(arrow)
+    case 'decimal':
+      return DataType.isDecimal(arrow) && arrow.scale === type.scale
+    case 'date':
+      return DataType.isDate(arrow)
+    case 'time':
+      return DataType.isTime(arrow)
+    case 'timestamp':
+    case 'timestamptz':
+      return DataType.isTimestamp(arrow)
+    case 'string':
+      return DataType.isUtf8(arrow) || DataType.isLargeUtf8(arrow)
+    case 'uuid':
+      return DataType.isFixedSizeBinary(arrow) || DataType.isUtf8(arrow)
+    default:
+      return DataType.isBinary(arrow) || DataType.isLargeBinary(arrow) || DataType.isFixedSizeBinary(arrow)
+  }
 }
 
 function asInput(type: IcebergType, value: unknown): unknown {
