@@ -215,7 +215,7 @@ describe('failed commits', () => {
     expect(added.filter((f) => !referenced.has(join(tableDir(table), f)))).toEqual([])
   })
 
-  it('fails at once with the default-free setting of no retries, leaving the winner’s version', async () => {
+  it('fails at once with commit.retry.num-retries=0, leaving the table at the winner’s version', async () => {
     const { catalog, table } = await setup({ 'commit.retry.num-retries': '0' })
     const other = await catalog.loadTable('db.t')
     await other.append([{ id: 1n, kind: 'other' }])
