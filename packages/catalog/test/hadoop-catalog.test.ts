@@ -253,6 +253,9 @@ describe('HadoopCatalog tables', () => {
     await moved.append(rows(4, 4))
     await catalog.dropTable('db.moved', { purge: true })
     expect(await listFiles(warehouse)).toEqual([])
+    expect(await catalog.listNamespaces('db')).toEqual([])
+    expect(await catalog.listTables('db')).toEqual([])
+    await catalog.dropNamespace('db')
   })
 })
 

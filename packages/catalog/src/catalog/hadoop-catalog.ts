@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@lake/errors'
 import { z } from 'zod'
-import { baseName, type FileIO, joinLocation } from '../io/file-io.js'
+import { baseName, type FileIO, joinLocation, parentLocation } from '../io/file-io.js'
 import { toFileUri } from '../io/local.js'
 import { ResolvingFileIO } from '../io/resolve.js'
 import {
@@ -224,6 +224,7 @@ export class HadoopCatalog implements Catalog {
     if (options.purge) {
       const table = new Table(this, id, current.metadata, current.metadataLocation)
       for (const file of await table.referencedFiles()) await this.io.delete(file)
+      await this.#removeFormerLocations(id, current.metadata)
     }
     // As Java's HadoopCatalog: the table directory is the catalog entry, so it goes entirely.
     await this.io.delete(tableLocation(this.warehouse, id), { recursive: true })
@@ -233,6 +234,38 @@ export class HadoopCatalog implements Catalog {
       message: `Dropped table ${identifierToString(id)}${options.purge ? ' and purged its files' : ''}`,
       fields: { table: identifierToString(id), purge: options.purge === true },
     })
+  }
+
+  /**
+   * After a purge, removes the directories a renamed table had under its old names once nothing
+   * but empty directories is left in them, so that no phantom namespace remains. They are found
+   * as the parents of the `metadata/` directories that held the table's manifest lists.
+   */
+  async #removeFormerLocations(id: TableIdentifier, metadata: TableMetadata): Promise<void> {
+    const current = tableLocation(this.warehouse, id)
+    const former = new Set<string>()
+    for (const snapshot of metadata.snapshots) {
+      const dir = parentLocation(snapshot.manifestList)
+      const location = parentLocation(dir)
+      if (baseName(dir) === 'metadata' && location !== current && location.startsWith(`${this.warehouse}/`)) {
+        former.add(location)
+      }
+    }
+    for (const location of former) {
+      if (!(await this.#holdsAnyFile(location))) await this.io.delete(location, { recursive: true })
+    }
+  }
+
+  async #holdsAnyFile(location: string): Promise<boolean> {
+    try {
+      for await (const status of this.io.list(location)) {
+        if (!status.isDirectory || (await this.#holdsAnyFile(status.location))) return true
+      }
+    } catch (error) {
+      if (error instanceof NotFoundError) return false
+      throw error
+    }
+    return false
   }
 
   /**
