@@ -213,6 +213,22 @@ describe('snapshot JSON round trip', () => {
     { requiredKeys: ['snapshotId', 'sequenceNumber', 'timestampMs', 'manifestList', 'summary'] },
   ) as fc.Arbitrary<Snapshot>
 
+  it('keeps a summary key named __proto__ as data', () => {
+    const snapshot = {
+      snapshotId: 1n,
+      sequenceNumber: 0n,
+      timestampMs: 0,
+      manifestList: 'l',
+      summary: Object.fromEntries([
+        ['operation', 'append'],
+        ['__proto__', 'x'],
+      ]) as Snapshot['summary'],
+    }
+    const text = stringifyMetadataJson(snapshotToJson(snapshot))
+    expect(text).toContain('"__proto__":"x"')
+    expect(snapshotFromJson(parseMetadataJson(text))).toEqual(snapshot)
+  })
+
   it('reads back every snapshot it writes, ids exact', () => {
     fc.assert(
       fc.property(snapshotArb, (snapshot) => {

@@ -501,10 +501,11 @@ export function snapshotToJson(snapshot: Snapshot): JsonObject {
   json['snapshot-id'] = snapshot.snapshotId
   if (snapshot.parentSnapshotId !== undefined) json['parent-snapshot-id'] = snapshot.parentSnapshotId
   json['timestamp-ms'] = snapshot.timestampMs
-  const summary: JsonObject = { operation: snapshot.summary.operation }
-  for (const [key, value] of Object.entries(snapshot.summary)) {
-    if (key !== 'operation') summary[key] = value
-  }
+  // fromEntries defines own properties, so a key such as `__proto__` stays data.
+  const summary: JsonObject = Object.fromEntries([
+    ['operation', snapshot.summary.operation],
+    ...Object.entries(snapshot.summary).filter(([key]) => key !== 'operation'),
+  ])
   json.summary = summary
   json['manifest-list'] = snapshot.manifestList
   if (snapshot.schemaId !== undefined) json['schema-id'] = snapshot.schemaId

@@ -92,7 +92,9 @@ function readHeader(reader: ByteReader): { header: AvroHeader; sync: Uint8Array 
     }
     for (let i = 0; i < count; i++) {
       const key = reader.readString()
-      metadata[key] = metadataDecoder.decode(reader.readFixed(reader.readLength()))
+      const value = metadataDecoder.decode(reader.readFixed(reader.readLength()))
+      // Defined, not assigned: a key named __proto__ in a file must stay a key.
+      Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true })
     }
   }
   const sync = reader.readFixed(SYNC_SIZE)
