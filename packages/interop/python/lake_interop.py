@@ -4,6 +4,7 @@ Commands print one JSON document on stdout, in the canonical form shared with th
 and src/index.ts (see ../README.md):
 
     read <warehouse> <ns.table> [--snapshot-id N]   schema, spec, snapshots and canonical rows
+    read-many <warehouse> <ns.table>...             a read of each table, keyed by table
     append <warehouse> <ns.table> <rows.json>       appends canonical rows with PyIceberg's writer
     create-fixture <warehouse>                      writes py_db.events
 
@@ -69,17 +70,32 @@ def table_dir(warehouse: str, name: str) -> str:
     return os.path.join(os.path.abspath(warehouse), *namespace, table)
 
 
+# Java's names for version N: plain, gzip (write.metadata.compression-codec=gzip), old gzip.
+SUFFIXES = (".metadata.json", ".gz.metadata.json", ".metadata.json.gz")
+
+
 def current_version(metadata_dir: str) -> int:
     """The hinted version, then newer versions probed one by one, as Java's HadoopTableOperations."""
     with open(os.path.join(metadata_dir, VERSION_HINT), encoding="utf-8") as f:
         version = int(f.read().strip())
-    while os.path.exists(os.path.join(metadata_dir, f"v{version + 1}.metadata.json")):
+    while find_metadata_file(metadata_dir, version + 1) is not None:
         version += 1
     return version
 
 
+def find_metadata_file(metadata_dir: str, version: int) -> str | None:
+    for suffix in SUFFIXES:
+        path = os.path.join(metadata_dir, f"v{version}{suffix}")
+        if os.path.exists(path):
+            return path
+    return None
+
+
 def metadata_file(metadata_dir: str, version: int) -> str:
-    return os.path.join(metadata_dir, f"v{version}.metadata.json")
+    path = find_metadata_file(metadata_dir, version)
+    if path is None:
+        raise FileNotFoundError(f"No metadata file for version {version} in {metadata_dir}")
+    return path
 
 
 def local_path(location: str) -> str:
@@ -93,7 +109,8 @@ def local_path(location: str) -> str:
 def publish(metadata_dir: str, version: int, written_location: str) -> None:
     """Makes the metadata file PyIceberg wrote the table's version `version`."""
     written = local_path(written_location)
-    os.link(written, metadata_file(metadata_dir, version))
+    suffix = ".gz.metadata.json" if written.endswith(".gz.metadata.json") else ".metadata.json"
+    os.link(written, os.path.join(metadata_dir, f"v{version}{suffix}"))
     os.remove(written)
     temp = os.path.join(metadata_dir, f".{uuid.uuid4()}-{VERSION_HINT}")
     with open(temp, "w", encoding="utf-8") as f:
@@ -334,11 +351,13 @@ def create_fixture(warehouse: str) -> dict[str, Any]:
 
 def main(argv: list[str]) -> int:
     usage = (
-        "usage: read <warehouse> <ns.table> [--snapshot-id N] | append <warehouse> <ns.table> <rows.json>"
-        " | create-fixture <warehouse>"
+        "usage: read <warehouse> <ns.table> [--snapshot-id N] | read-many <warehouse> <ns.table>..."
+        " | append <warehouse> <ns.table> <rows.json> | create-fixture <warehouse>"
     )
     if len(argv) >= 3 and argv[0] == "read" and (len(argv) == 3 or (len(argv) == 5 and argv[3] == "--snapshot-id")):
         result = read(argv[1], argv[2], int(argv[4]) if len(argv) == 5 else None)
+    elif len(argv) >= 2 and argv[0] == "read-many":
+        result = {name: read(argv[1], name, None) for name in argv[2:]}
     elif len(argv) == 4 and argv[0] == "append":
         result = append(argv[1], argv[2], argv[3])
     elif len(argv) == 2 and argv[0] == "create-fixture":

@@ -133,6 +133,30 @@ export async function javaRead(
   return normalise((await run(javaCommand(readArgs(warehouse, table, options)))) as TableRead)
 }
 
+/** Reads several tables with one JVM launch, keyed by table. */
+export async function javaReadMany(
+  warehouse: string,
+  tables: readonly string[],
+): Promise<Record<string, TableRead>> {
+  const reads = (await run(javaCommand(['read-many', resolve(warehouse), ...tables]))) as Record<
+    string,
+    TableRead
+  >
+  return Object.fromEntries(Object.entries(reads).map(([table, read]) => [table, normalise(read)]))
+}
+
+/** Reads several tables with one PyIceberg run, keyed by table. */
+export async function pyReadMany(
+  warehouse: string,
+  tables: readonly string[],
+): Promise<Record<string, TableRead>> {
+  const reads = (await run(pythonCommand(['read-many', resolve(warehouse), ...tables]))) as Record<
+    string,
+    TableRead
+  >
+  return Object.fromEntries(Object.entries(reads).map(([table, read]) => [table, normalise(read)]))
+}
+
 /** Reads a table with PyIceberg (`StaticTable.from_metadata` on the current `vN.metadata.json`). */
 export async function pyRead(
   warehouse: string,
@@ -177,7 +201,33 @@ export async function pyAppend(
   })
 }
 
-/** Writes `java_db.events` and `java_db.all_types` with Apache Iceberg Java. */
+/** What {@link javaAudit} found. */
+export interface AuditResult {
+  files: number
+  rows: number
+  /** How many recorded lower and upper bounds were checked. */
+  bounds: number
+  /** One sentence per disagreement between a data file's recorded partition or metrics and its rows. */
+  problems: string[]
+}
+
+/**
+ * Checks every data file of each table's current snapshot with Apache Iceberg Java (one launch): each row's partition,
+ * computed by Java's transforms, must equal the file's recorded partition tuple, and the record
+ * count, value, null and NaN counts and lower/upper bounds must describe the file's rows, or
+ * Java would prune files that hold matching rows.
+ */
+export async function javaAudit(
+  warehouse: string,
+  tables: readonly string[],
+): Promise<Record<string, AuditResult>> {
+  return (await run(javaCommand(['audit', resolve(warehouse), ...tables]))) as Record<string, AuditResult>
+}
+
+/**
+ * Writes the `java_db` fixtures with Apache Iceberg Java: `events`, `all_types`, `row_deltas`
+ * (position and equality delete files), `evolved_spec`, `gzip_metadata` and `format_v1`.
+ */
 export async function javaCreateFixture(warehouse: string): Promise<{ tables: string[] }> {
   return (await run(javaCommand(['create-fixture', resolve(warehouse)]))) as { tables: string[] }
 }

@@ -8,12 +8,16 @@ export {
   sortRows,
 } from './canonical.js'
 export {
+  type AuditResult,
   javaAppend,
+  javaAudit,
   javaCreateFixture,
   javaRead,
+  javaReadMany,
   pyAppend,
   pyCreateFixture,
   pyRead,
+  pyReadMany,
   type ReadOptions,
   type SchemaJsonValue,
   type SnapshotJson,

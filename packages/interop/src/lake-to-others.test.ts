@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type CanonicalRow,
   javaAppend,
+  javaAudit,
   javaRead,
   lakeRead,
   lakeRows,
@@ -212,7 +213,10 @@ describe('a table written by Lake', () => {
     await table.append(lakeRows(table.schema(), lakeRowsAgain))
     await table.delete(eq('id', 301n))
     expected = [...expected, ...lakeRowsAgain].filter((row) => row.id !== '301')
-    const read = await expectAllRead(expected)
+    const [read, audit] = await Promise.all([expectAllRead(expected), javaAudit(warehouse, [TABLE])])
     expect(read.snapshots).toHaveLength(9)
+    // Files of three writers, two schemas and Lake's rewrites: partitions and metrics as Java computes them.
+    expect(audit[TABLE]!.bounds).toBeGreaterThan(0)
+    expect(audit[TABLE]!.problems).toEqual([])
   })
 })

@@ -6,6 +6,8 @@ import static org.apache.iceberg.types.Types.NestedField.required;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -20,16 +22,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.FileFormat;
 import org.apache.iceberg.OverwriteFiles;
 import org.apache.iceberg.PartitionSpec;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericFileWriterFactory;
 import org.apache.iceberg.data.GenericRecord;
 import org.apache.iceberg.data.Record;
+import org.apache.iceberg.deletes.EqualityDeleteWriter;
+import org.apache.iceberg.deletes.PositionDelete;
+import org.apache.iceberg.deletes.PositionDeleteWriter;
 import org.apache.iceberg.expressions.Expressions;
 import org.apache.iceberg.hadoop.HadoopCatalog;
+import org.apache.iceberg.io.OutputFileFactory;
 import org.apache.iceberg.types.Types;
 
 /** Tables written by Apache Iceberg Java for Lake (and PyIceberg) to read. */
@@ -43,8 +51,18 @@ final class Fixtures {
     if (!catalog.namespaceExists(ns)) catalog.createNamespace(ns);
     events(catalog, TableIdentifier.of(ns, "events"));
     allTypes(catalog, TableIdentifier.of(ns, "all_types"));
+    rowDeltas(catalog, TableIdentifier.of(ns, "row_deltas"));
+    evolvedSpec(catalog, TableIdentifier.of(ns, "evolved_spec"));
+    gzipMetadata(catalog, TableIdentifier.of(ns, "gzip_metadata"));
+    formatV1(catalog, TableIdentifier.of(ns, "format_v1"));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.putArray("tables").add("java_db.events").add("java_db.all_types");
+    out.putArray("tables")
+        .add("java_db.events")
+        .add("java_db.all_types")
+        .add("java_db.row_deltas")
+        .add("java_db.evolved_spec")
+        .add("java_db.gzip_metadata")
+        .add("java_db.format_v1");
     return out;
   }
 
@@ -198,10 +216,121 @@ final class Fixtures {
   }
 
   private static void append(Table table, List<Record> rows) {
+    appendFiles(table, Main.writeDataFiles(table, rows));
+  }
+
+  private static void appendFiles(Table table, List<DataFile> files) {
     var append = table.newAppend();
-    for (DataFile file : Main.writeDataFiles(table, rows)) append.appendFile(file);
+    for (DataFile file : files) append.appendFile(file);
     append.commit();
   }
+  private static final Schema SIMPLE =
+      new Schema(
+          required(1, "id", Types.LongType.get()),
+          required(2, "ts", Types.TimestampType.withZone()),
+          optional(3, "cat", Types.StringType.get()));
+
+  private static List<Record> simpleRows(Table table, int day, int firstId, int count) {
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      GenericRecord row = GenericRecord.create(table.schema());
+      row.setField("id", (long) (firstId + i));
+      row.setField("ts", DAY1.plusDays(day).plusMinutes(37L * i));
+      row.setField("cat", i % 4 == 3 ? null : "c" + (i % 3));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /**
+   * Merge-on-read deletes, as Java's engines write them: two data files, then one commit with a
+   * position delete file (rows 0 and 3 of the first file) and an equality delete file on id
+   * (ids 15 and 17), then a newer data file with id 15 again, which the older equality delete
+   * must not hide.
+   */
+  private static void rowDeltas(HadoopCatalog catalog, TableIdentifier id) {
+    Table table =
+        catalog.createTable(id, SIMPLE, PartitionSpec.unpartitioned(), Map.of("format-version", "2"));
+    List<DataFile> first = Main.writeDataFiles(table, simpleRows(table, 0, 0, 10));
+    List<DataFile> second = Main.writeDataFiles(table, simpleRows(table, 1, 10, 10));
+    appendFiles(table, first);
+    appendFiles(table, second);
+
+    Schema idOnly = table.schema().select("id");
+    GenericFileWriterFactory factory =
+        new GenericFileWriterFactory.Builder(table)
+            .dataFileFormat(FileFormat.PARQUET)
+            .deleteFileFormat(FileFormat.PARQUET)
+            .equalityFieldIds(new int[] {table.schema().findField("id").fieldId()})
+            .equalityDeleteRowSchema(idOnly)
+            .build();
+    OutputFileFactory files =
+        OutputFileFactory.builderFor(table, 2, System.nanoTime()).format(FileFormat.PARQUET).build();
+
+    PositionDeleteWriter<Record> positions =
+        factory.newPositionDeleteWriter(files.newOutputFile(), table.spec(), null);
+    EqualityDeleteWriter<Record> equalities =
+        factory.newEqualityDeleteWriter(files.newOutputFile(), table.spec(), null);
+    try (positions;
+        equalities) {
+      String path = first.get(0).location();
+      positions.write(PositionDelete.<Record>create().set(path, 0));
+      positions.write(PositionDelete.<Record>create().set(path, 3));
+      for (long deleted : new long[] {15, 17}) {
+        GenericRecord key = GenericRecord.create(idOnly);
+        key.setField("id", deleted);
+        equalities.write(key);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    table
+        .newRowDelta()
+        .addDeletes(positions.toDeleteFile())
+        .addDeletes(equalities.toDeleteFile())
+        .commit();
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 2, 15, 1)));
+  }
+
+  /** A spec change: day(ts) at first, then identity(cat) and bucket(4, id) instead. */
+  private static void evolvedSpec(HadoopCatalog catalog, TableIdentifier id) {
+    Table table =
+        catalog.createTable(id, SIMPLE, PartitionSpec.builderFor(SIMPLE).day("ts").build());
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 0, 0, 8)));
+    table
+        .updateSpec()
+        .removeField("ts_day")
+        .addField("cat")
+        .addField(Expressions.bucket("id", 4))
+        .commit();
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 1, 100, 8)));
+  }
+
+  /** Metadata files written gzip-compressed, as v<N>.gz.metadata.json. */
+  private static void gzipMetadata(HadoopCatalog catalog, TableIdentifier id) {
+    Table table =
+        catalog.createTable(
+            id,
+            SIMPLE,
+            PartitionSpec.builderFor(SIMPLE).identity("cat").build(),
+            Map.of("write.metadata.compression-codec", "gzip"));
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 0, 0, 6)));
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 1, 10, 6)));
+  }
+
+  /** A format-version 1 table: v1 manifests and partition specs; appends and a delete. */
+  private static void formatV1(HadoopCatalog catalog, TableIdentifier id) {
+    Table table =
+        catalog.createTable(
+            id,
+            SIMPLE,
+            PartitionSpec.builderFor(SIMPLE).identity("cat").bucket("id", 2).build(),
+            Map.of("format-version", "1"));
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 0, 0, 12)));
+    appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 1, 20, 12)));
+    table.newDelete().deleteFromRowFilter(Expressions.equal("cat", "c1")).commit();
+  }
+
 
   private static long micros(OffsetDateTime time) {
     return time.toEpochSecond() * 1_000_000L + time.getNano() / 1_000;

@@ -39,7 +39,9 @@ import org.apache.iceberg.io.OutputFileFactory;
  * <pre>
  * read &lt;warehouse&gt; &lt;ns.table&gt; [--snapshot-id N]   schema, spec, snapshots and canonical rows
  * append &lt;warehouse&gt; &lt;ns.table&gt; &lt;rows.json&gt;      appends canonical rows with Java's writer
- * create-fixture &lt;warehouse&gt;                     writes java_db.events and java_db.all_types
+ * read-many &lt;warehouse&gt; &lt;ns.table&gt;...            read of each table, keyed by table
+ * audit &lt;warehouse&gt; &lt;ns.table&gt;...                checks data files' partitions and metrics against their rows
+ * create-fixture &lt;warehouse&gt;                     writes the java_db tables
  * </pre>
  *
  * The warehouse is a local directory; tables live in Java's HadoopCatalog layout with locations
@@ -63,6 +65,20 @@ public final class Main {
         if (args.length != 4) usage();
         result = append(catalog, args[2], Canonical.MAPPER.readTree(new File(args[3])));
         break;
+      case "read-many":
+        {
+          ObjectNode reads = NODES.objectNode();
+          for (int i = 2; i < args.length; i++) reads.set(args[i], read(catalog, args[i], null));
+          result = reads;
+          break;
+        }
+      case "audit":
+        {
+          ObjectNode audits = NODES.objectNode();
+          for (int i = 2; i < args.length; i++) audits.set(args[i], Audit.run(catalog, args[i]));
+          result = audits;
+          break;
+        }
       case "create-fixture":
         if (args.length != 2) usage();
         result = Fixtures.create(catalog);
@@ -77,6 +93,7 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: read <warehouse> <ns.table> [--snapshot-id N] | append <warehouse> <ns.table> <rows.json>"
+            + " | read-many <warehouse> <ns.table>... | audit <warehouse> <ns.table>..."
             + " | create-fixture <warehouse>");
     System.exit(2);
   }
@@ -96,7 +113,9 @@ public final class Main {
     if (snapshotId != null) scan = scan.useSnapshot(snapshotId);
     List<ObjectNode> rows = new ArrayList<>();
     try (CloseableIterable<Record> records = scan.build()) {
-      for (Record record : records) rows.add(Canonical.row(record.struct(), record));
+      // By the scan's schema, not record.struct(): with position deletes the generic reader
+      // appends its _pos column to each record.
+      for (Record record : records) rows.add(Canonical.row(schema.asStruct(), record));
     }
     ObjectNode out = NODES.objectNode();
     out.set("schema", Canonical.MAPPER.readTree(SchemaParser.toJson(schema)));
