@@ -30,6 +30,8 @@ const JAVA_TABLES = [
   'java_db.evolved_spec',
   'java_db.gzip_metadata',
   'java_db.format_v1',
+  'java_db.schema_evolution',
+  'java_db.big_file',
 ]
 // PyIceberg 0.12 refuses equality deletes, so it cannot read java_db.row_deltas (pinned below).
 const PY_READABLE = [...JAVA_TABLES.filter((t) => t !== 'java_db.row_deltas'), 'py_db.events']
@@ -109,6 +111,28 @@ describe('the harness itself', () => {
     expect(java['java_db.format_v1']!.snapshots.map((s) => s['sequence-number'])).toEqual([0, 0, 0])
   })
 
+  it('java_db.schema_evolution matches columns by id: the re-added a is null in old rows, b became c', () => {
+    const evolved = java['java_db.schema_evolution']!
+    expect(names(evolved)).toEqual(['id', 'c', 's', 'a'])
+    expect(evolved.rows[0]).toEqual({ id: '0', c: '-2', s: { x: 0, y: 'y0', z: null }, a: null })
+    expect(evolved.rows.at(-1)).toEqual({
+      id: '7',
+      c: '70000000000',
+      s: { x: 7, y: null, z: 7.5 },
+      a: 'new a 7',
+    })
+  })
+
+  it('java_db.big_file spans row groups, pages and four codecs, less nine rows deleted by position', () => {
+    const big = java['java_db.big_file']!
+    expect(big.rows).toHaveLength(5000 - 9)
+    expect(
+      big.rows.some((row) =>
+        ['0', '1', '99', '100', '101', '1499', '2047', '2048', '2999'].includes(row.id as string),
+      ),
+    ).toBe(false)
+  })
+
   it('py_db.events holds what the PyIceberg fixture wrote: a rename, a whole-file delete and a rewrite', () => {
     const events = py['py_db.events']!
     expect(operations(events)).toEqual(['append', 'append', 'append', 'delete', 'overwrite'])
@@ -147,14 +171,31 @@ describe('Lake reads what Java and PyIceberg wrote', () => {
 })
 
 describe('Lake commits on top of tables Java wrote', () => {
-  const TABLES = ['java_db.row_deltas', 'java_db.evolved_spec', 'java_db.gzip_metadata', 'java_db.format_v1']
+  const TABLES = [
+    'java_db.row_deltas',
+    'java_db.evolved_spec',
+    'java_db.gzip_metadata',
+    'java_db.format_v1',
+    'java_db.schema_evolution',
+  ]
   const PY_TABLES = TABLES.filter((t) => t !== 'java_db.row_deltas')
-  const fresh = (firstId: number): CanonicalRow[] =>
-    Array.from({ length: 6 }, (_, i) => ({
-      id: String(firstId + i),
-      ts: `2026-02-0${1 + (i % 3)}T0${i}:00:00.000000Z`,
-      cat: i === 5 ? null : `c${i % 3}`,
-    }))
+  const fresh = (name: string): CanonicalRow[] =>
+    Array.from(
+      { length: 6 },
+      (_, i): CanonicalRow =>
+        name === 'java_db.schema_evolution'
+          ? {
+              id: String(1000 + i),
+              c: String(-i),
+              s: i === 5 ? null : { x: i, y: `lake ${i}`, z: -i },
+              a: `lake a ${i}`,
+            }
+          : {
+              id: String(1000 + i),
+              ts: `2026-02-0${1 + (i % 3)}T0${i}:00:00.000000Z`,
+              cat: i === 5 ? null : `c${i % 3}`,
+            },
+    )
   const expected: Record<string, CanonicalRow[]> = {}
   const failed: Record<string, unknown> = {}
   let javaAfter: Record<string, TableRead>
@@ -166,7 +207,7 @@ describe('Lake commits on top of tables Java wrote', () => {
     for (const name of TABLES) {
       try {
         const table = await catalog.loadTable(name)
-        const added = fresh(1000)
+        const added = fresh(name)
         await table.append(lakeRows(table.schema(), added))
         expected[name] = [...java[name]!.rows, ...added]
         if (name === 'java_db.row_deltas') {

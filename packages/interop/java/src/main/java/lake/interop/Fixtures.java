@@ -55,6 +55,8 @@ final class Fixtures {
     evolvedSpec(catalog, TableIdentifier.of(ns, "evolved_spec"));
     gzipMetadata(catalog, TableIdentifier.of(ns, "gzip_metadata"));
     formatV1(catalog, TableIdentifier.of(ns, "format_v1"));
+    schemaEvolution(catalog, TableIdentifier.of(ns, "schema_evolution"));
+    bigFile(catalog, TableIdentifier.of(ns, "big_file"));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.putArray("tables")
         .add("java_db.events")
@@ -62,7 +64,9 @@ final class Fixtures {
         .add("java_db.row_deltas")
         .add("java_db.evolved_spec")
         .add("java_db.gzip_metadata")
-        .add("java_db.format_v1");
+        .add("java_db.format_v1")
+        .add("java_db.schema_evolution")
+        .add("java_db.big_file");
     return out;
   }
 
@@ -316,6 +320,125 @@ final class Fixtures {
             Map.of("write.metadata.compression-codec", "gzip"));
     appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 0, 0, 6)));
     appendFiles(table, Main.writeDataFiles(table, simpleRows(table, 1, 10, 6)));
+  }
+
+  /**
+   * Columns matched by id, not by name: {@code a} is dropped and added again (a new id, so old
+   * rows read null), {@code b} is renamed to {@code c} and widened to long, a field is added
+   * inside the struct.
+   */
+  private static void schemaEvolution(HadoopCatalog catalog, TableIdentifier id) {
+    Schema schema =
+        new Schema(
+            required(1, "id", Types.LongType.get()),
+            optional(2, "a", Types.StringType.get()),
+            optional(3, "b", Types.IntegerType.get()),
+            optional(
+                4,
+                "s",
+                Types.StructType.of(
+                    optional(5, "x", Types.IntegerType.get()),
+                    optional(6, "y", Types.StringType.get()))));
+    Table table = catalog.createTable(id, schema, PartitionSpec.unpartitioned());
+    List<Record> before = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      GenericRecord row = GenericRecord.create(table.schema());
+      row.setField("id", (long) i);
+      row.setField("a", "old a " + i);
+      row.setField("b", i * 1000 - 2);
+      GenericRecord s = GenericRecord.create(table.schema().findType("s").asStructType());
+      s.setField("x", i);
+      s.setField("y", "y" + i);
+      row.setField("s", i == 4 ? null : s);
+      before.add(row);
+    }
+    append(table, before);
+    table
+        .updateSchema()
+        .deleteColumn("a")
+        .renameColumn("b", "c")
+        .updateColumn("b", Types.LongType.get())
+        .addColumn("s", "z", Types.DoubleType.get())
+        .commit();
+    table.updateSchema().addColumn("a", Types.StringType.get()).commit();
+    List<Record> after = new ArrayList<>();
+    for (int i = 5; i < 8; i++) {
+      GenericRecord row = GenericRecord.create(table.schema());
+      row.setField("id", (long) i);
+      row.setField("a", "new a " + i);
+      row.setField("c", 10_000_000_000L * i);
+      GenericRecord s = GenericRecord.create(table.schema().findType("s").asStructType());
+      s.setField("x", i);
+      s.setField("z", i + 0.5);
+      row.setField("s", s);
+      after.add(row);
+    }
+    append(table, after);
+  }
+
+  /**
+   * Files with many row groups and pages, dictionary pages that fall back to plain encoding, four
+   * compression codecs (zstd, snappy, gzip, none), and position deletes on both sides of
+   * row-group boundaries.
+   */
+  private static void bigFile(HadoopCatalog catalog, TableIdentifier id) {
+    Schema schema =
+        new Schema(
+            required(1, "id", Types.LongType.get()),
+            optional(2, "s", Types.StringType.get()),
+            optional(3, "cat", Types.StringType.get()),
+            optional(4, "v", Types.DoubleType.get()),
+            optional(5, "dec", Types.DecimalType.of(9, 2)),
+            optional(6, "opt", Types.IntegerType.get()),
+            optional(7, "li", Types.ListType.ofOptional(8, Types.IntegerType.get())));
+    Table table =
+        catalog.createTable(
+            id,
+            schema,
+            PartitionSpec.unpartitioned(),
+            Map.of(
+                "write.parquet.row-group-size-bytes", "8192",
+                "write.parquet.page-size-bytes", "1024",
+                "write.parquet.page-row-limit", "64",
+                "write.parquet.dict-size-bytes", "2048"));
+    String[] codecs = {"zstd", "snappy", "gzip", "uncompressed"};
+    int[] counts = {3000, 1000, 500, 500};
+    int next = 0;
+    DataFile first = null;
+    for (int c = 0; c < codecs.length; c++) {
+      table.updateProperties().set("write.parquet.compression-codec", codecs[c]).commit();
+      List<Record> rows = new ArrayList<>();
+      for (int i = 0; i < counts[c]; i++, next++) {
+        GenericRecord row = GenericRecord.create(table.schema());
+        row.setField("id", (long) next);
+        row.setField("s", next % 11 == 0 ? null : "value " + next * 7919 % 10007);
+        row.setField("cat", "cat" + (next % 5));
+        row.setField("v", next / 8.0);
+        row.setField("dec", BigDecimal.valueOf(next * 13L - 5000, 2));
+        row.setField("opt", next % 7 == 0 ? null : next);
+        row.setField(
+            "li",
+            next % 9 == 0 ? null : java.util.Collections.nCopies(next % 4, next % 3 == 0 ? null : next));
+        rows.add(row);
+      }
+      List<DataFile> files = Main.writeDataFiles(table, rows);
+      if (first == null) first = files.get(0);
+      appendFiles(table, files);
+    }
+    GenericFileWriterFactory factory =
+        new GenericFileWriterFactory.Builder(table).deleteFileFormat(FileFormat.PARQUET).build();
+    OutputFileFactory files =
+        OutputFileFactory.builderFor(table, 3, System.nanoTime()).format(FileFormat.PARQUET).build();
+    PositionDeleteWriter<Record> positions =
+        factory.newPositionDeleteWriter(files.newOutputFile(), table.spec(), null);
+    try (positions) {
+      for (long pos : new long[] {0, 1, 99, 100, 101, 1499, 2047, 2048, 2999}) {
+        positions.write(PositionDelete.<Record>create().set(first.location(), pos));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    table.newRowDelta().addDeletes(positions.toDeleteFile()).commit();
   }
 
   /** A format-version 1 table: v1 manifests and partition specs; appends and a delete. */
