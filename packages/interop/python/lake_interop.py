@@ -238,6 +238,16 @@ def spec_json(spec: PartitionSpec) -> dict[str, Any]:
     }
 
 
+def ref_json(ref: Any) -> dict[str, Any]:
+    return {
+        "snapshot-id": str(ref.snapshot_id),
+        "type": ref.snapshot_ref_type.value,
+        "min-snapshots-to-keep": ref.min_snapshots_to_keep,
+        "max-snapshot-age-ms": ref.max_snapshot_age_ms,
+        "max-ref-age-ms": ref.max_ref_age_ms,
+    }
+
+
 def snapshot_json(snapshot: Any) -> dict[str, Any]:
     summary = snapshot.summary
     return {
@@ -267,6 +277,7 @@ def read(warehouse: str, name: str, snapshot_id: int | None) -> dict[str, Any]:
         "spec": spec_json(metadata.spec()),
         "snapshots": [snapshot_json(s) for s in metadata.snapshots],
         "current-snapshot-id": None if metadata.current_snapshot_id is None else str(metadata.current_snapshot_id),
+        "refs": {name: ref_json(ref) for name, ref in sorted(metadata.refs.items())},
         "rows": sorted(rows, key=text),
     }
 

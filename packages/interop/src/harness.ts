@@ -23,6 +23,8 @@ export interface TableRead {
   /** Every snapshot the metadata holds, in metadata order. */
   snapshots: SnapshotJson[]
   'current-snapshot-id': string | null
+  /** Branches and tags by name. */
+  refs: Record<string, RefJson>
   /** The rows, in canonical form, sorted by their JSON text. */
   rows: CanonicalRow[]
 }
@@ -34,6 +36,15 @@ export type SchemaJsonValue = { [key: string]: unknown }
 export interface SpecJson {
   'spec-id': number
   fields: { name: string; transform: string; 'source-id': number; 'field-id': number }[]
+}
+
+/** A branch or tag; the retention settings are null where the metadata has none. */
+export interface RefJson {
+  'snapshot-id': string
+  type: 'branch' | 'tag'
+  'min-snapshots-to-keep': number | null
+  'max-snapshot-age-ms': number | null
+  'max-ref-age-ms': number | null
 }
 
 /** A snapshot, ids as decimal strings; `summary` without its `operation`, which is beside it. */
@@ -199,6 +210,35 @@ export async function pyAppend(
       'snapshot-id': string
     }
   })
+}
+
+/** One change {@link javaEvolve} makes, in its own commit. */
+export type EvolveOp =
+  | { op: 'add-column'; parent?: string; name: string; type: string }
+  | { op: 'rename-column'; name: string; to: string }
+  | { op: 'delete-column'; name: string }
+  | { op: 'update-column'; name: string; type: string }
+  | { op: 'add-partition-field'; source: string; transform: string }
+  | { op: 'remove-partition-field'; name: string }
+  | { op: 'create-tag' | 'create-branch'; name: string }
+  | { op: 'set-property'; key: string; value: string }
+
+/** Changes a table's schema, spec, refs or properties with Apache Iceberg Java, one commit per operation. */
+export async function javaEvolve(
+  warehouse: string,
+  table: string,
+  operations: readonly EvolveOp[],
+): Promise<{ 'snapshot-id': string | null }> {
+  const dir = await mkdtemp(join(tmpdir(), 'lake-interop-ops-'))
+  try {
+    const path = join(dir, 'ops.json')
+    await writeFile(path, JSON.stringify(operations))
+    return (await run(javaCommand(['evolve', resolve(warehouse), table, path]))) as {
+      'snapshot-id': string | null
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 }
 
 /** What {@link javaAudit} found. */

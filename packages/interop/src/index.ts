@@ -9,9 +9,11 @@ export {
 } from './canonical.js'
 export {
   type AuditResult,
+  type EvolveOp,
   javaAppend,
   javaAudit,
   javaCreateFixture,
+  javaEvolve,
   javaRead,
   javaReadMany,
   pyAppend,
@@ -19,6 +21,7 @@ export {
   pyRead,
   pyReadMany,
   type ReadOptions,
+  type RefJson,
   type SchemaJsonValue,
   type SnapshotJson,
   type SpecJson,

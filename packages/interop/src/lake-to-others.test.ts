@@ -220,3 +220,28 @@ describe('a table written by Lake', () => {
     expect(audit[TABLE]!.problems).toEqual([])
   })
 })
+
+describe('a format-version 1 table written by Lake', () => {
+  it('takes appends, read identically by Java and PyIceberg', async () => {
+    const catalog = new HadoopCatalog({ warehouse })
+    const v1 = await catalog.createTable('lake_db.format_v1', {
+      schema: defineSchema({ id: col.long().required(), kind: col.string() }),
+      partitionBy: [{ source: 'kind', transform: 'identity' }],
+      properties: { 'format-version': '1' },
+    })
+    const added: CanonicalRow[] = [
+      { id: '1', kind: 'a' },
+      { id: '2', kind: null },
+    ]
+    await v1.append(lakeRows(v1.schema(), added))
+    const [lake, java, py] = await Promise.all([
+      lakeRead(warehouse, 'lake_db.format_v1'),
+      javaRead(warehouse, 'lake_db.format_v1'),
+      pyRead(warehouse, 'lake_db.format_v1'),
+    ])
+    expect(lake.rows).toEqual(sortRows(added))
+    expect(lake.snapshots.map((s) => s['sequence-number'])).toEqual([0])
+    expect(java).toEqual(lake)
+    expect(py).toEqual(lake)
+  })
+})

@@ -8,11 +8,12 @@ import {
   HadoopCatalog,
   type PartitionSpec,
   type Snapshot,
+  type SnapshotRef,
   schemaToJson,
   transformToString,
 } from '@lake/catalog'
 import { canonicalRowsFromArrow } from './canonical.js'
-import type { ReadOptions, SnapshotJson, SpecJson, TableRead } from './harness.js'
+import type { ReadOptions, RefJson, SnapshotJson, SpecJson, TableRead } from './harness.js'
 
 /** Reads a table with Lake: `HadoopCatalog.loadTable`, then a scan converted from Arrow. */
 export async function lakeRead(
@@ -28,6 +29,11 @@ export async function lakeRead(
     spec: specJson(loaded.spec()),
     snapshots: loaded.snapshots().map(snapshotJson),
     'current-snapshot-id': current === undefined ? null : String(current.snapshotId),
+    refs: Object.fromEntries(
+      [...loaded.metadata.refs]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([name, ref]) => [name, refJson(ref)]),
+    ),
     rows: canonicalRowsFromArrow(await scan.toArrow(), scan.schema()),
   }
 }
@@ -41,6 +47,16 @@ function specJson(spec: PartitionSpec): SpecJson {
       'source-id': f.sourceId,
       'field-id': f.fieldId,
     })),
+  }
+}
+
+function refJson(ref: SnapshotRef): RefJson {
+  return {
+    'snapshot-id': String(ref.snapshotId),
+    type: ref.type,
+    'min-snapshots-to-keep': ref.minSnapshotsToKeep ?? null,
+    'max-snapshot-age-ms': ref.maxSnapshotAgeMs ?? null,
+    'max-ref-age-ms': ref.maxRefAgeMs ?? null,
   }
 }
 

@@ -33,6 +33,8 @@ const JAVA_TABLES = [
   'java_db.schema_evolution',
   'java_db.big_file',
 ]
+// Avro data files: Java reads them, PyIceberg 0.12 refuses them; compared on their own below.
+const AVRO_TABLE = 'java_db.avro_files'
 // PyIceberg 0.12 refuses equality deletes, so it cannot read java_db.row_deltas (pinned below).
 const PY_READABLE = [...JAVA_TABLES.filter((t) => t !== 'java_db.row_deltas'), 'py_db.events']
 
@@ -44,7 +46,7 @@ beforeAll(async () => {
   warehouse = await mkdtemp(join(tmpdir(), 'lake-interop-others-'))
   await Promise.all([javaCreateFixture(warehouse), pyCreateFixture(warehouse)])
   ;[java, py] = await Promise.all([
-    javaReadMany(warehouse, [...JAVA_TABLES, 'py_db.events']),
+    javaReadMany(warehouse, [...JAVA_TABLES, AVRO_TABLE, 'py_db.events']),
     pyReadMany(warehouse, PY_READABLE),
   ])
 })
@@ -156,6 +158,19 @@ describe('Lake reads what Java and PyIceberg wrote', () => {
 
   it('Lake reads py_db.events exactly as PyIceberg does', async () => {
     expect(await lakeRead(warehouse, 'py_db.events')).toEqual(py['py_db.events'])
+  })
+
+  it('Lake reads Avro data files as Java does, or refuses them as unsupported as PyIceberg does, never as corrupt Parquet', async () => {
+    await expect(pyRead(warehouse, AVRO_TABLE)).rejects.toThrow(/Unsupported file format: FileFormat.AVRO/)
+    expect(java[AVRO_TABLE]!.rows).toHaveLength(6)
+    let read: TableRead
+    try {
+      read = await lakeRead(warehouse, AVRO_TABLE)
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'UnsupportedError', code: 'LAKE_UNSUPPORTED' })
+      return
+    }
+    expect(read).toEqual(java[AVRO_TABLE])
   })
 
   it('Lake reads java_db.events before the rename with the schema of that snapshot, as Java does', async () => {

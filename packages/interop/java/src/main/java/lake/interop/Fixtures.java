@@ -57,6 +57,7 @@ final class Fixtures {
     formatV1(catalog, TableIdentifier.of(ns, "format_v1"));
     schemaEvolution(catalog, TableIdentifier.of(ns, "schema_evolution"));
     bigFile(catalog, TableIdentifier.of(ns, "big_file"));
+    avroFiles(catalog, TableIdentifier.of(ns, "avro_files"));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.putArray("tables")
         .add("java_db.events")
@@ -66,14 +67,15 @@ final class Fixtures {
         .add("java_db.gzip_metadata")
         .add("java_db.format_v1")
         .add("java_db.schema_evolution")
-        .add("java_db.big_file");
+        .add("java_db.big_file")
+        .add("java_db.avro_files");
     return out;
   }
 
   /**
    * Partitioned by day(ts) and bucket(4, id). Commits: two appends, a rename of kind to category,
    * an added column, a third append, a delete of the first day's files by row filter, and an
-   * overwrite of the third day.
+   * overwrite of the third day; then a tag on the delete and a branch with retention settings.
    */
   private static void events(HadoopCatalog catalog, TableIdentifier id) {
     Schema schema =
@@ -102,6 +104,14 @@ final class Fixtures {
       overwrite.addFile(file);
     }
     overwrite.commit();
+    long deleted = table.currentSnapshot().parentId();
+    table
+        .manageSnapshots()
+        .createTag("before-overwrite", deleted)
+        .setMaxRefAgeMs("before-overwrite", 7L * 24 * 3_600_000)
+        .createBranch("audit", table.currentSnapshot().snapshotId())
+        .setMinSnapshotsToKeep("audit", 3)
+        .commit();
   }
 
   private static List<Record> eventRows(
@@ -439,6 +449,17 @@ final class Fixtures {
       throw new UncheckedIOException(e);
     }
     table.newRowDelta().addDeletes(positions.toDeleteFile()).commit();
+  }
+
+  /** Data files in Avro, which the spec allows beside Parquet and ORC ({@code write.format.default}). */
+  private static void avroFiles(HadoopCatalog catalog, TableIdentifier id) {
+    Table table =
+        catalog.createTable(
+            id,
+            SIMPLE,
+            PartitionSpec.builderFor(SIMPLE).identity("cat").build(),
+            Map.of("write.format.default", "avro"));
+    append(table, simpleRows(table, 0, 0, 6));
   }
 
   /** A format-version 1 table: v1 manifests and partition specs; appends and a delete. */

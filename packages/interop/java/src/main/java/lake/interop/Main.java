@@ -21,6 +21,7 @@ import org.apache.iceberg.PartitionSpecParser;
 import org.apache.iceberg.Schema;
 import org.apache.iceberg.SchemaParser;
 import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.Table;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.data.GenericFileWriterFactory;
@@ -40,6 +41,7 @@ import org.apache.iceberg.io.OutputFileFactory;
  * read &lt;warehouse&gt; &lt;ns.table&gt; [--snapshot-id N]   schema, spec, snapshots and canonical rows
  * append &lt;warehouse&gt; &lt;ns.table&gt; &lt;rows.json&gt;      appends canonical rows with Java's writer
  * read-many &lt;warehouse&gt; &lt;ns.table&gt;...            read of each table, keyed by table
+ * evolve &lt;warehouse&gt; &lt;ns.table&gt; &lt;ops.json&gt;        schema, spec, ref and property changes (see Evolve)
  * audit &lt;warehouse&gt; &lt;ns.table&gt;...                checks data files' partitions and metrics against their rows
  * create-fixture &lt;warehouse&gt;                     writes the java_db tables
  * </pre>
@@ -72,6 +74,10 @@ public final class Main {
           result = reads;
           break;
         }
+      case "evolve":
+        if (args.length != 4) usage();
+        result = Evolve.run(catalog, args[2], Canonical.MAPPER.readTree(new File(args[3])));
+        break;
       case "audit":
         {
           ObjectNode audits = NODES.objectNode();
@@ -93,7 +99,8 @@ public final class Main {
   private static void usage() {
     System.err.println(
         "usage: read <warehouse> <ns.table> [--snapshot-id N] | append <warehouse> <ns.table> <rows.json>"
-            + " | read-many <warehouse> <ns.table>... | audit <warehouse> <ns.table>..."
+            + " | read-many <warehouse> <ns.table>... | evolve <warehouse> <ns.table> <ops.json>"
+            + " | audit <warehouse> <ns.table>..."
             + " | create-fixture <warehouse>");
     System.exit(2);
   }
@@ -124,8 +131,22 @@ public final class Main {
     for (Snapshot snapshot : table.snapshots()) snapshots.add(snapshotJson(snapshot));
     Snapshot current = table.currentSnapshot();
     out.put("current-snapshot-id", current == null ? null : Long.toString(current.snapshotId()));
+    ObjectNode refs = out.putObject("refs");
+    table.refs().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(e -> refs.set(e.getKey(), refJson(e.getValue())));
     out.set("rows", Canonical.sortedRows(rows));
     return out;
+  }
+
+  private static ObjectNode refJson(SnapshotRef ref) {
+    ObjectNode json = NODES.objectNode();
+    json.put("snapshot-id", Long.toString(ref.snapshotId()));
+    json.put("type", ref.isBranch() ? "branch" : "tag");
+    json.put("min-snapshots-to-keep", ref.minSnapshotsToKeep());
+    json.put("max-snapshot-age-ms", ref.maxSnapshotAgeMs());
+    json.put("max-ref-age-ms", ref.maxRefAgeMs());
+    return json;
   }
 
   private static ObjectNode snapshotJson(Snapshot snapshot) {
@@ -158,14 +179,19 @@ public final class Main {
     return out;
   }
 
-  /** Writes records as Parquet data files, one per partition of the table's current spec. */
+  /**
+   * Writes records as data files, one per partition of the table's current spec, in the table's
+   * {@code write.format.default} (Parquet unless set).
+   */
   static List<DataFile> writeDataFiles(Table table, List<Record> records) {
     Schema schema = table.schema();
     PartitionSpec spec = table.spec();
+    FileFormat format =
+        FileFormat.fromString(table.properties().getOrDefault("write.format.default", "parquet"));
     GenericFileWriterFactory factory =
-        new GenericFileWriterFactory.Builder(table).dataFileFormat(FileFormat.PARQUET).build();
+        new GenericFileWriterFactory.Builder(table).dataFileFormat(format).build();
     OutputFileFactory files =
-        OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(FileFormat.PARQUET).build();
+        OutputFileFactory.builderFor(table, 1, System.nanoTime()).format(format).build();
     // Transforms take internal values (micros, days), so the records are wrapped for partitioning.
     InternalRecordWrapper wrapper = new InternalRecordWrapper(schema.asStruct());
     PartitionKey key = new PartitionKey(spec, schema);
