@@ -63,7 +63,8 @@ function rows(): CanonicalRow[] {
       l: longs[k % longs.length]!,
       dec: `${k % 2 ? '-' : ''}${(k * 37) % 1000}.${pad((k * 13) % 100)}`,
       s: strings[k % strings.length]!,
-      u: `${pad(k * 7, 8)}-0000-4000-8000-${pad(k, 12)}`,
+      // Both sides of the sign bit: uuids order as unsigned bytes.
+      u: `${['00000000', '7fffffff', '80000000', 'ffffffff', pad(k * 7, 8)][k % 5]}-0000-4000-8000-${pad(k, 12)}`,
       fx: ['00000000', 'ffffffff', '7f000080', `${pad(k, 8)}`][k % 4]!,
       bin: ['', '00', 'ff00ff', '0102030405'][k % 4]!,
       dt: ['1969-12-31', '1970-01-01', '1969-01-15', '2026-02-28', '1900-03-01'][k % 5]!,

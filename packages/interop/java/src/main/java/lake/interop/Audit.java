@@ -12,6 +12,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.apache.iceberg.DataFile;
+import org.apache.iceberg.DeleteFile;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.ManifestFiles;
+import org.apache.iceberg.ManifestFile;
+import org.apache.iceberg.ManifestContent;
+import org.apache.iceberg.FileContent;
+import org.apache.iceberg.ContentFile;
 import org.apache.iceberg.FileScanTask;
 import org.apache.iceberg.PartitionKey;
 import org.apache.iceberg.PartitionSpec;
@@ -63,6 +70,7 @@ final class Audit {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (table.currentSnapshot() != null) checkManifests(table, problems);
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.put("files", files);
     out.put("rows", rows);
@@ -122,7 +130,7 @@ final class Audit {
       Types.NestedField field = columns.get(pos);
       if (!field.type().isPrimitiveType()) continue;
       Type.PrimitiveType type = field.type().asPrimitiveType();
-      Comparator<Object> compare = Comparators.forType(type);
+      Comparator<Object> compare = comparator(type);
       long nulls = 0;
       long nans = 0;
       Object min = null;
@@ -177,5 +185,123 @@ final class Audit {
   private static Object bound(Map<Integer, ByteBuffer> bounds, int id, Type.PrimitiveType type) {
     if (bounds == null || !bounds.containsKey(id)) return null;
     return Conversions.fromByteBuffer(type, bounds.get(id));
+  }
+  /**
+   * The manifests of the current snapshot: their file and row counts must match their live
+   * entries, their partition summaries (which Java uses to skip whole manifests) must cover every
+   * live file's partition, and the snapshot summary's totals must match the live files.
+   */
+  private static void checkManifests(Table table, ArrayNode problems) {
+    Snapshot snapshot = table.currentSnapshot();
+    Map<Integer, PartitionSpec> specs = table.specs();
+    long records = 0;
+    long dataFiles = 0;
+    long deleteFiles = 0;
+    long positionDeletes = 0;
+    long equalityDeletes = 0;
+    long size = 0;
+    for (ManifestFile manifest : snapshot.allManifests(table.io())) {
+      String where = "manifest " + manifest.path().substring(manifest.path().lastIndexOf('/') + 1) + ": ";
+      PartitionSpec spec = specs.get(manifest.partitionSpecId());
+      List<ContentFile<?>> live = new ArrayList<>();
+      if (manifest.content() == ManifestContent.DATA) {
+        try (CloseableIterable<DataFile> reader = ManifestFiles.read(manifest, table.io(), specs)) {
+          for (DataFile file : reader) live.add(file.copyWithoutStats());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      } else {
+        try (CloseableIterable<DeleteFile> reader =
+            ManifestFiles.readDeleteManifest(manifest, table.io(), specs)) {
+          for (DeleteFile file : reader) live.add(file.copyWithoutStats());
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      long rows = 0;
+      for (ContentFile<?> file : live) {
+        rows += file.recordCount();
+        size += file.fileSizeInBytes();
+        if (file.specId() != manifest.partitionSpecId()) {
+          problems.add(where + "holds a file of spec " + file.specId() + " in a manifest of spec " + manifest.partitionSpecId());
+        }
+        if (manifest.content() == ManifestContent.DATA) {
+          dataFiles++;
+          records += file.recordCount();
+        } else {
+          deleteFiles++;
+          if (file.content() == FileContent.POSITION_DELETES) positionDeletes += file.recordCount();
+          else equalityDeletes += file.recordCount();
+        }
+      }
+      if (manifest.addedFilesCount() != null && manifest.existingFilesCount() != null
+          && manifest.addedFilesCount() + manifest.existingFilesCount() != live.size()) {
+        problems.add(where + "added + existing files " + (manifest.addedFilesCount() + manifest.existingFilesCount()) + ", live entries " + live.size());
+      }
+      if (manifest.addedRowsCount() != null && manifest.existingRowsCount() != null
+          && manifest.addedRowsCount() + manifest.existingRowsCount() != rows) {
+        problems.add(where + "added + existing rows " + (manifest.addedRowsCount() + manifest.existingRowsCount()) + ", live entries hold " + rows);
+      }
+      checkPartitionSummaries(spec, table.schema(), manifest, live, where, problems);
+    }
+    Map<String, String> summary = snapshot.summary();
+    expectTotal(summary, "total-records", records, problems);
+    expectTotal(summary, "total-data-files", dataFiles, problems);
+    expectTotal(summary, "total-delete-files", deleteFiles, problems);
+    expectTotal(summary, "total-position-deletes", positionDeletes, problems);
+    expectTotal(summary, "total-equality-deletes", equalityDeletes, problems);
+    expectTotal(summary, "total-files-size", size, problems);
+  }
+
+  private static void expectTotal(Map<String, String> summary, String key, long actual, ArrayNode problems) {
+    if (summary.containsKey(key) && Long.parseLong(summary.get(key)) != actual) {
+      problems.add("snapshot summary " + key + " " + summary.get(key) + ", live files give " + actual);
+    }
+  }
+
+  private static void checkPartitionSummaries(
+      PartitionSpec spec,
+      Schema schema,
+      ManifestFile manifest,
+      List<ContentFile<?>> live,
+      String where,
+      ArrayNode problems) {
+    List<ManifestFile.PartitionFieldSummary> summaries = manifest.partitions();
+    if (summaries == null || live.isEmpty()) return;
+    Types.StructType partitionType = spec.partitionType();
+    if (summaries.size() != partitionType.fields().size()) {
+      problems.add(where + summaries.size() + " partition summaries for " + partitionType.fields().size() + " partition fields");
+      return;
+    }
+    for (int i = 0; i < summaries.size(); i++) {
+      Type.PrimitiveType type = partitionType.fields().get(i).type().asPrimitiveType();
+      Comparator<Object> compare = comparator(type);
+      ManifestFile.PartitionFieldSummary summary = summaries.get(i);
+      Object lower = summary.lowerBound() == null ? null : Conversions.fromByteBuffer(type, summary.lowerBound());
+      Object upper = summary.upperBound() == null ? null : Conversions.fromByteBuffer(type, summary.upperBound());
+      String field = where + "partition field " + partitionType.fields().get(i).name() + " ";
+      for (ContentFile<?> file : live) {
+        Object value = file.partition().get(i, type.typeId().javaClass());
+        if (value == null) {
+          if (!summary.containsNull()) problems.add(field + "has a null value but contains_null is false");
+        } else if (isNaN(value)) {
+          if (Boolean.FALSE.equals(summary.containsNaN())) problems.add(field + "has NaN but contains_nan is false");
+        } else if (lower == null || upper == null) {
+          problems.add(field + "has value " + value + " but no bounds");
+        } else if (compare.compare(lower, value) > 0 || compare.compare(upper, value) < 0) {
+          problems.add(field + "value " + value + " is outside its bounds " + lower + ".." + upper);
+        }
+      }
+    }
+  }
+  /**
+   * Java's comparator for a type, except uuids: the spec orders them as unsigned bytes (so do the
+   * bounds Java's Parquet writer records), while Comparators.forType(uuid) in 1.12 compares
+   * java.util.UUID, signed.
+   */
+  private static Comparator<Object> comparator(Type.PrimitiveType type) {
+    if (type.typeId() != Type.TypeID.UUID) return Comparators.forType(type);
+    Comparator<ByteBuffer> bytes = Comparators.unsignedBytes();
+    return (a, b) -> bytes.compare(Conversions.toByteBuffer(type, a), Conversions.toByteBuffer(type, b));
   }
 }
