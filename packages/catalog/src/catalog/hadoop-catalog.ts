@@ -18,9 +18,19 @@ import { baseName, type FileIO, joinLocation, parentLocation } from '../io/file-
 import { toFileUri } from '../io/local.js'
 import { ResolvingFileIO } from '../io/resolve.js'
 import {
+  assignPartitionFieldIds,
+  buildPartitionSpec,
+  lastAssignedFieldId,
+  UNPARTITIONED,
+  UNPARTITIONED_LAST_ASSIGNED_ID,
+} from '../spec/partition-spec.js'
+import { isUnsorted, UNSORTED_ORDER } from '../spec/sort-order.js'
+import {
+  DEFAULT_FORMAT_VERSION,
+  type FormatVersion,
   parseTableMetadata,
   serializeTableMetadata,
-  type TableMetadata,
+  TableMetadata,
   withMetadataLogEntry,
 } from '../spec/table-metadata.js'
 import {
@@ -314,18 +324,19 @@ export class HadoopCatalog implements Catalog {
     const current = await this.#current(id)
     const tags = { catalog: this.name }
     try {
+      if (!current && !requirements.some((r) => r.type === 'assert-create')) throw tableNotFound(id)
       checkRequirements(current?.metadata, requirements)
-      if (!current) {
-        throw new UnsupportedError('Creating a table through commitTable is not supported; use createTable', {
-          context: { table: identifierToString(id) },
-        })
+      let result: CommitResult
+      if (current) {
+        const applied = applyUpdates(current.metadata, updates, { timestampMs: this.#now() })
+        // Nothing changed (say, properties set to the values they have): no new version.
+        if (applied === current.metadata)
+          return { metadata: applied, metadataLocation: current.metadataLocation }
+        const next = withMetadataLogEntry(applied, current.metadataLocation, current.metadata.lastUpdatedMs)
+        result = await this.#writeVersion(id, current, next)
+      } else {
+        result = await this.#createByCommit(id, updates)
       }
-      const applied = applyUpdates(current.metadata, updates, { timestampMs: this.#now() })
-      // Nothing changed (say, properties set to the values they have): no new version.
-      if (applied === current.metadata)
-        return { metadata: applied, metadataLocation: current.metadataLocation }
-      const next = withMetadataLogEntry(applied, current.metadataLocation, current.metadata.lastUpdatedMs)
-      const result = await this.#writeVersion(id, current, next)
       this.hooks.counter('lake.catalog.commits', 1, tags)
       this.hooks.histogram('lake.catalog.commit.duration_ms', performance.now() - started, tags)
       return result
@@ -333,6 +344,30 @@ export class HadoopCatalog implements Catalog {
       if (error instanceof CommitConflictError) this.hooks.counter('lake.catalog.commit_conflicts', 1, tags)
       throw error
     }
+  }
+
+  /**
+   * Creates a table from the updates of an `assert-create` commit (a REST create transaction):
+   * version 1 is written only if no other writer wrote it first. The table's location is the
+   * catalog's, as for `createTable`; an update that moves it elsewhere is refused.
+   */
+  async #createByCommit(id: TableIdentifier, updates: readonly TableUpdate[]): Promise<CommitResult> {
+    if (!(await this.#isNamespace(namespaceLocation(this.warehouse, id.namespace)))) {
+      throw namespaceNotFound(id.namespace)
+    }
+    const location = tableLocation(this.warehouse, id)
+    await this.#checkLocationFree(id, location)
+    const timestampMs = this.#now()
+    const metadata = applyUpdates(metadataBeforeCreate(updates, location, timestampMs), updates, {
+      timestampMs,
+    })
+    if (metadata.location !== location) {
+      throw new ValidationError(
+        `A Hadoop catalog keeps ${identifierToString(id)} at ${location}, not at ${metadata.location}`,
+        { context: { table: identifierToString(id), file: metadata.location } },
+      )
+    }
+    return this.#writeVersion(id, undefined, metadata)
   }
 
   // -------------------------------------------------------------------------------- internals
@@ -563,6 +598,56 @@ function decodeMetadata(bytes: Uint8Array, location: string): TableMetadata {
     })
   }
   return parseTableMetadata(text, location)
+}
+
+/**
+ * What a table created by a commit holds before its updates are applied: the first schema, spec
+ * and sort order the updates add, with the ids they carry and the ids Java's builder gives them
+ * on empty metadata (spec 0, a sorted order 1). Applying the updates then finds each one present
+ * instead of adding it a second time.
+ */
+function metadataBeforeCreate(
+  updates: readonly TableUpdate[],
+  location: string,
+  timestampMs: number,
+): TableMetadata {
+  const first = <A extends TableUpdate['action']>(action: A) =>
+    updates.find((u): u is Extract<TableUpdate, { action: A }> => u.action === action)
+  const addSchema = first('add-schema')
+  if (!addSchema) throw new ValidationError('A table created by a commit needs an add-schema update')
+  const schema = addSchema.schema
+  const formatVersion = (first('upgrade-format-version')?.['format-version'] ??
+    DEFAULT_FORMAT_VERSION) as FormatVersion
+  const unbound = first('add-spec')?.spec ?? UNPARTITIONED
+  const spec = buildPartitionSpec(
+    schema,
+    assignPartitionFieldIds(unbound, [], UNPARTITIONED_LAST_ASSIGNED_ID, formatVersion),
+  )
+  const order = first('add-sort-order')?.['sort-order'] ?? UNSORTED_ORDER
+  const sortOrder = isUnsorted(order) ? UNSORTED_ORDER : { orderId: 1, fields: order.fields }
+  return new TableMetadata({
+    formatVersion,
+    tableUuid: first('assign-uuid')?.uuid ?? randomUUID(),
+    location,
+    lastSequenceNumber: 0n,
+    lastUpdatedMs: timestampMs,
+    lastColumnId: Math.max(schema.highestFieldId(), addSchema['last-column-id'] ?? 0),
+    schemas: [schema],
+    currentSchemaId: schema.schemaId,
+    partitionSpecs: [spec],
+    defaultSpecId: spec.specId,
+    lastPartitionId: lastAssignedFieldId(spec),
+    properties: {},
+    currentSnapshotId: undefined,
+    snapshots: [],
+    snapshotLog: [],
+    metadataLog: [],
+    sortOrders: [sortOrder],
+    defaultSortOrderId: sortOrder.orderId,
+    refs: new Map(),
+    statistics: [],
+    partitionStatistics: [],
+  })
 }
 
 function namespaceNotFound(namespace: Namespace): NotFoundError {
