@@ -1,0 +1,394 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { AlreadyExistsError, NotFoundError, StorageError } from '@lake/errors'
+import { afterEach, describe, expect, it } from 'vitest'
+import { WebHdfsFileIO } from './webhdfs.js'
+
+/**
+ * A NameNode and DataNode in one tiny HTTP server, answering as WebHDFS does (307 to the
+ * DataNode, `100 Continue` sent unasked on CREATE, RemoteException JSON), over an in-memory
+ * tree. `fault` lets a test answer a request its own way first.
+ */
+type Fault = (req: IncomingMessage, res: ServerResponse, op: string, path: string) => boolean
+
+interface FakeHdfs {
+  address: string
+  files: Map<string, Uint8Array | 'dir'>
+  requests: string[]
+  fault?: Fault
+  pageSize: number
+}
+
+const servers: Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))))
+})
+
+function remote(res: ServerResponse, status: number, exception: string, message = exception): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(
+    JSON.stringify({
+      RemoteException: { exception, javaClassName: `org.apache.hadoop.${exception}`, message },
+    }),
+  )
+}
+
+function json(res: ServerResponse, body: unknown): void {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body))
+}
+
+function status(path: string, entry: Uint8Array | 'dir', suffix: string) {
+  return {
+    pathSuffix: suffix,
+    type: entry === 'dir' ? 'DIRECTORY' : 'FILE',
+    length: entry === 'dir' ? 0 : entry.byteLength,
+    modificationTime: 1_700_000_000_000,
+    path,
+  }
+}
+
+async function fakeHdfs(): Promise<FakeHdfs> {
+  const fake: FakeHdfs = { address: '', files: new Map([['/', 'dir']]), requests: [], pageSize: 1000 }
+  const mkdirs = (path: string) => {
+    const parts = path.split('/').filter(Boolean)
+    for (let i = 1; i <= parts.length; i++) fake.files.set(`/${parts.slice(0, i).join('/')}`, 'dir')
+  }
+  const parent = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/'
+  const server = createServer((req, res) => {
+    const url = new URL(req.url!, 'http://x')
+    const datanode = url.pathname.startsWith('/datanode')
+    const path = decodeURIComponent(url.pathname.replace(/^\/(datanode|webhdfs\/v1)/, '')) || '/'
+    const op = url.searchParams.get('op')!
+    fake.requests.push(`${datanode ? 'DN ' : ''}${op} ${path}`)
+    if (fake.fault?.(req, res, op, path)) return
+    const entry = fake.files.get(path)
+    switch (op) {
+      case 'GETFILESTATUS':
+        if (!entry) return remote(res, 404, 'FileNotFoundException', `File does not exist: ${path}`)
+        return json(res, { FileStatus: status(path, entry, '') })
+      case 'LISTSTATUS_BATCH': {
+        if (!entry) return remote(res, 404, 'FileNotFoundException')
+        const after = url.searchParams.get('startAfter') ?? ''
+        const children = [...fake.files.keys()]
+          .filter((p) => p !== '/' && parent(p) === path)
+          .map((p) => p.slice(p.lastIndexOf('/') + 1))
+          .sort()
+          .filter((name) => name > after)
+        const page = children.slice(0, fake.pageSize)
+        return json(res, {
+          DirectoryListing: {
+            partialListing: {
+              FileStatuses: {
+                FileStatus: page.map((name) =>
+                  status(`${path}/${name}`, fake.files.get(`${path}/${name}`)!, name),
+                ),
+              },
+            },
+            remainingEntries: children.length - page.length,
+          },
+        })
+      }
+      case 'MKDIRS':
+        mkdirs(path)
+        return json(res, { boolean: true })
+      case 'DELETE':
+        for (const p of [...fake.files.keys()])
+          if (p === path || p.startsWith(`${path}/`)) fake.files.delete(p)
+        return json(res, { boolean: entry !== undefined })
+      case 'RENAME': {
+        const to = url.searchParams.get('destination')!
+        if (!entry || fake.files.has(to) || !fake.files.has(parent(to))) return json(res, { boolean: false })
+        fake.files.delete(path)
+        fake.files.set(to, entry)
+        return json(res, { boolean: true })
+      }
+      case 'OPEN': {
+        if (!datanode) {
+          res.writeHead(307, {
+            location: `http://${req.headers.host}/datanode${url.pathname.slice(11)}${url.search}`,
+          })
+          return res.end()
+        }
+        if (!entry || entry === 'dir') return remote(res, 404, 'FileNotFoundException')
+        const offset = Number(url.searchParams.get('offset') ?? 0)
+        if (offset >= entry.byteLength && entry.byteLength > 0)
+          return remote(res, 403, 'IOException', `Offset=${offset} out of the range [0, ${entry.byteLength})`)
+        const length = url.searchParams.has('length')
+          ? Number(url.searchParams.get('length'))
+          : entry.byteLength
+        res.writeHead(200, { 'content-type': 'application/octet-stream' })
+        return res.end(entry.subarray(offset, offset + length))
+      }
+      case 'CREATE': {
+        if (!datanode) {
+          res.writeHead(307, {
+            location: `http://${req.headers.host}/datanode${url.pathname.slice(11)}${url.search}`,
+          })
+          return res.end()
+        }
+        if (entry && url.searchParams.get('overwrite') !== 'true')
+          return remote(res, 403, 'FileAlreadyExistsException', `${path} for client 127.0.0.1 already exists`)
+        // As Hadoop's DataNode: `100 Continue` whether or not the client asked for it.
+        res.writeContinue()
+        const chunks: Buffer[] = []
+        req.on('data', (c: Buffer) => chunks.push(c))
+        req.on('end', () => {
+          mkdirs(parent(path))
+          fake.files.set(path, new Uint8Array(Buffer.concat(chunks)))
+          res.writeHead(201, { location: `hdfs://nn${path}` })
+          res.end()
+        })
+        return
+      }
+      default:
+        return remote(res, 400, 'IllegalArgumentException', `Invalid value for webhdfs parameter "op": ${op}`)
+    }
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  fake.address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return fake
+}
+
+/** A port nothing listens on: a server opened and closed. */
+async function deadAddress(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}`
+}
+
+const fast = { retries: 3, minDelayMs: 1, maxDelayMs: 5 }
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (data: Uint8Array) => new TextDecoder().decode(data)
+
+describe('WebHdfsFileIO', () => {
+  it('writes through the DataNode redirect despite its unasked 100 Continue, and reads back', async () => {
+    const fake = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], user: 'lake', retry: fast })
+    await io.write('hdfs://nn:8020/w/a.txt', bytes('hello world'))
+    expect(text(await io.read('hdfs://nn:8020/w/a.txt'))).toBe('hello world')
+    expect(fake.requests).toContain('CREATE /w/a.txt')
+    expect(fake.requests).toContain('DN CREATE /w/a.txt')
+  })
+
+  it('streams a write from chunks', async () => {
+    const fake = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    async function* chunks() {
+      for (let i = 0; i < 50; i++) yield new Uint8Array(64 * 1024).fill(i)
+    }
+    await io.write('hdfs://nn/big', chunks())
+    const stored = fake.files.get('/big') as Uint8Array
+    expect(stored.byteLength).toBe(50 * 64 * 1024)
+    expect(stored[49 * 64 * 1024]).toBe(49)
+  })
+
+  it('refuses to create over an existing or in-creation file with AlreadyExistsError, and overwrites on request', async () => {
+    const fake = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    await io.write('hdfs://nn/f', bytes('one'))
+    await expect(io.write('hdfs://nn/f', bytes('two'))).rejects.toBeInstanceOf(AlreadyExistsError)
+    fake.fault = (_req, res, op, path) => {
+      if (op !== 'CREATE' || path !== '/g') return false
+      remote(
+        res,
+        403,
+        'AlreadyBeingCreatedException',
+        'Failed to CREATE_FILE /g: the lease is owned by another client',
+      )
+      return true
+    }
+    await expect(io.write('hdfs://nn/g', bytes('two'))).rejects.toBeInstanceOf(AlreadyExistsError)
+    await io.write('hdfs://nn/f', bytes('three'), { overwrite: true })
+    expect(text(await io.read('hdfs://nn/f'))).toBe('three')
+  })
+
+  it('reads ranges with offset and length, and nothing past the end', async () => {
+    const fake = await fakeHdfs()
+    fake.files.set('/r', bytes('0123456789'))
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    expect(text(await io.readRange('hdfs://nn/r', 3, 4))).toBe('3456')
+    expect(text(await io.readRange('hdfs://nn/r', 8, 10))).toBe('89')
+    expect((await io.readRange('hdfs://nn/r', 10, 5)).byteLength).toBe(0)
+    const buffer = await io.open('hdfs://nn/r')
+    expect(buffer.byteLength).toBe(10)
+    expect(text(new Uint8Array(await buffer.slice(7)))).toBe('789')
+    expect(fake.requests).toContain('DN OPEN /r')
+  })
+
+  it('passes user.name, or the delegation token instead', async () => {
+    const fake = await fakeHdfs()
+    const seen: string[] = []
+    fake.fault = (req) => {
+      seen.push(req.url!)
+      return false
+    }
+    await new WebHdfsFileIO({ namenodes: [fake.address], user: 'alice' }).exists('hdfs://nn/x')
+    await new WebHdfsFileIO({ namenodes: [fake.address], delegationToken: 'tok' }).exists('hdfs://nn/x')
+    expect(seen[0]).toContain('user.name=alice')
+    expect(seen[1]).toContain('delegation=tok')
+    expect(seen[1]).not.toContain('user.name')
+  })
+
+  it('fails over from a standby NameNode to the active one, and stays there', async () => {
+    const standby = await fakeHdfs()
+    standby.fault = (_req, res) => {
+      remote(res, 403, 'StandbyException', 'Operation category READ is not supported in state standby')
+      return true
+    }
+    const active = await fakeHdfs()
+    active.files.set('/f', bytes('x'))
+    const io = new WebHdfsFileIO({ namenodes: [standby.address, active.address], retry: fast })
+    expect(await io.exists('hdfs://nn/f')).toBe(true)
+    expect(await io.exists('hdfs://nn/f')).toBe(true)
+    expect(standby.requests).toHaveLength(1)
+    expect(active.requests).toHaveLength(2)
+  })
+
+  it('fails over when a NameNode cannot be reached', async () => {
+    const active = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [await deadAddress(), active.address], retry: fast })
+    await io.mkdirs('hdfs://nn/d')
+    expect(active.files.get('/d')).toBe('dir')
+  })
+
+  it('retries while the NameNode is in safe mode', async () => {
+    const fake = await fakeHdfs()
+    let refusals = 2
+    fake.fault = (_req, res) => {
+      if (refusals-- <= 0) return false
+      remote(
+        res,
+        403,
+        'RetriableException',
+        'org.apache.hadoop.hdfs.server.namenode.SafeModeException: Name node is in safe mode.',
+      )
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    await io.mkdirs('hdfs://nn/d')
+    expect(fake.requests).toEqual(['MKDIRS /d', 'MKDIRS /d', 'MKDIRS /d'])
+  })
+
+  it('gives up on a lasting safe mode with a retryable StorageError', async () => {
+    const fake = await fakeHdfs()
+    fake.fault = (_req, res) => {
+      remote(res, 403, 'SafeModeException', 'Name node is in safe mode.')
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: { ...fast, retries: 2 } })
+    const error = await io.mkdirs('hdfs://nn/d').catch((e) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.retryable).toBe(true)
+    expect(error.context.remoteException).toBe('SafeModeException')
+    expect(fake.requests).toHaveLength(3)
+  })
+
+  it('maps RemoteExceptions: not found and permissions are final, 5xx and resets are retried', async () => {
+    const fake = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    await expect(io.stat('hdfs://nn/missing')).rejects.toBeInstanceOf(NotFoundError)
+
+    fake.fault = (_req, res) => {
+      remote(res, 403, 'AccessControlException', 'Permission denied: user=lake, access=WRITE')
+      return true
+    }
+    const denied = await io.mkdirs('hdfs://nn/d').catch((e) => e)
+    expect(denied).toBeInstanceOf(StorageError)
+    expect(denied.retryable).toBe(false)
+    expect(denied.message).toContain('Permission denied')
+    expect(fake.requests.filter((r) => r === 'MKDIRS /d')).toHaveLength(1)
+
+    let failures = 2
+    fake.fault = (req, res) => {
+      if (failures-- <= 0) return false
+      if (failures === 1) req.socket.destroy()
+      else remote(res, 500, 'NullPointerException')
+      return true
+    }
+    fake.files.set('/f', bytes('x'))
+    expect(await io.exists('hdfs://nn/f')).toBe(true)
+  })
+
+  it('does not replay a RENAME whose connection was reset, as it may have landed', async () => {
+    const fake = await fakeHdfs()
+    fake.files.set('/t', bytes('x'))
+    fake.fault = (req, _res, op) => {
+      if (op !== 'RENAME') return false
+      req.socket.destroy()
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    const error = await io.renameIfAbsent('hdfs://nn/t', 'hdfs://nn/v1').catch((e) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.retryable).toBe(true)
+    expect(fake.requests.filter((r) => r.startsWith('RENAME'))).toHaveLength(1)
+  })
+
+  it('renames if absent: false when the target exists, NotFoundError when the source does not', async () => {
+    const fake = await fakeHdfs()
+    fake.files.set('/a', bytes('a'))
+    fake.files.set('/b', bytes('b'))
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    expect(await io.renameIfAbsent('hdfs://nn/a', 'hdfs://nn/b')).toBe(false)
+    expect(await io.renameIfAbsent('hdfs://nn/a', 'hdfs://nn/m/c')).toBe(true)
+    expect(text(fake.files.get('/m/c') as Uint8Array)).toBe('a')
+    await expect(io.renameIfAbsent('hdfs://nn/a', 'hdfs://nn/z')).rejects.toBeInstanceOf(NotFoundError)
+  })
+
+  it('takes a FileAlreadyExistsException on RENAME as a lost race', async () => {
+    const fake = await fakeHdfs()
+    fake.fault = (_req, res, op) => {
+      if (op !== 'RENAME') return false
+      remote(res, 403, 'FileAlreadyExistsException', 'rename destination /v1 already exists')
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    expect(await io.renameIfAbsent('hdfs://nn/t', 'hdfs://nn/v1')).toBe(false)
+  })
+
+  it('lists a large directory page by page with LISTSTATUS_BATCH', async () => {
+    const fake = await fakeHdfs()
+    fake.pageSize = 2
+    fake.files.set('/d', 'dir')
+    for (const name of ['e', 'a', 'c', 'b', 'd']) fake.files.set(`/d/${name}`, bytes(name))
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    const listed = []
+    for await (const status of io.list('hdfs://nn:8020/d/')) listed.push(status)
+    expect(listed.map((s) => s.location)).toEqual(
+      ['a', 'b', 'c', 'd', 'e'].map((n) => `hdfs://nn:8020/d/${n}`),
+    )
+    expect(listed[0]).toMatchObject({ length: 1, isDirectory: false })
+    expect(fake.requests.filter((r) => r.startsWith('LISTSTATUS_BATCH'))).toHaveLength(3)
+    await expect(async () => {
+      for await (const _ of io.list('hdfs://nn/missing'));
+    }).rejects.toBeInstanceOf(NotFoundError)
+  })
+
+  it('sends names literally, percent signs and all', async () => {
+    const fake = await fakeHdfs()
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    await io.write('hdfs://nn/t/k=a+b%2Fc/f 1', bytes('x'))
+    expect(fake.files.has('/t/k=a+b%2Fc/f 1')).toBe(true)
+  })
+
+  it('deletes recursively and treats a missing file as deleted', async () => {
+    const fake = await fakeHdfs()
+    fake.files.set('/d', 'dir')
+    fake.files.set('/d/x', bytes('x'))
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    await io.delete('hdfs://nn/d', { recursive: true })
+    await io.delete('hdfs://nn/d')
+    expect(fake.files.has('/d/x')).toBe(false)
+    expect(fake.requests).toContain('DELETE /d')
+  })
+
+  it('refuses a location that is not hdfs:// and bad options', () => {
+    expect(() => new WebHdfsFileIO({ namenodes: [] })).toThrow(/namenodes/)
+    const io = new WebHdfsFileIO({ namenodes: ['http://127.0.0.1:1'] })
+    return expect(io.stat('file:/tmp/x')).rejects.toThrow(/Not an HDFS location/)
+  })
+})

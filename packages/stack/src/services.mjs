@@ -1,0 +1,18 @@
+// The services of the dev stack, in start order. Kafka and Trino join this list; each one
+// is an object with the same five operations, so the CLI never branches on a service.
+import { hdfs } from './hdfs.mjs'
+
+/**
+ * @typedef {object} Service
+ * @property {string} name
+ * @property {() => string} describe
+ * @property {(env?: NodeJS.ProcessEnv) => string[]} logFiles
+ * @property {(env?: NodeJS.ProcessEnv, log?: (message: string) => void) => Promise<void>} up
+ *   Starts what is not running and waits until the service really answers. Idempotent.
+ * @property {(env?: NodeJS.ProcessEnv, log?: (message: string) => void) => Promise<void>} down
+ *   Stops the processes this stack started (by pid file), nothing else.
+ * @property {(env?: NodeJS.ProcessEnv) => Promise<{ healthy: boolean, lines: string[] }>} status
+ */
+
+/** @type {Service[]} */
+export const services = [hdfs]
