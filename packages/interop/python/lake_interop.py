@@ -6,7 +6,7 @@ and src/index.ts (see ../README.md):
     read <warehouse> <ns.table> [--snapshot-id N]   schema, spec, snapshots and canonical rows
     read-many <warehouse> <ns.table>...             a read of each table, keyed by table
     append <warehouse> <ns.table> <rows.json>       appends canonical rows with PyIceberg's writer
-    create-fixture <warehouse>                      writes py_db.events
+    create-fixture <warehouse>                      writes py_db.events and py_db.all_types
 
 Tables are in Apache Iceberg Java's HadoopCatalog layout: <warehouse>/<ns>/<table>/metadata/
 vN.metadata.json plus version-hint.text, locations recorded as file:/abs/path. PyIceberg has no
@@ -320,11 +320,118 @@ def event_rows(day: int, first_id: int, count: int, kind_column: str) -> list[di
     return rows
 
 
-def create_fixture(warehouse: str) -> dict[str, Any]:
-    """py_db.events: day(ts) and identity(kind) partitions; appends, a rename, deletes."""
-    name = "py_db.events"
+ALL_TYPES_ROWS: list[dict[str, Any]] = [
+    {
+        "b": True,
+        "i": -2147483648,
+        "l": "9223372036854775807",
+        "f": 0.10000000149011612,
+        "d": -1e300,
+        "dec": "-1234567890123456789012345678.0123456789",
+        "dt": "1969-12-31",
+        "t": "23:59:59.999999",
+        "ts": "2026-03-08T02:30:00.123456",
+        "tstz": "1900-01-01T00:00:00.000001Z",
+        "s": "grüße, 世界 🌍",
+        "u": "f79c3e09-677c-4bbd-a479-3f349cb785e7",
+        "fx": "007fff",
+        "bin": "006c616b650a",
+        "st": {"x": 42, "y": "inner"},
+        "li": ["1", None, "-9223372036854775808"],
+        "mp": [["a", None], ["z", 1.5]],
+        "deep": [{"a": 7, "m": [[1, "one"], [2, "two"]]}, {"a": None, "m": None}],
+    },
+    {
+        "b": False,
+        "i": 0,
+        "l": "-1",
+        "f": "-Infinity",
+        "d": "NaN",
+        "dec": "0.0000000001",
+        "dt": "2026-02-28",
+        "t": "00:00:00.000000",
+        "ts": "1970-01-01T00:00:00.000000",
+        "tstz": "2026-06-30T23:59:59.999999Z",
+        "s": "",
+        "u": "80000000-0000-0000-0000-000000000000",
+        "fx": "010203",
+        "bin": "",
+        "st": None,
+        "li": [],
+        "mp": [],
+        "deep": [],
+    },
+    {"b": None},
+]
+
+
+def all_types_schema() -> Schema:
+    return Schema(
+        NestedField(1, "b", BooleanType(), required=False),
+        NestedField(2, "i", IntegerType(), required=False),
+        NestedField(3, "l", LongType(), required=False),
+        NestedField(4, "f", FloatType(), required=False),
+        NestedField(5, "d", DoubleType(), required=False),
+        NestedField(6, "dec", DecimalType(38, 10), required=False),
+        NestedField(7, "dt", DateType(), required=False),
+        NestedField(8, "t", TimeType(), required=False),
+        NestedField(9, "ts", TimestampType(), required=False),
+        NestedField(10, "tstz", TimestamptzType(), required=False),
+        NestedField(11, "s", StringType(), required=False),
+        NestedField(12, "u", UUIDType(), required=False),
+        NestedField(13, "fx", FixedType(3), required=False),
+        NestedField(14, "bin", BinaryType(), required=False),
+        NestedField(
+            15,
+            "st",
+            StructType(
+                NestedField(18, "x", IntegerType(), required=False), NestedField(19, "y", StringType(), required=True)
+            ),
+            required=False,
+        ),
+        NestedField(16, "li", ListType(20, LongType(), element_required=False), required=False),
+        NestedField(17, "mp", MapType(21, StringType(), 22, DoubleType(), value_required=False), required=False),
+        NestedField(
+            23,
+            "deep",
+            ListType(
+                24,
+                StructType(
+                    NestedField(25, "a", IntegerType(), required=False),
+                    NestedField(26, "m", MapType(27, IntegerType(), 28, StringType(), value_required=True), required=False),
+                ),
+                element_required=True,
+            ),
+            required=False,
+        ),
+    )
+
+
+def create_table(warehouse: str, name: str, schema: Schema, spec: PartitionSpec) -> None:
+    """Creates a table in a throw-away catalog and publishes it as version 1 of the Hadoop layout."""
     location = table_dir(warehouse, name)
     metadata_dir = os.path.join(location, "metadata")
+
+    def create(catalog: SqlCatalog) -> None:
+        catalog.create_namespace(name.rsplit(".", 1)[0])
+        table = catalog.create_table(name, schema, location="file:" + location, partition_spec=spec)
+        os.makedirs(metadata_dir, exist_ok=True)
+        publish(metadata_dir, 1, table.metadata_location)
+
+    with_catalog(create)
+
+
+def create_fixture(warehouse: str) -> dict[str, Any]:
+    """py_db.events (partitioned; appends, a rename, deletes) and py_db.all_types (pyarrow's Parquet)."""
+    create_table(warehouse, "py_db.all_types", all_types_schema(), PartitionSpec())
+    commit(warehouse, "py_db.all_types", lambda t: t.append(arrow_rows(t, ALL_TYPES_ROWS[:2])))
+    commit(warehouse, "py_db.all_types", lambda t: t.append(arrow_rows(t, ALL_TYPES_ROWS[2:])))
+    return {"tables": [create_events(warehouse), "py_db.all_types"]}
+
+
+def create_events(warehouse: str) -> str:
+    """py_db.events: day(ts) and identity(kind) partitions; appends, a rename, deletes."""
+    name = "py_db.events"
     schema = Schema(
         NestedField(1, "id", LongType(), required=True),
         NestedField(2, "ts", TimestamptzType(), required=True),
@@ -337,13 +444,7 @@ def create_fixture(warehouse: str) -> dict[str, Any]:
         PartitionField(source_id=3, field_id=1001, transform=IdentityTransform(), name="kind"),
     )
 
-    def create(catalog: SqlCatalog) -> None:
-        catalog.create_namespace("py_db")
-        table = catalog.create_table(name, schema, location="file:" + location, partition_spec=spec)
-        os.makedirs(metadata_dir, exist_ok=True)
-        publish(metadata_dir, 1, table.metadata_location)
-
-    with_catalog(create)
+    create_table(warehouse, name, schema, spec)
     commit(warehouse, name, lambda t: t.append(arrow_rows(t, event_rows(0, 0, 10, "kind"))))
     commit(warehouse, name, lambda t: t.append(arrow_rows(t, event_rows(1, 10, 10, "kind"))))
 
@@ -357,7 +458,7 @@ def create_fixture(warehouse: str) -> dict[str, Any]:
     commit(warehouse, name, lambda t: t.delete(EqualTo("category", "view")))
     # Part of a file: PyIceberg rewrites it (copy-on-write), an 'overwrite' snapshot.
     commit(warehouse, name, lambda t: t.delete(EqualTo("id", 14)))
-    return {"tables": [name]}
+    return name
 
 
 def main(argv: list[str]) -> int:

@@ -36,7 +36,8 @@ const JAVA_TABLES = [
 // Avro data files: Java reads them, PyIceberg 0.12 refuses them; compared on their own below.
 const AVRO_TABLE = 'java_db.avro_files'
 // PyIceberg 0.12 refuses equality deletes, so it cannot read java_db.row_deltas (pinned below).
-const PY_READABLE = [...JAVA_TABLES.filter((t) => t !== 'java_db.row_deltas'), 'py_db.events']
+const PY_TABLES = ['py_db.events', 'py_db.all_types']
+const PY_READABLE = [...JAVA_TABLES.filter((t) => t !== 'java_db.row_deltas'), ...PY_TABLES]
 
 let warehouse: string
 let java: Record<string, TableRead>
@@ -46,7 +47,7 @@ beforeAll(async () => {
   warehouse = await mkdtemp(join(tmpdir(), 'lake-interop-others-'))
   await Promise.all([javaCreateFixture(warehouse), pyCreateFixture(warehouse)])
   ;[java, py] = await Promise.all([
-    javaReadMany(warehouse, [...JAVA_TABLES, AVRO_TABLE, 'py_db.events']),
+    javaReadMany(warehouse, [...JAVA_TABLES, AVRO_TABLE, ...PY_TABLES]),
     pyReadMany(warehouse, PY_READABLE),
   ])
 })
@@ -149,15 +150,22 @@ describe('the harness itself', () => {
 })
 
 describe('Lake reads what Java and PyIceberg wrote', () => {
-  it.each([...JAVA_TABLES, 'py_db.events'])(
+  it.each([...JAVA_TABLES, ...PY_TABLES])(
     'Lake reads %s exactly as Apache Iceberg Java does',
     async (table) => {
       expect(await lakeRead(warehouse, table)).toEqual(java[table])
     },
   )
 
-  it('Lake reads py_db.events exactly as PyIceberg does', async () => {
-    expect(await lakeRead(warehouse, 'py_db.events')).toEqual(py['py_db.events'])
+  it.each(PY_TABLES)('Lake reads %s exactly as PyIceberg does', async (table) => {
+    expect(await lakeRead(warehouse, table)).toEqual(py[table])
+  })
+
+  it('py_db.all_types, written by pyarrow, holds every value PyIceberg was given (its null list<struct> as [])', () => {
+    const rows = py['py_db.all_types']!.rows
+    expect(rows).toHaveLength(3)
+    expect(rows.find((row) => row.b === true)!.u).toBe('f79c3e09-677c-4bbd-a479-3f349cb785e7')
+    expect(rows.find((row) => row.b === null)!.deep).toEqual([])
   })
 
   it('Lake reads Avro data files as Java does, or refuses them as unsupported as PyIceberg does, never as corrupt Parquet', async () => {
