@@ -5,12 +5,28 @@ import { evaluateBatch } from '../expr/evaluator.js'
 import { and, type BoundExpression, or } from '../expr/expressions.js'
 import { valueKey } from '../expr/literals.js'
 import type { FileIO } from '../io/file-io.js'
-import { DataFileContent } from '../spec/data-file.js'
+import { type DataFile, DataFileContent } from '../spec/data-file.js'
 import { Schema } from '../spec/schema.js'
 import { type IcebergType, Types } from '../spec/types.js'
 import { readParquet } from './arrow-reader.js'
 import { reader } from './arrow-rows.js'
 import type { DeleteFileRef, FileScanTask } from './plan.js'
+
+/**
+ * Refuses a data or delete file Lake cannot decode (Avro or ORC data files, which other engines
+ * may write) with an `UnsupportedError` naming it, before anything is read: such a file must
+ * never be mistaken for a corrupt Parquet file, nor skipped.
+ */
+export function requireParquet(file: DataFile): void {
+  if (file.fileFormat !== 'PARQUET') {
+    throw new UnsupportedError(
+      `Cannot read ${file.fileFormat} file ${file.filePath}: Lake reads Parquet data files`,
+      {
+        context: { file: file.filePath, format: file.fileFormat },
+      },
+    )
+  }
+}
 
 /** Reserved field ids of position delete files (spec: "Position Delete Files"). */
 const DELETE_FILE_PATH = 2147483546
@@ -32,6 +48,7 @@ export async function positionDeletesFor(
   const target = task.dataFile.filePath
   const positions = new Set<number>()
   for (const { file } of files) {
+    requireParquet(file)
     for await (const batch of readParquet({
       file: await io.open(file.filePath),
       path: file.filePath,
@@ -69,6 +86,7 @@ export async function equalityDeleteFilter(
   const deleted: BoundExpression[] = []
   const fieldIds = new Set<number>()
   for (const { file } of refs) {
+    requireParquet(file)
     const ids = file.equalityIds ?? []
     const fields = ids.map((id) => {
       const name = schema.findColumnName(id)

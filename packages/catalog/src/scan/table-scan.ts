@@ -13,7 +13,7 @@ import type { NestedField } from '../spec/types.js'
 import type { Table } from '../table/table.js'
 import { type SnapshotSelector, selectSnapshot } from '../table/time-travel.js'
 import { DEFAULT_BATCH_SIZE, readParquet } from './arrow-reader.js'
-import { equalityDeleteFilter, positionDeletesFor } from './deletes.js'
+import { equalityDeleteFilter, positionDeletesFor, requireParquet } from './deletes.js'
 import { type FileScanTask, planFiles, type ScanPlan } from './plan.js'
 
 /** Options of {@link TableScan}. */
@@ -149,6 +149,7 @@ export class TableScan {
   async *#readTask(task: FileScanTask): AsyncGenerator<RecordBatch, void, undefined> {
     const io = this.#table.io
     const path = task.dataFile.filePath
+    requireParquet(task.dataFile)
     const residual = task.residual
     const equalityDeletes = task.deletes.filter((d) => d.file.content === DataFileContent.EQUALITY_DELETES)
     const positionDeletes = await positionDeletesFor(io, task, this.#options.signal)

@@ -5,7 +5,7 @@ import type { Expression } from '../expr/expressions.js'
 import { StrictMetricsEvaluator } from '../expr/strict-metrics-evaluator.js'
 import { readParquet } from '../scan/arrow-reader.js'
 import { batchToRows } from '../scan/arrow-rows.js'
-import { equalityDeleteFilter, positionDeletesFor } from '../scan/deletes.js'
+import { equalityDeleteFilter, positionDeletesFor, requireParquet } from '../scan/deletes.js'
 import { type FileScanTask, planFiles } from '../scan/plan.js'
 import type { DataFile } from '../spec/data-file.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
@@ -103,6 +103,7 @@ async function keptRows(
 ): Promise<Record<string, unknown>[] | undefined> {
   const schema = metadata.currentSchema()
   const path = task.dataFile.filePath
+  requireParquet(task.dataFile)
   const positionDeletes = await positionDeletesFor(table.io, task, signal)
   const equalityDeletes = await equalityDeleteFilter(
     table.io,

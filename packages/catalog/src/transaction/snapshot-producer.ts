@@ -58,7 +58,8 @@ export class SnapshotProducer implements TableAction {
   async build(metadata: TableMetadata, attempt: number): Promise<ActionChanges> {
     const changes = await this.#changes(metadata)
     const parent = metadata.currentSnapshot()
-    const sequenceNumber = metadata.lastSequenceNumber + 1n
+    // Format v1 has no sequence numbers: every snapshot's is 0, as the spec says.
+    const sequenceNumber = metadata.formatVersion === 1 ? 0n : metadata.lastSequenceNumber + 1n
     const written: string[] = changes.added.map((f) => f.filePath)
 
     const manifests: ManifestFile[] = []
