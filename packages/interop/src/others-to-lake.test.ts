@@ -32,6 +32,7 @@ const JAVA_TABLES = [
   'java_db.format_v1',
   'java_db.schema_evolution',
   'java_db.big_file',
+  'java_db.odd_names',
 ]
 // Avro data files: Java reads them, PyIceberg 0.12 refuses them; compared on their own below.
 const AVRO_TABLE = 'java_db.avro_files'

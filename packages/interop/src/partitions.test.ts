@@ -123,3 +123,37 @@ it('is read identically by Lake, Java and PyIceberg, partition spec included', a
     partitionBy.map((p) => expect.stringContaining(`:${p.transform}`)),
   )
 })
+
+it('spells column and partition names Avro cannot (spaces, non-ASCII, dashes, a leading digit) so Java and PyIceberg read them', async () => {
+  const name = 'lake_db.odd_names'
+  const catalog = new HadoopCatalog({ warehouse })
+  const odd = await catalog.createTable(name, {
+    schema: defineSchema({
+      id: col.long().required(),
+      'with space': col.string(),
+      ünï: col.int(),
+      'x-y': col.string(),
+      '1st': col.struct({ 'a.b': col.string() }),
+    }),
+    partitionBy: [
+      { source: 'with space', transform: 'identity' },
+      { source: 'ünï', transform: 'bucket[2]' },
+      { source: 'x-y', transform: 'truncate[2]' },
+    ],
+  })
+  const written: CanonicalRow[] = [
+    { id: '1', 'with space': 'a b/c=d%', ünï: 5, 'x-y': 'héllo', '1st': { 'a.b': 'dot' } },
+    { id: '2', 'with space': null, ünï: null, 'x-y': null, '1st': null },
+  ]
+  await odd.append(lakeRows(odd.schema(), written))
+  const [lake, java, py, audit] = await Promise.all([
+    lakeRead(warehouse, name),
+    javaRead(warehouse, name),
+    pyRead(warehouse, name),
+    javaAudit(warehouse, [name]),
+  ])
+  expect(lake.rows).toEqual(sortRows(written))
+  expect(java).toEqual(lake)
+  expect(py).toEqual(lake)
+  expect(audit[name]!.problems).toEqual([])
+})

@@ -58,6 +58,7 @@ final class Fixtures {
     schemaEvolution(catalog, TableIdentifier.of(ns, "schema_evolution"));
     bigFile(catalog, TableIdentifier.of(ns, "big_file"));
     avroFiles(catalog, TableIdentifier.of(ns, "avro_files"));
+    oddNames(catalog, TableIdentifier.of(ns, "odd_names"));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
     out.putArray("tables")
         .add("java_db.events")
@@ -68,7 +69,8 @@ final class Fixtures {
         .add("java_db.format_v1")
         .add("java_db.schema_evolution")
         .add("java_db.big_file")
-        .add("java_db.avro_files");
+        .add("java_db.avro_files")
+        .add("java_db.odd_names");
     return out;
   }
 
@@ -460,6 +462,40 @@ final class Fixtures {
             PartitionSpec.builderFor(SIMPLE).identity("cat").build(),
             Map.of("write.format.default", "avro"));
     append(table, simpleRows(table, 0, 0, 6));
+  }
+
+  /**
+   * Column and partition names that Avro cannot spell (Java's manifests sanitize them) and a
+   * struct field with a dot in its name.
+   */
+  private static void oddNames(HadoopCatalog catalog, TableIdentifier id) {
+    Schema schema =
+        new Schema(
+            required(1, "id", Types.LongType.get()),
+            optional(2, "with space", Types.StringType.get()),
+            optional(3, "ünï", Types.IntegerType.get()),
+            optional(4, "x-y", Types.StringType.get()),
+            optional(5, "1st", Types.StructType.of(optional(6, "a.b", Types.StringType.get()))));
+    PartitionSpec spec =
+        PartitionSpec.builderFor(schema)
+            .identity("with space")
+            .bucket("ünï", 2)
+            .truncate("x-y", 2)
+            .build();
+    Table table = catalog.createTable(id, schema, spec);
+    List<Record> rows = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      GenericRecord row = GenericRecord.create(table.schema());
+      row.setField("id", (long) i);
+      row.setField("with space", i == 3 ? null : "a b/c=d% " + (i % 2));
+      row.setField("ünï", i == 3 ? null : i * 7);
+      row.setField("x-y", i == 3 ? null : "héllo" + i);
+      GenericRecord first = GenericRecord.create(table.schema().findType("1st").asStructType());
+      first.setField("a.b", "dot " + i);
+      row.setField("1st", first);
+      rows.add(row);
+    }
+    append(table, rows);
   }
 
   /** A format-version 1 table: v1 manifests and partition specs; appends and a delete. */
