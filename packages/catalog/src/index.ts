@@ -62,6 +62,7 @@ export {
 export type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './io/file-io.js'
 export { LocalFileIO } from './io/local.js'
 export { type FileIOFactory, ResolvingFileIO } from './io/resolve.js'
+export { WebHdfsFileIO, type WebHdfsFileIOOptions } from './io/webhdfs.js'
 // Scans
 export type { DeleteFileRef, FileScanTask, ScanPlan, ScanPlanStats } from './scan/plan.js'
 export { TableScan, type TableScanOptions } from './scan/table-scan.js'

@@ -1,10 +1,14 @@
 #!/bin/sh
-# The whole test suite, from a fresh clone: installs pnpm and the packages, the interop
-# readers (Python venv with PyIceberg, Apache Iceberg Java), then lints, type-checks and tests.
+# The whole test suite, from a fresh clone: installs pnpm and the packages, the interop readers
+# (Python venv with PyIceberg, Apache Iceberg Java) and the dev stack's HDFS, then lints,
+# type-checks, builds the API docs, runs the tests, and the integration tests against HDFS.
+# HDFS is left running for the next run (`pnpm stack down` stops it).
 set -eu
 cd "$(dirname "$0")/../../.."
 sh packages/devtools/bin/bootstrap.sh
 sh packages/interop/setup.sh
+echo "==> dev stack: HDFS"
+pnpm stack up hdfs
 echo "==> lint"
 pnpm run lint
 echo "==> type-check"
@@ -13,3 +17,5 @@ echo "==> API docs (TSDoc warnings fail the build)"
 pnpm run docs
 echo "==> tests"
 pnpm test
+echo "==> integration tests against the dev stack"
+pnpm exec vitest run --config packages/stack/vitest.integration.config.ts

@@ -3,10 +3,10 @@
 // against the real HDFS of `pnpm stack up hdfs`. The numbers are in docs/decisions/0002.
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
+// Until @lake/catalog's index exports it.
+import { WebHdfsFileIO } from '@lake/catalog'
 // @ts-expect-error the package has no types
 import WebHDFS from 'webhdfs'
-// Until @lake/catalog's index exports it.
-import { WebHdfsFileIO } from '../../catalog/src/io/webhdfs.js'
 import { hdfsEndpoints } from '../src/hdfs.mjs'
 
 const MiB = 1 << 20

@@ -1,10 +1,9 @@
 // Lake on the real HDFS of `pnpm stack up hdfs`, through WebHDFS. Run with
 // `pnpm exec vitest run --config packages/stack/vitest.integration.config.ts`.
-import { col, defineSchema, eq, HadoopCatalog, ResolvingFileIO } from '@lake/catalog'
+import { col, defineSchema, eq, HadoopCatalog, ResolvingFileIO, WebHdfsFileIO } from '@lake/catalog'
 import { AlreadyExistsError, NotFoundError } from '@lake/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // Until @lake/catalog's index exports it.
-import { WebHdfsFileIO } from '../../catalog/src/io/webhdfs.js'
 import { hdfsEndpoints } from '../src/hdfs.mjs'
 
 const endpoints = hdfsEndpoints()
