@@ -562,6 +562,19 @@ describe('the error model', () => {
     expect(errorOf(answer).message).toBe(keepsMessage ? (error as Error).message : 'Internal server error')
   })
 
+  it('keeps serving when a hook throws', async () => {
+    const { v1 } = await setup(
+      {},
+      {
+        counter: () => {
+          throw new Error('metrics backend down')
+        },
+      },
+    )
+    expect((await http('GET', `${v1}/namespaces`)).status).toBe(200)
+    expect((await http('GET', `${v1}/namespaces`)).json).toEqual({ namespaces: [] })
+  })
+
   it('refuses a body over the limit with 413 and a body that is not JSON with 400', async () => {
     const { v1 } = await setup({ maxBodyBytes: 1024 })
     const big = { namespace: ['a'], properties: { pad: 'x'.repeat(4096) } }

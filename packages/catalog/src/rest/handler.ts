@@ -131,7 +131,14 @@ export function createRestCatalogHandler(
     parseOptions(optionsSchema, options, 'REST catalog options'),
   )
   return (req, res) => {
-    void service.handle(req, res)
+    // Nothing a request does may take the server down: a failure past the error answer (a
+    // throwing hook, say) ends this response and no other.
+    service.handle(req, res).catch(() => {
+      if (!res.headersSent) {
+        res.statusCode = 500
+        res.end()
+      } else if (!res.writableEnded) res.destroy()
+    })
   }
 }
 
