@@ -18,7 +18,11 @@ import {
  * @module
  */
 
-const VALID_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+// Java's rule (AvroSchemaUtil.validAvroName): Character.isLetter or `_` first, then letters,
+// digits or `_`, tested one UTF-16 unit at a time, so `ü` is legal and an emoji is not.
+const VALID_NAME = /^[\p{L}_][\p{L}\p{Nd}_]*$/u
+const LETTER = /^[\p{L}_]$/u
+const DIGIT = /^\p{Nd}$/u
 
 /**
  * An Iceberg field name as a legal Avro name. Java's rule: a leading digit gets a `_` in front,
@@ -29,9 +33,9 @@ export function avroFieldName(name: string): string {
   let out = ''
   for (let i = 0; i < name.length; i++) {
     const c = name[i]!
-    const legal = /[A-Za-z_]/.test(c) || (i > 0 && /[0-9]/.test(c))
+    const legal = LETTER.test(c) || (i > 0 && DIGIT.test(c))
     if (legal) out += c
-    else if (i === 0 && /[0-9]/.test(c)) out += `_${c}`
+    else if (i === 0 && DIGIT.test(c)) out += `_${c}`
     else out += `_x${c.charCodeAt(0).toString(16).toUpperCase()}`
   }
   return out

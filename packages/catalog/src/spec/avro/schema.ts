@@ -148,7 +148,8 @@ export type AvroNode =
   | AvroUnionNode
 
 const PRIMITIVES = new Set<string>(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'])
-const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+// Names as Iceberg Java writes them: any Unicode letter or `_`, then letters, digits or `_`.
+const NAME = /^[\p{L}_][\p{L}\p{Nd}_]*$/u
 const NO_ATTRS: AvroAttributes = Object.freeze({})
 
 /**
