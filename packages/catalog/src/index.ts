@@ -63,6 +63,9 @@ export type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './io/file-io
 export { LocalFileIO } from './io/local.js'
 export { type FileIOFactory, ResolvingFileIO } from './io/resolve.js'
 export { WebHdfsFileIO, type WebHdfsFileIOOptions } from './io/webhdfs.js'
+// The Iceberg REST catalog endpoint
+export { createRestCatalogHandler, type RestCatalogHandler, type RestCatalogOptions } from './rest/handler.js'
+export { type RestCatalogServer, type ServeRestCatalogOptions, serveRestCatalog } from './rest/server.js'
 // Scans
 export type { DeleteFileRef, FileScanTask, ScanPlan, ScanPlanStats } from './scan/plan.js'
 export { TableScan, type TableScanOptions } from './scan/table-scan.js'
