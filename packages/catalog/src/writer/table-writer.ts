@@ -1,4 +1,5 @@
 import { AbortedError } from '@lake/errors'
+import { readPath } from '../expr/evaluator.js'
 import { valueKey } from '../expr/literals.js'
 import type { FileIO } from '../io/file-io.js'
 import type { DataFile } from '../spec/data-file.js'
@@ -73,7 +74,7 @@ export class TableWriter {
     const batches = new Map<string, Record<string, unknown>[]>()
     for (const row of rows) {
       const partition = this.#spec.fields.map((field, i) =>
-        applyTransform(field.transform, this.#sourceTypes[i]!, valueAt(row, this.#sourcePaths[i]!)),
+        applyTransform(field.transform, this.#sourceTypes[i]!, readPath(row, this.#sourcePaths[i]!)),
       )
       const key = partition
         .map((v) => (v === null || v === undefined ? '\u0000' : valueKey(v)))
@@ -120,13 +121,4 @@ export class TableWriter {
       this.#done.push({ ...file.dataFile, filePath, partition, specId: this.#spec.specId })
     }
   }
-}
-
-function valueAt(row: Readonly<Record<string, unknown>>, path: readonly string[]): unknown {
-  let value: unknown = row
-  for (const name of path) {
-    if (value === null || value === undefined) return null
-    value = (value as Record<string, unknown>)[name]
-  }
-  return value ?? null
 }
