@@ -18,7 +18,8 @@ for (const pkg of readdirSync(join(root, 'packages'))) {
   for (const file of files) {
     const match = /^(.*)\.bench\.ts$/.exec(file)
     if (!match) continue
-    suites[pkg] = [...(suites[pkg] ?? []), join(root, 'packages', pkg, 'bench', file)]
+    // A suite is named by its file: packages/catalog/bench/avro.bench.ts is `pnpm bench avro`.
+    suites[match[1]] = [...(suites[match[1]] ?? []), join(root, 'packages', pkg, 'bench', file)]
   }
 }
 

@@ -167,23 +167,55 @@ export function coerceValue(type: IcebergType, input: unknown, path: string): un
 
 function coerceStruct(type: StructType, input: unknown, path: string): Record<string, unknown> {
   if (!isPlainObject(input)) throw refuse(type, input, path, 'expected an object with a key per field')
-  const names = new Set(type.fields.map((field) => field.name))
-  for (const key of Object.keys(input)) {
-    if (!names.has(key)) {
+  const plan = structPlan(type, path)
+  for (const key in input) {
+    if (Object.hasOwn(input, key) && !plan.names.has(key)) {
       throw new ValidationError(`Field '${join(path, key)}' is not in ${typeToString(type)}`, {
         context: { field: join(path, key) },
       })
     }
   }
-  // fromEntries defines own properties, so even a field named `__proto__` stays data.
-  return Object.fromEntries(
-    type.fields.map((field) => {
-      const fieldPath = join(path, field.name)
-      const value = coerceValue(field.type, input[field.name], fieldPath)
-      if (value === null && field.required) throw missing(fieldPath, 'is required')
-      return [field.name, value]
-    }),
-  )
+  const out: Record<string, unknown> = {}
+  const fields = type.fields
+  for (let i = 0; i < fields.length; i++) {
+    const field = fields[i]!
+    const fieldPath = plan.paths[i]!
+    const value = coerceValue(field.type, input[field.name], fieldPath)
+    if (value === null && field.required) throw missing(fieldPath, 'is required')
+    // Defined, not assigned, for a field named `__proto__`, so that it stays data.
+    if (field.name === '__proto__') {
+      Object.defineProperty(out, field.name, { value, enumerable: true, writable: true, configurable: true })
+    } else {
+      out[field.name] = value
+    }
+  }
+  return out
+}
+
+/** Field names and paths of a struct at a path, computed once instead of once per row. */
+interface StructPlan {
+  names: ReadonlySet<string>
+  paths: readonly string[]
+}
+
+const structPlans = new WeakMap<StructType, Map<string, StructPlan>>()
+
+function structPlan(type: StructType, path: string): StructPlan {
+  let byPath = structPlans.get(type)
+  if (!byPath) {
+    byPath = new Map()
+    structPlans.set(type, byPath)
+  }
+  let plan = byPath.get(path)
+  if (!plan) {
+    plan = {
+      names: new Set(type.fields.map((field) => field.name)),
+      paths: type.fields.map((field) => join(path, field.name)),
+    }
+    // Paths of list elements and map entries differ per row (`a[3]`); keep the cache bounded.
+    if (byPath.size < 64) byPath.set(path, plan)
+  }
+  return plan
 }
 
 function coerceList(type: ListType, input: unknown, path: string): unknown[] {
