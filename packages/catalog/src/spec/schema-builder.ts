@@ -43,7 +43,7 @@ const primitive = <TValue>(type: PrimitiveType) =>
 
 /** Values accepted for timestamp columns: a Date, an ISO-8601 string, or microseconds since the epoch. */
 export type TimestampInput = Date | string | bigint
-/** Values accepted for decimal columns: a decimal string (`'12.34'`), a number, or the unscaled bigint. */
+/** Values accepted for decimal columns: a decimal string (`'12.34'`), a number, or a whole-number bigint (`12n` is 12.00). */
 export type DecimalInput = string | number | bigint
 
 /**
