@@ -96,13 +96,27 @@ function positiveInteger(
 
 let zstdReady: Promise<void> | undefined
 
-/** The zstd WebAssembly module, instantiated once per process on first use. */
+/**
+ * The zstd WebAssembly module, instantiated once per process on first use — and not at all when
+ * the application already did: a second `init()` of that module silently corrupts every frame
+ * compressed after it. Until initialised, `compress` throws a `TypeError`, which is the probe.
+ */
 function ensureZstd(): Promise<void> {
-  zstdReady ??= zstdInit().catch((err: unknown) => {
+  zstdReady ??= (zstdInitialised() ? Promise.resolve() : zstdInit()).catch((err: unknown) => {
     zstdReady = undefined
     throw err
   })
   return zstdReady
+}
+
+function zstdInitialised(): boolean {
+  try {
+    zstdCompress(new Uint8Array(0), 3)
+    return true
+  } catch (error) {
+    if (error instanceof TypeError) return false
+    throw error
+  }
 }
 
 /** How a `write.parquet.*` setting reaches hyparquet-writer. */
