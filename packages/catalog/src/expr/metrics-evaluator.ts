@@ -181,13 +181,25 @@ export function boundsSharePrefix(
 }
 
 /** Metric lookups on one file, decoding each bound at most once. */
-class FileMetrics {
+/**
+ * A file's metrics by field id, with bounds decoded once: the view both the inclusive and the
+ * strict metrics evaluators read.
+ */
+export class FileMetrics {
   readonly #file: DataFile
   readonly #lower = new Map<number, unknown>()
   readonly #upper = new Map<number, unknown>()
 
   constructor(file: DataFile) {
     this.#file = file
+  }
+
+  nullCount(id: number): bigint | undefined {
+    return this.#file.nullValueCounts?.get(id)
+  }
+
+  nanCount(id: number): bigint | undefined {
+    return this.#file.nanValueCounts?.get(id)
   }
 
   mayContainNull(id: number): boolean {

@@ -17,7 +17,7 @@ import type {
   BoundSetPredicate,
 } from './expressions.js'
 import { isNaNValue, literalIndex } from './literals.js'
-import { boundsSharePrefix, prefixInRange } from './metrics-evaluator.js'
+import { boundsSharePrefix, FileMetrics, prefixInRange } from './metrics-evaluator.js'
 
 /**
  * Tells whether every row of a data file matches a filter, from its metrics alone.
@@ -46,11 +46,11 @@ export class StrictMetricsEvaluator {
     if (file.recordCount === 0n) return true
     // A negative count (imported files) says nothing, and dropping a file wrongly loses data.
     if (file.recordCount < 0n) return false
-    return visit(this.#expr, new Metrics(file))
+    return visit(this.#expr, new FileMetrics(file))
   }
 }
 
-function visit(expr: BoundExpression, metrics: Metrics): boolean {
+function visit(expr: BoundExpression, metrics: FileMetrics): boolean {
   switch (expr.kind) {
     case 'true':
       return true
@@ -65,7 +65,7 @@ function visit(expr: BoundExpression, metrics: Metrics): boolean {
   }
 }
 
-function predicateMustMatch(pred: BoundPredicate, m: Metrics): boolean {
+function predicateMustMatch(pred: BoundPredicate, m: FileMetrics): boolean {
   const id = pred.term.fieldId
   switch (pred.op) {
     case 'isNull':
@@ -95,7 +95,7 @@ function predicateMustMatch(pred: BoundPredicate, m: Metrics): boolean {
   }
 }
 
-function comparisonMustMatch(pred: BoundLiteralPredicate, m: Metrics): boolean {
+function comparisonMustMatch(pred: BoundLiteralPredicate, m: FileMetrics): boolean {
   const type = pred.term.type as PrimitiveType
   const lower = m.lowerBound(pred.term)
   const upper = m.upperBound(pred.term)
@@ -120,7 +120,7 @@ function comparisonMustMatch(pred: BoundLiteralPredicate, m: Metrics): boolean {
   }
 }
 
-function setMustMatch(pred: BoundSetPredicate, m: Metrics): boolean {
+function setMustMatch(pred: BoundSetPredicate, m: FileMetrics): boolean {
   const type = pred.term.type as PrimitiveType
   const lower = m.lowerBound(pred.term)
   const upper = m.upperBound(pred.term)
@@ -134,7 +134,7 @@ function setMustMatch(pred: BoundSetPredicate, m: Metrics): boolean {
   )
 }
 
-function prefixMustMatch(pred: BoundLiteralPredicate, m: Metrics): boolean {
+function prefixMustMatch(pred: BoundLiteralPredicate, m: FileMetrics): boolean {
   const prefix = pred.literal as string
   const lower = m.lowerBound(pred.term) as string | undefined
   const upper = m.upperBound(pred.term) as string | undefined
@@ -151,40 +151,3 @@ function isFloating(ref: BoundReference): boolean {
 }
 
 /** Metric lookups on one file; counts are undefined when the file does not record them. */
-class Metrics {
-  readonly #file: DataFile
-
-  constructor(file: DataFile) {
-    this.#file = file
-  }
-
-  nullCount(id: number): bigint | undefined {
-    return this.#file.nullValueCounts?.get(id)
-  }
-
-  nanCount(id: number): bigint | undefined {
-    return this.#file.nanValueCounts?.get(id)
-  }
-
-  containsNullsOnly(id: number): boolean {
-    const values = this.#file.valueCounts?.get(id)
-    const nulls = this.nullCount(id)
-    return values !== undefined && nulls !== undefined && values === nulls
-  }
-
-  containsNaNsOnly(id: number): boolean {
-    const values = this.#file.valueCounts?.get(id)
-    const nans = this.nanCount(id)
-    return values !== undefined && nans !== undefined && values === nans
-  }
-
-  lowerBound(ref: BoundReference): unknown {
-    const bytes = this.#file.lowerBounds?.get(ref.fieldId)
-    return bytes === undefined ? undefined : fromBytes(ref.type as PrimitiveType, bytes)
-  }
-
-  upperBound(ref: BoundReference): unknown {
-    const bytes = this.#file.upperBounds?.get(ref.fieldId)
-    return bytes === undefined ? undefined : fromBytes(ref.type as PrimitiveType, bytes)
-  }
-}
