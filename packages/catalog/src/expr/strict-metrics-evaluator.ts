@@ -1,11 +1,3 @@
-/**
- * The strict counterpart of the inclusive metrics evaluator: proves from a file's metrics that
- * every one of its rows matches a filter, so that a delete can drop the whole file instead of
- * rewriting it.
- *
- * @module
- */
-import { fromBytes } from '../spec/conversions.js'
 import type { DataFile } from '../spec/data-file.js'
 import type { PrimitiveType } from '../spec/types.js'
 import { compareValues } from '../spec/values.js'
