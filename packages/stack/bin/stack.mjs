@@ -16,7 +16,8 @@ const usage = `usage: pnpm stack <up|down|status|logs> [${services.map((s) => s.
 Environment: LAKE_STACK_DIR (data, logs, pids; default ~/.cache/lake-stack/data),
 LAKE_STACK_CACHE (jars; default ~/.cache/lake-stack), JAVA_HOME or LAKE_STACK_JAVA,
 LAKE_HDFS_NAMENODE_RPC_PORT (8020), LAKE_HDFS_NAMENODE_HTTP_PORT (9870),
-LAKE_HDFS_DATANODE_PORT (9866), LAKE_HDFS_DATANODE_HTTP_PORT (9864), LAKE_HDFS_DATANODE_IPC_PORT (9867).`
+LAKE_HDFS_DATANODE_PORT (9866), LAKE_HDFS_DATANODE_HTTP_PORT (9864), LAKE_HDFS_DATANODE_IPC_PORT (9867),
+LAKE_KAFKA_PORT (9092), LAKE_KAFKA_CONTROLLER_PORT (9093).`
 
 /** @param {string[]} argv */
 async function main(argv) {

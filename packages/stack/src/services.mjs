@@ -1,6 +1,7 @@
 // The services of the dev stack, in start order. Kafka and Trino join this list; each one
 // is an object with the same five operations, so the CLI never branches on a service.
 import { hdfs } from './hdfs.mjs'
+import { kafka } from './kafka.mjs'
 
 /**
  * @typedef {object} Service
@@ -15,4 +16,4 @@ import { hdfs } from './hdfs.mjs'
  */
 
 /** @type {Service[]} */
-export const services = [hdfs]
+export const services = [hdfs, kafka]
