@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../../.."
 sh packages/devtools/bin/bootstrap.sh
 sh packages/interop/setup.sh
 echo "==> dev stack: HDFS"
-pnpm stack up hdfs
+pnpm stack up hdfs kafka
 echo "==> lint"
 pnpm run lint
 echo "==> type-check"
