@@ -287,6 +287,44 @@ describe('WebHdfsFileIO', () => {
     expect(fake.requests).toHaveLength(3)
   })
 
+  it('fails a write with a retryable StorageError when the DataNode lost its NameNode', async () => {
+    const fake = await fakeHdfs()
+    // What a real DataNode answers when the NameNode stops while it receives the body.
+    fake.fault = (req, res, op, path) => {
+      if (!fake.requests.at(-1)?.startsWith('DN ')) return false
+      req.resume()
+      req.on('end', () =>
+        remote(
+          res,
+          403,
+          'EOFException',
+          `End of File Exception between local host is: "dn/127.0.0.1"; destination host is: "nn":8020; ${op} ${path}`,
+        ),
+      )
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    const error = await io.write('hdfs://nn/f', bytes('x'.repeat(1000))).catch((e) => e)
+    expect(error).toBeInstanceOf(StorageError)
+    expect(error.retryable).toBe(true)
+    expect(error.context).toMatchObject({ remoteException: 'EOFException', status: 403 })
+    expect(error.context.executed).toBeUndefined()
+  })
+
+  it('retries a read while the NameNode knows no live DataNode for the block, as after its restart', async () => {
+    const fake = await fakeHdfs()
+    fake.files.set('/f', bytes('data'))
+    let refusals = 2
+    fake.fault = (_req, res, op) => {
+      if (op !== 'OPEN' || refusals-- <= 0) return false
+      remote(res, 403, 'IOException', 'No active nodes contain this block')
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    expect(text(await io.read('hdfs://nn/f'))).toBe('data')
+    expect(fake.requests.filter((r) => r === 'OPEN /f')).toHaveLength(3)
+  })
+
   it('maps RemoteExceptions: not found and permissions are final, 5xx and resets are retried', async () => {
     const fake = await fakeHdfs()
     const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })

@@ -419,6 +419,28 @@ const UNEXECUTED = new Set([
   'ObserverRetryOnActiveException',
 ])
 
+/**
+ * Network faults a daemon met on its way to another: a DataNode whose NameNode went away
+ * answers a `CREATE` with `EOFException` or `ConnectException` (as 403, like any IOException).
+ * Hadoop's own clients retry these; whether the NameNode executed the call is unknown.
+ */
+const NETWORK = new Set([
+  'EOFException',
+  'ConnectException',
+  'ConnectTimeoutException',
+  'NoRouteToHostException',
+  'SocketException',
+  'SocketTimeoutException',
+])
+
+/**
+ * Plain IOExceptions that say the NameNode knows no live DataNode for a block or a new file:
+ * after a restart until the DataNodes report, or while the only holder of a block is down.
+ * Hadoop's client waits and asks again (`dfs.client.max.block.acquire.failures`).
+ */
+const NO_DATANODE_YET =
+  /No active nodes contain this block|Failed to find datanode|could only be (?:written|replicated) to 0 of the/
+
 /** A LakeError for a WebHDFS error answer, from its `RemoteException` JSON. */
 async function remoteError(
   response: Response,
@@ -437,8 +459,9 @@ async function remoteError(
 
 /**
  * Maps a WebHDFS error to a LakeError. HDFS answers most `IOException`s with 403, so the
- * exception's name decides, not the status: standby, safe mode and `RetriableException` are
- * transient; permissions and not-found are not; any other 5xx is taken as transient.
+ * exception's name decides, not the status: standby, safe mode, `RetriableException`, network
+ * faults between daemons and no live DataNode (yet) are transient; permissions and not-found
+ * are not; any other 5xx is taken as transient.
  */
 export function mapRemoteException(
   status: number,
@@ -466,7 +489,10 @@ export function mapRemoteException(
     return new AlreadyExistsError(`File already exists: ${location}`, { context })
   }
   const retryable =
-    UNEXECUTED.has(exception) || (status >= 500 && !/AccessControl|Authorization|Security/.test(exception))
+    UNEXECUTED.has(exception) ||
+    NETWORK.has(exception) ||
+    (exception === 'IOException' && NO_DATANODE_YET.test(message ?? '')) ||
+    (status >= 500 && !/AccessControl|Authorization|Security/.test(exception))
   return new StorageError(summary, { retryable, context })
 }
 
