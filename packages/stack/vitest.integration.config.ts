@@ -12,5 +12,8 @@ export default defineProject({
     include: ['test/**/*.integration.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
+    // One file at a time: the fault tests stop HDFS daemons, which would fail any other file
+    // using the stack meanwhile. They start them again before the next file runs.
+    fileParallelism: false,
   },
 })

@@ -104,31 +104,12 @@ export const hdfs = {
       log(`hdfs: already running (${endpoints.namenodeHttp})`)
       return
     }
-    await checkPortsFree(portsToCheck(endpoints, running))
+    const stopped = DAEMONS.filter((key) => !running[key])
+    await checkPortsFree(portsToCheck(endpoints, stopped))
     fetchJars(paths.home, env, log)
     writeConfig(paths, endpoints)
     if (!existsSync(join(paths.name, 'current', 'VERSION'))) format(java.path, paths, log)
-    const classpath = `${paths.conf}:${paths.home}:${join(paths.home, 'lib', '*')}`
-    for (const key of /** @type {const} */ (['namenode', 'datanode'])) {
-      if (running[key]) continue
-      const daemon = paths.daemons[key]
-      const heap = key === 'namenode' ? '-Xmx512m' : '-Xmx384m'
-      startDaemon(
-        daemon,
-        java.path,
-        [
-          heap,
-          ...ADD_OPENS,
-          `-Dhadoop.log.dir=${paths.logs}`,
-          `-Dhadoop.home.dir=${paths.home}`,
-          '-cp',
-          classpath,
-          daemon.mainClass,
-        ],
-        { cwd: paths.tmp, env: { ...env, HADOOP_CONF_DIR: paths.conf } },
-      )
-      log(`hdfs: started ${daemon.name} (log ${daemon.logFile})`)
-    }
+    for (const key of stopped) launch(key, java.path, paths, env, log)
     await waitHealthy(endpoints, paths, Number(env.LAKE_STACK_TIMEOUT_MS ?? 120_000))
     log(`hdfs: ready — WebHDFS ${endpoints.namenodeHttp}/webhdfs/v1, fs ${endpoints.fsUri}`)
   },
@@ -160,11 +141,74 @@ export const hdfs = {
 }
 
 /**
- * The ports to find free before starting: a running daemon's own ports are its, not a clash.
- * @param {ReturnType<typeof hdfsEndpoints>} endpoints
- * @param {{ namenode?: number, datanode?: number }} running
+ * Stops one daemon of a running dev HDFS, as a fault would; {@link startHdfsDaemon} brings it
+ * back. For tests of how Lake behaves when the NameNode or the DataNode goes away.
+ * @param {HdfsDaemon} which
+ * @returns {Promise<boolean>} whether it was running
  */
-function portsToCheck(endpoints, running) {
+export function stopHdfsDaemon(which, env = process.env) {
+  return stopDaemon(layout(env).daemons[which])
+}
+
+/**
+ * Starts one daemon of the dev HDFS again, with the configuration `up` wrote, and waits until
+ * HDFS is healthy (both daemons running, a file written through the DataNode). Does nothing
+ * but wait when it runs already.
+ * @param {HdfsDaemon} which
+ */
+export async function startHdfsDaemon(which, env = process.env, log = console.error) {
+  const paths = layout(env)
+  const endpoints = hdfsEndpoints(env)
+  if (!existsSync(join(paths.name, 'current', 'VERSION'))) {
+    throw new StackError('HDFS was never started here. Run `pnpm stack up hdfs` first.')
+  }
+  if (!runningPid(paths.daemons[which])) {
+    await checkPortsFree(portsToCheck(endpoints, [which]))
+    launch(which, findJava(17, env).path, paths, env, log)
+  }
+  await waitHealthy(endpoints, paths, Number(env.LAKE_STACK_TIMEOUT_MS ?? 120_000))
+}
+
+/** @typedef {'namenode' | 'datanode'} HdfsDaemon */
+
+/** In start order: the DataNode registers with the NameNode. */
+const DAEMONS = /** @type {const} */ (['namenode', 'datanode'])
+
+/**
+ * Spawns one daemon detached, on the configuration in `paths.conf`.
+ * @param {HdfsDaemon} key
+ * @param {string} java
+ * @param {ReturnType<typeof layout>} paths
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(message: string) => void} log
+ */
+function launch(key, java, paths, env, log) {
+  const daemon = paths.daemons[key]
+  const heap = key === 'namenode' ? '-Xmx512m' : '-Xmx384m'
+  startDaemon(
+    daemon,
+    java,
+    [
+      heap,
+      ...ADD_OPENS,
+      `-Dhadoop.log.dir=${paths.logs}`,
+      `-Dhadoop.home.dir=${paths.home}`,
+      '-cp',
+      `${paths.conf}:${paths.home}:${join(paths.home, 'lib', '*')}`,
+      daemon.mainClass,
+    ],
+    { cwd: paths.tmp, env: { ...env, HADOOP_CONF_DIR: paths.conf } },
+  )
+  log(`hdfs: started ${daemon.name} (log ${daemon.logFile})`)
+}
+
+/**
+ * The ports to find free before starting some daemons: a running daemon's own ports are its,
+ * not a clash.
+ * @param {ReturnType<typeof hdfsEndpoints>} endpoints
+ * @param {readonly HdfsDaemon[]} starting
+ */
+function portsToCheck(endpoints, starting) {
   const { ports } = endpoints
   const namenode = [
     { name: 'LAKE_HDFS_NAMENODE_RPC_PORT', port: ports.namenodeRpc },
@@ -175,7 +219,10 @@ function portsToCheck(endpoints, running) {
     { name: 'LAKE_HDFS_DATANODE_HTTP_PORT', port: ports.datanodeHttp },
     { name: 'LAKE_HDFS_DATANODE_IPC_PORT', port: ports.datanodeIpc },
   ]
-  return [...(running.namenode ? [] : namenode), ...(running.datanode ? [] : datanode)]
+  return [
+    ...(starting.includes('namenode') ? namenode : []),
+    ...(starting.includes('datanode') ? datanode : []),
+  ]
 }
 
 /**
