@@ -2,7 +2,7 @@
 // `pnpm exec vitest run --config packages/stack/vitest.integration.config.ts`.
 import { type Admin, type EachMessagePayload, Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { kafkaBrokers } from '../src/kafka.mjs'
+import { kafkaBrokers, startKafka, stopKafka } from '../src/kafka.mjs'
 
 const brokers = kafkaBrokers()
 const run = `${Date.now().toString(36)}-${process.pid}`
@@ -118,5 +118,51 @@ describe('Kafka of the dev stack', () => {
     expect(committed[0]!.partitions.map((p) => [p.partition, p.offset])).toEqual(
       [...ends].sort(([a], [b]) => a - b),
     )
+  })
+
+  // Last: the broker is away for a few seconds (other files run before or after, never meanwhile).
+  it('keeps topics and records across stopKafka and startKafka', async () => {
+    const topic = await createTopic('restart', 2)
+    const producer = client.producer()
+    await producer.connect()
+    await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'before the restart' }] })
+    await producer.disconnect()
+
+    expect(await stopKafka(process.env, () => {})).toBe(true)
+    const probe = new Kafka({
+      clientId: `lake-it-${run}`,
+      brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    })
+    const away = probe.admin()
+    await expect(away.connect()).rejects.toThrow(/ECONNREFUSED/)
+    await startKafka(process.env, () => {})
+
+    const again = client.producer()
+    await again.connect()
+    await again.send({ topic, acks: -1, messages: [{ key: 'k', value: 'after the restart' }] })
+    await again.disconnect()
+    const consumer = client.consumer({ groupId: `lake-it-restart-${run}` })
+    const values: string[] = []
+    await consumer.connect()
+    try {
+      await consumer.subscribe({ topic, fromBeginning: true })
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`read ${values.length} records`)), 60_000)
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            values.push(message.value!.toString())
+            if (values.length === 2) {
+              clearTimeout(timer)
+              resolve()
+            }
+          },
+        })
+      })
+    } finally {
+      await consumer.disconnect()
+    }
+    expect(values).toEqual(['before the restart', 'after the restart'])
   })
 })
