@@ -1,5 +1,6 @@
 import { CommitConflictError, NotFoundError, ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
+import { readManifestList, writeManifestList } from '../src/spec/manifest-list.js'
 import { col, defineSchema } from '../src/spec/schema-builder.js'
 import { newTableMetadata, type TableMetadata } from '../src/spec/table-metadata.js'
 import type { TableRequirement, TableUpdate } from '../src/spec/table-update.js'
@@ -86,6 +87,62 @@ describe('HadoopCatalog.commitTable with assert-create', () => {
       ]),
     ).rejects.toThrow(CommitConflictError)
     expect((await catalog.loadTable('db.t')).metadata.tableUuid).toBe(staged(location).tableUuid)
+  })
+
+  it('creates a table with data (CREATE TABLE AS): the manifests it wrote first are its own', async () => {
+    const { catalog, location } = await setup()
+    // The data: a snapshot another table wrote, its manifests copied into db.t's metadata
+    // folder and listed anew there, as an engine's create transaction leaves them.
+    const source = await catalog.createTable('db.src', {
+      schema,
+      partitionBy: [{ source: 'ts', transform: 'day' }],
+    })
+    const rows = [
+      { id: 1n, ts: new Date('2024-01-02T03:04:05Z'), kind: 'a' },
+      { id: 2n, ts: new Date('2024-01-03T03:04:05Z'), kind: 'b' },
+    ]
+    await source.append(rows)
+    const snapshot = (await catalog.loadTable('db.src')).currentSnapshot()!
+    const io = catalog.io
+    const listed = readManifestList(await io.read(snapshot.manifestList))
+    const manifests = []
+    for (const manifest of listed.manifests) {
+      const copy = `${location}/metadata/${manifest.manifestPath.split('/').pop()}`
+      await io.write(copy, await io.read(manifest.manifestPath))
+      manifests.push({ ...manifest, manifestPath: copy })
+    }
+    const manifestList = `${location}/metadata/snap-${snapshot.snapshotId}-1-copy.avro`
+    await io.write(
+      manifestList,
+      writeManifestList({
+        manifests,
+        snapshotId: snapshot.snapshotId,
+        parentSnapshotId: null,
+        sequenceNumber: 1n,
+        formatVersion: 2,
+      }),
+    )
+    const metadata = staged(location)
+    await catalog.commitTable('db.t', assertCreate, [
+      ...createUpdates(metadata),
+      { action: 'add-snapshot', snapshot: { ...snapshot, manifestList, sequenceNumber: 1n } },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': snapshot.snapshotId },
+    ])
+    const created = await catalog.loadTable('db.t')
+    expect(created.metadata.tableUuid).toBe(metadata.tableUuid)
+    const micros = (row: (typeof rows)[number]) => ({ ...row, ts: BigInt(row.ts.getTime()) * 1000n })
+    const read = await scanRows(created)
+    expect(read).toHaveLength(2)
+    expect(read).toEqual(expect.arrayContaining(rows.map(micros)))
+  })
+
+  it('still refuses a create where the metadata folder holds files the commit does not list', async () => {
+    const { catalog, location } = await setup()
+    await catalog.io.write(`${location}/metadata/snap-1-1-stranger.avro`, new Uint8Array([1]))
+    await expect(catalog.commitTable('db.t', assertCreate, createUpdates(staged(location)))).rejects.toThrow(
+      /holds the files of a renamed table/,
+    )
+    expect(await catalog.tableExists('db.t')).toBe(false)
   })
 
   it('reports a commit to a missing table without assert-create as not found', async () => {

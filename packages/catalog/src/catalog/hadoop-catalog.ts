@@ -17,6 +17,7 @@ import { z } from 'zod'
 import { baseName, type FileIO, joinLocation, parentLocation } from '../io/file-io.js'
 import { toFileUri } from '../io/local.js'
 import { ResolvingFileIO } from '../io/resolve.js'
+import { readManifestList } from '../spec/manifest-list.js'
 import {
   assignPartitionFieldIds,
   buildPartitionSpec,
@@ -356,7 +357,6 @@ export class HadoopCatalog implements Catalog {
       throw namespaceNotFound(id.namespace)
     }
     const location = tableLocation(this.warehouse, id)
-    await this.#checkLocationFree(id, location)
     const timestampMs = this.#now()
     const metadata = applyUpdates(metadataBeforeCreate(updates, location, timestampMs), updates, {
       timestampMs,
@@ -367,6 +367,10 @@ export class HadoopCatalog implements Catalog {
         { context: { table: identifierToString(id), file: metadata.location } },
       )
     }
+    // A create transaction that wrote data (CREATE TABLE AS) has already put its manifest
+    // lists and manifests in the metadata folder: those files are this table's, not a
+    // renamed table's.
+    await this.#checkLocationFree(id, location, await this.#ownManifestFiles(metadata))
     return this.#writeVersion(id, undefined, metadata)
   }
 
@@ -538,10 +542,10 @@ export class HadoopCatalog implements Catalog {
    * references from its old location. Such a directory is neither a namespace nor free for a new
    * table, whose drop would delete the files with it.
    */
-  async #holdsTableFiles(location: string): Promise<boolean> {
+  async #holdsTableFiles(location: string, own: ReadonlySet<string> = new Set()): Promise<boolean> {
     try {
       for await (const status of this.io.list(metadataDirectory(location))) {
-        if (!status.isDirectory) return true
+        if (!status.isDirectory && !own.has(status.location)) return true
       }
     } catch (error) {
       if (error instanceof NotFoundError) return false
@@ -550,14 +554,31 @@ export class HadoopCatalog implements Catalog {
     return false
   }
 
-  async #checkLocationFree(id: TableIdentifier, location: string): Promise<void> {
+  async #checkLocationFree(
+    id: TableIdentifier,
+    location: string,
+    own: ReadonlySet<string> = new Set(),
+  ): Promise<void> {
     if (await this.#isTableDirectory(location)) throw tableExists(id)
-    if (await this.#holdsTableFiles(location)) {
+    if (await this.#holdsTableFiles(location, own)) {
       throw new AlreadyExistsError(
         `Cannot use ${identifierToString(id)}: its directory holds the files of a renamed table`,
         { context: { table: identifierToString(id), file: location } },
       )
     }
+  }
+
+  /** The manifest lists of a new table's snapshots and the manifests they list. */
+  async #ownManifestFiles(metadata: TableMetadata): Promise<Set<string>> {
+    const own = new Set<string>()
+    for (const snapshot of metadata.snapshots) {
+      own.add(snapshot.manifestList)
+      const list = readManifestList(await this.io.read(snapshot.manifestList), {
+        file: snapshot.manifestList,
+      })
+      for (const manifest of list.manifests) own.add(manifest.manifestPath)
+    }
+    return own
   }
 
   async #isNamespace(location: string): Promise<boolean> {
