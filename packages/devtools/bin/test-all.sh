@@ -1,14 +1,14 @@
 #!/bin/sh
 # The whole test suite, from a fresh clone: installs pnpm and the packages, the interop readers
-# (Python venv with PyIceberg, Apache Iceberg Java) and the dev stack's HDFS, then lints,
-# type-checks, builds the API docs, runs the tests, and the integration tests against HDFS.
-# HDFS is left running for the next run (`pnpm stack down` stops it).
+# (Python venv with PyIceberg, Apache Iceberg Java) and the dev stack (HDFS, Kafka, Lake's REST
+# catalog, Trino), then lints, type-checks, builds the API docs, runs the tests, and the
+# integration tests against the stack. The stack is left running (`pnpm stack down` stops it).
 set -eu
 cd "$(dirname "$0")/../../.."
 sh packages/devtools/bin/bootstrap.sh
 sh packages/interop/setup.sh
-echo "==> dev stack: HDFS"
-pnpm stack up hdfs kafka
+echo "==> dev stack: HDFS, Kafka, REST catalog, Trino"
+pnpm stack up
 echo "==> lint"
 pnpm run lint
 echo "==> type-check"

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { StackError } from '../src/env.mjs'
 import { tail } from '../src/process.mjs'
-import { services } from '../src/services.mjs'
+import { services, withRequirements } from '../src/services.mjs'
 
 const usage = `usage: pnpm stack <up|down|status|logs> [${services.map((s) => s.name).join('|')}] [--follow]
 
-  up       fetch (once), configure and start the services; waits until they answer
+  up       fetch (once), configure and start the services (all when none is named); waits until they answer
   down     stop the processes the stack started
   status   which processes run and whether each service answers
   logs     the end of each service's logs (--follow to keep reading)
@@ -17,7 +17,10 @@ Environment: LAKE_STACK_DIR (data, logs, pids; default ~/.cache/lake-stack/data)
 LAKE_STACK_CACHE (jars; default ~/.cache/lake-stack), JAVA_HOME or LAKE_STACK_JAVA,
 LAKE_HDFS_NAMENODE_RPC_PORT (8020), LAKE_HDFS_NAMENODE_HTTP_PORT (9870),
 LAKE_HDFS_DATANODE_PORT (9866), LAKE_HDFS_DATANODE_HTTP_PORT (9864), LAKE_HDFS_DATANODE_IPC_PORT (9867),
-LAKE_KAFKA_PORT (9092), LAKE_KAFKA_CONTROLLER_PORT (9093).`
+LAKE_KAFKA_PORT (9092), LAKE_KAFKA_CONTROLLER_PORT (9093), LAKE_REST_PORT (8181), LAKE_REST_TOKEN,
+LAKE_WAREHOUSE (hdfs://…/warehouse), LAKE_TRINO_PORT (8080), LAKE_TRINO_JAVA (a Java 24+ for Trino).
+
+\`up trino\` starts what it needs first (hdfs, rest).`
 
 /** @param {string[]} argv */
 async function main(argv) {
@@ -33,7 +36,7 @@ async function main(argv) {
   const selected = names.length === 0 ? services : services.filter((s) => names.includes(s.name))
   switch (command) {
     case 'up':
-      for (const service of selected) {
+      for (const service of withRequirements(selected)) {
         const started = performance.now()
         await service.up()
         console.error(`${service.name}: up in ${((performance.now() - started) / 1000).toFixed(1)} s`)

@@ -2,10 +2,13 @@
 // is an object with the same five operations, so the CLI never branches on a service.
 import { hdfs } from './hdfs.mjs'
 import { kafka } from './kafka.mjs'
+import { rest } from './rest.mjs'
+import { trino } from './trino.mjs'
 
 /**
  * @typedef {object} Service
  * @property {string} name
+ * @property {string[]} [requires] the services `up` starts first (by name)
  * @property {() => string} describe
  * @property {(env?: NodeJS.ProcessEnv) => string[]} logFiles
  * @property {(env?: NodeJS.ProcessEnv, log?: (message: string) => void) => Promise<void>} up
@@ -16,4 +19,18 @@ import { kafka } from './kafka.mjs'
  */
 
 /** @type {Service[]} */
-export const services = [hdfs, kafka]
+export const services = [hdfs, kafka, rest, trino]
+
+/** What `up` of these services starts, with what they require, in start order. */
+export function withRequirements(/** @type {Service[]} */ selected) {
+  const names = new Set()
+  const add = (/** @type {Service} */ service) => {
+    for (const name of service.requires ?? []) {
+      const required = services.find((s) => s.name === name)
+      if (required) add(required)
+    }
+    names.add(service.name)
+  }
+  for (const service of selected) add(service)
+  return services.filter((service) => names.has(service.name))
+}
