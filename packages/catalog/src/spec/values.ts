@@ -165,16 +165,99 @@ export function coerceValue(type: IcebergType, input: unknown, path: string): un
   }
 }
 
-function coerceStruct(type: StructType, input: unknown, path: string): Record<string, unknown> {
-  if (!isPlainObject(input)) throw refuse(type, input, path, 'expected an object with a key per field')
-  const plan = structPlan(type, path)
+/**
+ * Rows of a struct type (plain objects by field name, as {@link coerceValue} takes them) coerced
+ * straight into one array of internal values per field, in field order: the columns a Parquet
+ * writer takes, without an intermediate object per row. Each row is checked by exactly the rules
+ * of `coerceValue(type, row, '')`, required fields included; the first refused row throws a
+ * {@link ValidationError} that says `Row <index>:` and carries `row` and `context` in its context.
+ *
+ * @example
+ * ```ts
+ * const row = Types.struct([
+ *   { id: 1, name: 'id', required: true, type: Types.long },
+ *   { id: 2, name: 'price', required: false, type: Types.decimal(9, 2) },
+ * ])
+ * coerceColumns(row, [{ id: 1, price: '2.50' }, { id: 2n }])  // [[1n, 2n], [250n, null]]
+ * coerceColumns(row, [{ id: 1 }, { price: 1 }])              // throws ValidationError (row 1, field 'id')
+ * ```
+ */
+export function coerceColumns(
+  type: StructType,
+  rows: readonly unknown[],
+  context: ErrorContext = {},
+): unknown[][] {
+  const fields = type.fields
+  const plan = structPlan(type, '')
+  const coerce = fields.map((field) => coercer(field.type))
+  const columns = fields.map(() => new Array<unknown>(rows.length))
+  for (let r = 0; r < rows.length; r++) {
+    const input = rows[r]
+    try {
+      if (!isPlainObject(input)) throw refuse(type, input, '', 'expected an object with a key per field')
+      checkKeys(type, plan, input, '')
+      for (let c = 0; c < fields.length; c++) {
+        const field = fields[c]!
+        const raw = input[field.name]
+        const value = raw === null || raw === undefined ? null : coerce[c]!(raw, plan.paths[c]!)
+        if (value === null && field.required) throw missing(plan.paths[c]!, 'is required')
+        columns[c]![r] = value
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      throw new ValidationError(`Row ${r}: ${error.message}`, {
+        cause: error,
+        context: { ...error.context, ...context, row: r },
+      })
+    }
+  }
+  return columns
+}
+
+/**
+ * The coercion of one non-null value of a type, chosen once per column rather than once per
+ * value: the common flat types are checked inline, the rest go through {@link coerceValue}.
+ */
+function coercer(type: IcebergType): (input: unknown, path: string) => unknown {
+  switch (type.kind) {
+    case 'string':
+    case 'boolean':
+    case 'double': {
+      const expected = type.kind === 'double' ? 'number' : type.kind
+      return (input, path) => {
+        if (typeof input !== expected) throw refuse(type, input, path)
+        return input
+      }
+    }
+    case 'long':
+      return (input, path) => coerceLong(type, input, path)
+    case 'int':
+      return (input, path) => coerceInt(type, input, path)
+    case 'decimal':
+      return (input, path) => coerceDecimal(type, input, path)
+    case 'timestamp':
+    case 'timestamptz':
+      return (input, path) => coerceTimestamp(type, input, path)
+    default:
+      return (input, path) => coerceValue(type, input, path)
+  }
+}
+
+function checkKeys(type: StructType, plan: StructPlan, input: Record<string, unknown>, path: string): void {
   for (const key in input) {
-    if (Object.hasOwn(input, key) && !plan.names.has(key)) {
+    // The set first: inherited keys are rare, and hasOwn costs more than a set lookup.
+    if (!plan.names.has(key) && Object.hasOwn(input, key)) {
       throw new ValidationError(`Field '${join(path, key)}' is not in ${typeToString(type)}`, {
         context: { field: join(path, key) },
       })
     }
   }
+}
+
+function coerceStruct(type: StructType, input: unknown, path: string): Record<string, unknown> {
+  if (!isPlainObject(input)) throw refuse(type, input, path, 'expected an object with a key per field')
+  const plan = structPlan(type, path)
+  checkKeys(type, plan, input, path)
   const out: Record<string, unknown> = {}
   const fields = type.fields
   for (let i = 0; i < fields.length; i++) {
@@ -314,6 +397,10 @@ function coerceFloat(type: PrimitiveType, input: unknown, path: string): number 
 }
 
 function coerceDecimal(type: DecimalType, input: unknown, path: string): bigint {
+  if (typeof input === 'number') {
+    const unscaled = exactUnscaled(input, type)
+    if (unscaled !== undefined) return BigInt(unscaled)
+  }
   const context = where(type, path)
   if (typeof input === 'string') return parseDecimal(input, type, context)
   if (typeof input === 'number' && Number.isFinite(input)) return parseDecimal(String(input), type, context)
@@ -326,6 +413,32 @@ function coerceDecimal(type: DecimalType, input: unknown, path: string): bigint 
     return parseDecimal(String(input), type, context)
   }
   throw refuse(type, input, path, 'expected a decimal string, number or bigint')
+}
+
+/** 10^0 … 10^22, the powers of ten a double holds exactly. */
+const EXACT_POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i)
+/** Unscaled values below this (2^51) sit where a double's spacing is under half a unit of the scale. */
+const FAST_UNSCALED_LIMIT = 2 ** 51
+
+/**
+ * The unscaled value of a number that fits the decimal type, computed with doubles; `undefined`
+ * when that cannot be exact (the caller then parses the number's text, which also explains any
+ * refusal).
+ *
+ * Exact, and the same as parsing `String(input)`: when `c / 10^s` rounds to `input` for an integer
+ * `c` below 2^51, the decimal `c·10^-s` lies within half a double spacing of `input`, and that
+ * spacing is under half of `10^-s` there, so no other decimal with at most `s` fractional digits
+ * rounds to `input`; the shortest text of `input` (what `String` gives) is therefore `c·10^-s`
+ * itself or a shorter spelling of it.
+ */
+function exactUnscaled(input: number, type: DecimalType): number | undefined {
+  const factor = EXACT_POWERS_OF_TEN[type.scale]
+  if (factor === undefined) return undefined
+  const unscaled = Math.round(input * factor)
+  if (!(Math.abs(unscaled) < FAST_UNSCALED_LIMIT) || unscaled / factor !== input) return undefined
+  // Precision: 10^P is exact for P ≤ 22, and any P above 15 holds every value below 2^51.
+  if (type.precision <= 15 && Math.abs(unscaled) >= EXACT_POWERS_OF_TEN[type.precision]!) return undefined
+  return unscaled
 }
 
 function coerceDate(type: PrimitiveType, input: unknown, path: string): number {

@@ -1,11 +1,12 @@
-import { isLakeError, ValidationError } from '@lake/errors'
+import { ValidationError } from '@lake/errors'
 import { Table as ArrowTable, DataType, RecordBatch } from 'apache-arrow'
 import { batchToRows } from '../scan/arrow-rows.js'
 import { formatDecimal } from '../spec/conversions.js'
 import type { Schema } from '../spec/schema.js'
 import { type IcebergType, typeToString } from '../spec/types.js'
-import { coerceValue } from '../spec/values.js'
+import { coerceColumns } from '../spec/values.js'
 import type { Table } from '../table/table.js'
+import type { ColumnBatch } from '../writer/column-batch.js'
 import { TableWriter } from '../writer/table-writer.js'
 import { SnapshotProducer } from './snapshot-producer.js'
 
@@ -17,27 +18,15 @@ export type AppendInput =
   | readonly RecordBatch[]
 
 /**
- * Validates `data` against the table's current schema and converts it to internal values. Every
- * row is checked before anything is written, so a bad row (a null in a required field, a value
- * of the wrong type or out of range) is refused with a `ValidationError` naming its field and
- * row, and the table and its storage stay untouched.
+ * Validates `data` against the table's current schema and converts it to internal values, one
+ * array per column, which is the form the writer encodes. Every row is checked before anything is
+ * written, so a bad row (a null in a required field, a value of the wrong type or out of range) is
+ * refused with a `ValidationError` naming its field and row, and the table and its storage stay
+ * untouched.
  */
-export function toInternalRows(schema: Schema, data: AppendInput, table: string): Record<string, unknown>[] {
+export function toInternalColumns(schema: Schema, data: AppendInput, table: string): ColumnBatch {
   const rows = fromInput(schema, data, table)
-  const struct = schema.asStruct()
-  return rows.map((row, index) => {
-    try {
-      return coerceValue(struct, row, '') as Record<string, unknown>
-    } catch (error) {
-      if (isLakeError(error) && error instanceof ValidationError) {
-        throw new ValidationError(`Row ${index}: ${error.message}`, {
-          cause: error,
-          context: { ...error.context, table, row: index },
-        })
-      }
-      throw error
-    }
-  })
+  return { rowCount: rows.length, columns: coerceColumns(schema.asStruct(), rows, { table }) }
 }
 
 function fromInput(schema: Schema, data: AppendInput, table: string): readonly unknown[] {
@@ -180,7 +169,7 @@ export async function appendAction(
   data: AppendInput,
   options: { signal?: AbortSignal } = {},
 ): Promise<SnapshotProducer> {
-  const rows = toInternalRows(table.schema(), data, table.name)
+  const rows = toInternalColumns(table.schema(), data, table.name)
   const files = await writeRows(table, rows, options.signal)
   const producer = new SnapshotProducer(table, () => ({
     operation: 'append',
@@ -192,11 +181,7 @@ export async function appendAction(
 }
 
 /** Writes rows of internal values through a {@link TableWriter}; on failure nothing stays behind. */
-export async function writeRows(
-  table: Table,
-  rows: readonly Record<string, unknown>[],
-  signal?: AbortSignal,
-) {
+export async function writeRows(table: Table, rows: ColumnBatch, signal?: AbortSignal) {
   const writer = new TableWriter({ io: table.io, metadata: table.metadata, ...(signal ? { signal } : {}) })
   try {
     await writer.write(rows)

@@ -10,7 +10,8 @@ import { type FileScanTask, planFiles } from '../scan/plan.js'
 import type { DataFile } from '../spec/data-file.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
 import type { Table } from '../table/table.js'
-import { type AppendInput, toInternalRows, writeRows } from './append.js'
+import { columnBatch } from '../writer/column-batch.js'
+import { type AppendInput, toInternalColumns, writeRows } from './append.js'
 import type { TableAction } from './commit.js'
 import { type SnapshotChanges, SnapshotProducer } from './snapshot-producer.js'
 
@@ -50,7 +51,7 @@ export async function overwriteAction(
   options: { signal?: AbortSignal } = {},
 ): Promise<TableAction> {
   bind(table.schema(), filter)
-  const rows = toInternalRows(table.schema(), data, table.name)
+  const rows = toInternalColumns(table.schema(), data, table.name)
   const added = await writeRows(table, rows, options.signal)
   const producer: SnapshotProducer = new SnapshotProducer(table, async (metadata) => {
     const changes = await removeMatching(table, metadata, filter, producer, 'overwrite', options.signal)
@@ -84,7 +85,7 @@ async function removeMatching(
     if (kept === undefined) continue
     removed.add(task.dataFile.filePath)
     if (kept.length > 0) {
-      const files = await writeRows(table, kept, signal)
+      const files = await writeRows(table, columnBatch(table.schema(), kept), signal)
       producer.dataFiles.push(...files.map((f) => f.filePath))
       added.push(...files)
     }

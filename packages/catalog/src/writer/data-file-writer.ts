@@ -5,6 +5,7 @@
  * @module
  */
 import type { Schema } from '../spec/schema.js'
+import { columnBatch } from './column-batch.js'
 import { ParquetFileWriter, type WrittenDataFile } from './parquet-writer.js'
 
 export { type ParquetCodec, parquetCodec, type WrittenDataFile } from './parquet-writer.js'
@@ -20,6 +21,6 @@ export async function writeDataFile(
   properties: Readonly<Record<string, string>>,
 ): Promise<WrittenDataFile> {
   const writer = new ParquetFileWriter({ schema, properties })
-  await writer.write(rows)
+  await writer.write(columnBatch(schema, rows))
   return writer.close()
 }

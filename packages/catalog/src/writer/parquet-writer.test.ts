@@ -7,6 +7,7 @@ import { fromBytes, uuidFromBytes } from '../spec/conversions.js'
 import { Schema } from '../spec/schema.js'
 import { type PrimitiveType, primitiveToString, Types } from '../spec/types.js'
 import { compareValues } from '../spec/values.js'
+import { columnBatch } from './column-batch.js'
 import {
   ParquetFileWriter,
   parquetCodec,
@@ -22,7 +23,7 @@ const arrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
 
 async function writeFile(schema: Schema, rows: Row[], properties: Record<string, string> = {}) {
   const writer = new ParquetFileWriter({ schema, properties })
-  await writer.write(rows)
+  await writer.write(columnBatch(schema, rows))
   return writer.close()
 }
 
@@ -378,10 +379,10 @@ describe('ParquetFileWriter', () => {
     ])
     const rows = Array.from({ length: 2500 }, (_, i) => ({ id: BigInt(i), s: `v${i % 7}` }))
     const writer = new ParquetFileWriter({ schema, properties: { 'write.parquet.row-group-limit': '1000' } })
-    await writer.write(rows.slice(0, 1500))
+    await writer.write(columnBatch(schema, rows.slice(0, 1500)))
     expect(writer.bytesWritten).toBeGreaterThan(4)
     expect(writer.recordCount).toBe(1500)
-    await writer.write(rows.slice(1500))
+    await writer.write(columnBatch(schema, rows.slice(1500)))
     const { bytes, dataFile } = await writer.close()
     const footer = parquetMetadata(arrayBuffer(bytes))
     expect(footer.row_groups.map((g) => g.num_rows)).toEqual([1000n, 1000n, 500n])
@@ -437,20 +438,30 @@ describe('ParquetFileWriter', () => {
       () => new ParquetFileWriter({ schema, properties: { 'write.parquet.page-size-bytes': '1MB' } }),
     ).toThrow(/write.parquet.page-size-bytes/)
     const broken = new ParquetFileWriter({ schema })
-    await broken.write([{ id: null }])
+    await broken.write(columnBatch(schema, [{ id: null }]))
     await expect(broken.close()).rejects.toThrow(ValidationError)
     const writer = new ParquetFileWriter({ schema })
     await writer.close()
-    await expect(writer.write([{ id: 1n }])).rejects.toThrow(/closed/)
+    await expect(writer.write(columnBatch(schema, [{ id: 1n }]))).rejects.toThrow(/closed/)
   })
 
   it('estimates its size from buffered rows, then at the ratio the written row groups achieved', async () => {
     const schema = new Schema([{ id: 1, name: 's', required: true, type: Types.string }])
     const writer = new ParquetFileWriter({ schema, properties: { 'write.parquet.row-group-limit': '100' } })
-    await writer.write(Array.from({ length: 50 }, () => ({ s: 'x'.repeat(96) })))
+    await writer.write(
+      columnBatch(
+        schema,
+        Array.from({ length: 50 }, () => ({ s: 'x'.repeat(96) })),
+      ),
+    )
     expect(writer.bytesWritten).toBe(4)
     expect(writer.estimatedSize).toBe(4 + 50 * 100)
-    await writer.write(Array.from({ length: 100 }, () => ({ s: 'x'.repeat(96) })))
+    await writer.write(
+      columnBatch(
+        schema,
+        Array.from({ length: 100 }, () => ({ s: 'x'.repeat(96) })),
+      ),
+    )
     // One row group of 100 identical values is a few hundred bytes, so 50 more rows count little.
     expect(writer.bytesWritten).toBeLessThan(1000)
     expect(writer.estimatedSize).toBeLessThan(writer.bytesWritten + 1000)
@@ -477,7 +488,8 @@ describe('RollingFileWriter', () => {
   it('starts a new file when the open one reaches the target size, checking every 1000 rows', async () => {
     const rolling = new RollingFileWriter({ open, targetFileSize: 40_000 })
     const files: WrittenDataFile[] = []
-    for (let i = 0; i < rows.length; i += 700) files.push(...(await rolling.write(rows.slice(i, i + 700))))
+    for (let i = 0; i < rows.length; i += 700)
+      files.push(...(await rolling.write(columnBatch(schema, rows.slice(i, i + 700)))))
     expect(rolling.current).toBeDefined()
     files.push(...(await rolling.close()))
     expect(files.length).toBeGreaterThan(2)
@@ -494,7 +506,7 @@ describe('RollingFileWriter', () => {
 
   it('keeps one file below the target, and never returns an empty file', async () => {
     const rolling = new RollingFileWriter({ open, targetFileSize: targetFileSize({}) })
-    expect(await rolling.write(rows)).toEqual([])
+    expect(await rolling.write(columnBatch(schema, rows))).toEqual([])
     const files = await rolling.close()
     expect(files.map((f) => f.dataFile.recordCount)).toEqual([10_500n])
     expect(await rolling.close()).toEqual([])

@@ -14,6 +14,7 @@ import type { DataFile } from '../spec/data-file.js'
 import { type Schema, schemaToJson } from '../spec/schema.js'
 import type { SortOrder } from '../spec/sort-order.js'
 import type { IcebergType } from '../spec/types.js'
+import { type BatchRange, type ColumnBatch, concatRanges } from './column-batch.js'
 import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
 import { decimalBytes, parquetSchema } from './parquet-schema.js'
 
@@ -163,15 +164,18 @@ const HYPARQUET_CODEC: Record<ParquetCodec, CompressionCodec> = {
 }
 
 /**
- * Writes rows of internal values (see `types.ts`), already validated against the schema, as one
- * Parquet file whose schema carries the Iceberg field ids, and returns the `DataFile` metrics with
- * the bytes. Rows are buffered only until a row group is full (`write.parquet.row-group-size-bytes`,
- * estimated, or `write.parquet.row-group-limit` rows); the row group is then encoded and
- * compressed, so memory holds one row group of rows and the file's compressed bytes.
+ * Writes rows of internal values (see `types.ts`), already validated against the schema and
+ * given as columns ({@link ColumnBatch}), as one Parquet file whose schema carries the Iceberg
+ * field ids, and returns the `DataFile` metrics with the bytes. Rows are buffered only until a row
+ * group is full (`write.parquet.row-group-size-bytes`, estimated, or `write.parquet.row-group-limit`
+ * rows); the row group is then encoded and compressed, so memory holds one row group of rows and
+ * the file's compressed bytes.
  *
  * Internal values are what hyparquet-writer takes (bigint for INT64, unscaled bigint decimals,
- * `Map` for maps, canonical UUID strings), so the only conversion is rows into columns; nested
- * columns are shredded by hyparquet-writer's Dremel encoder.
+ * `Map` for maps, canonical UUID strings), and columns are its input, so a row group that is one
+ * whole batch goes to the encoder as the batch's own arrays; nested columns are shredded by
+ * hyparquet-writer's Dremel encoder. Measured on the catalog benchmark's 1M rows: validating rows
+ * into new row objects and then transposing them here cost about a tenth of the append.
  *
  * Metrics come from the column chunks hyparquet-writer has just written — the footer — rather
  * than from a pass over the rows: it computes the Parquet statistics anyway, and the footer is
@@ -183,7 +187,7 @@ const HYPARQUET_CODEC: Record<ParquetCodec, CompressionCodec> = {
  * @example
  * ```ts
  * const writer = new ParquetFileWriter({ schema, properties: metadata.properties })
- * await writer.write([{ id: 1n, name: 'a' }])
+ * await writer.write(columnBatch(schema, [{ id: 1n, name: 'a' }]))
  * const { bytes, dataFile } = await writer.close()
  * await io.write(location, bytes)
  * ```
@@ -193,10 +197,11 @@ export class ParquetFileWriter {
   readonly #settings: ParquetSettings
   readonly #modes: Map<number, MetricsMode>
   readonly #names: string[]
-  readonly #sizes: ((value: unknown) => number)[]
+  readonly #sizes: ColumnSize[]
   readonly #out = new ByteWriter()
   readonly #parquet: ParquetWriter
-  #columns: unknown[][]
+  /** The rows of the row group being buffered, as ranges of the batches they came in. */
+  #buffered: BatchRange[] = []
   #bufferedRows = 0
   #bufferedBytes = 0
   /** Estimated in-memory bytes of the row groups already written, to learn the encoded ratio. */
@@ -210,8 +215,7 @@ export class ParquetFileWriter {
     this.#settings = parquetSettings(properties)
     this.#modes = metricsModes(options.schema, properties, options.sortOrder)
     this.#names = options.schema.fields.map((f) => f.name)
-    this.#sizes = options.schema.fields.map((f) => sizeEstimator(f.type))
-    this.#columns = this.#names.map(() => [])
+    this.#sizes = options.schema.fields.map((f) => columnSize(f.type))
     this.#parquet = new ParquetWriter({
       writer: this.#out,
       schema: parquetSchema(options.schema),
@@ -245,29 +249,32 @@ export class ParquetFileWriter {
   }
 
   /**
-   * Adds rows; a row group is encoded whenever enough are buffered. Await each call before the
-   * next: rows of concurrent calls would interleave. A row hyparquet-writer cannot encode (a null
-   * in a required column, a value of the wrong type) fails the row group it lands in, here or in
-   * `close()`, and the writer with it.
+   * Adds rows `start` to `end` of a batch (all of it by default); a row group is encoded whenever
+   * enough are buffered. The batch's arrays are kept, not copied, until their row group is
+   * encoded. Await each call before the next: rows of concurrent calls would interleave. A row
+   * hyparquet-writer cannot encode (a null in a required column, a value of the wrong type) fails
+   * the row group it lands in, here or in `close()`, and the writer with it.
    */
-  async write(rows: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
+  async write(batch: ColumnBatch, start = 0, end = batch.rowCount): Promise<void> {
     this.#checkOpen()
-    const names = this.#names
-    const sizes = this.#sizes
     const { rowGroupRows, rowGroupBytes } = this.#settings
-    let columns = this.#columns
-    for (const row of rows) {
-      for (let c = 0; c < names.length; c++) {
-        const value = row[names[c]!] ?? null
-        columns[c]!.push(value)
-        this.#bufferedBytes += sizes[c]!(value)
+    while (start < end) {
+      let stop = Math.min(end, start + rowGroupRows - this.#bufferedRows)
+      let bytes = this.#rangeBytes(batch, start, stop)
+      if (this.#bufferedBytes + bytes >= rowGroupBytes) {
+        // The row group ends with the row that fills it, as if rows came one at a time.
+        bytes = 0
+        let row = start
+        while (row < stop && this.#bufferedBytes + bytes < rowGroupBytes)
+          bytes += this.#rowBytes(batch, row++)
+        stop = row
       }
-      this.#bufferedRows += 1
-      this.#recordCount += 1
-      if (this.#bufferedRows >= rowGroupRows || this.#bufferedBytes >= rowGroupBytes) {
-        await this.#flush()
-        columns = this.#columns
-      }
+      this.#buffer(batch, start, stop)
+      this.#bufferedBytes += bytes
+      this.#bufferedRows += stop - start
+      this.#recordCount += stop - start
+      start = stop
+      if (this.#bufferedRows >= rowGroupRows || this.#bufferedBytes >= rowGroupBytes) await this.#flush()
     }
   }
 
@@ -293,9 +300,10 @@ export class ParquetFileWriter {
   async #flush(): Promise<void> {
     if (this.#bufferedRows === 0) return
     if (this.#settings.codec === 'zstd') await ensureZstd()
+    const columns = concatRanges(this.#buffered, this.#names.length)
     const columnData: ColumnSource[] = this.#names.map((name, c) => ({
       name,
-      data: this.#columns[c]!,
+      data: columns[c]! as unknown[],
     }))
     try {
       await this.#parquet.write({
@@ -313,9 +321,29 @@ export class ParquetFileWriter {
       })
     }
     this.#flushedEstimate += this.#bufferedBytes
-    this.#columns = this.#names.map(() => [])
+    this.#buffered = []
     this.#bufferedRows = 0
     this.#bufferedBytes = 0
+  }
+
+  /** Buffers rows of a batch, extending the last range when they follow on from it. */
+  #buffer(batch: ColumnBatch, start: number, end: number): void {
+    const last = this.#buffered.at(-1)
+    if (last?.batch === batch && last.end === start) last.end = end
+    else this.#buffered.push({ batch, start, end })
+  }
+
+  #rangeBytes(batch: ColumnBatch, start: number, end: number): number {
+    let bytes = 0
+    for (let c = 0; c < this.#sizes.length; c++) bytes += this.#sizes[c]!.range(batch.columns[c]!, start, end)
+    return bytes
+  }
+
+  #rowBytes(batch: ColumnBatch, row: number): number {
+    let bytes = 0
+    for (let c = 0; c < this.#sizes.length; c++)
+      bytes += this.#sizes[c]!.value(batch.columns[c]![row] ?? null)
+    return bytes
   }
 
   #checkOpen(): void {
@@ -327,9 +355,56 @@ export class ParquetFileWriter {
   }
 }
 
+/** Estimates of the PLAIN-encoded size of a column's values: of one, and of a range of a column. */
+interface ColumnSize {
+  value: (value: unknown) => number
+  range: (column: readonly unknown[], start: number, end: number) => number
+}
+
 /**
- * A function estimating the PLAIN-encoded size of one value of a type, the measure of buffered
- * rows against the row group and file sizes. Strings count UTF-16 units, exact for ASCII.
+ * The size estimates of a column of a type, the measure of buffered rows against the row group
+ * and file sizes. The flat types are summed in a loop of their own, without a call per value.
+ */
+function columnSize(type: IcebergType): ColumnSize {
+  const value = sizeEstimator(type)
+  const fixed = fixedSize(type)
+  if (fixed !== undefined) {
+    return {
+      value,
+      range: (column, start, end) => {
+        let present = 0
+        for (let i = start; i < end; i++) if (column[i] !== null && column[i] !== undefined) present++
+        return present * fixed
+      },
+    }
+  }
+  if (type.kind === 'string' || type.kind === 'binary') {
+    const key = type.kind === 'string' ? 'length' : 'byteLength'
+    return {
+      value,
+      range: (column, start, end) => {
+        let bytes = 0
+        for (let i = start; i < end; i++) {
+          const item = column[i] as { [k: string]: number } | null | undefined
+          if (item !== null && item !== undefined) bytes += 4 + item[key]!
+        }
+        return bytes
+      },
+    }
+  }
+  return {
+    value,
+    range: (column, start, end) => {
+      let bytes = 0
+      for (let i = start; i < end; i++) bytes += value(column[i] ?? null)
+      return bytes
+    },
+  }
+}
+
+/**
+ * A function estimating the PLAIN-encoded size of one value of a type. Strings count UTF-16
+ * units, exact for ASCII.
  */
 function sizeEstimator(type: IcebergType): (value: unknown) => number {
   const fixed = fixedSize(type)
@@ -422,7 +497,7 @@ const ROWS_BETWEEN_CHECKS = 1000
  *   open: () => new ParquetFileWriter({ schema, properties }),
  *   targetFileSize: targetFileSize(properties),
  * })
- * for await (const batch of batches) for (const file of await rolling.write(batch)) await store(file)
+ * for (const file of await rolling.write(columnBatch(schema, rows))) await store(file)
  * for (const file of await rolling.close()) await store(file)
  * ```
  */
@@ -443,13 +518,13 @@ export class RollingFileWriter {
   }
 
   /** Adds rows and returns the files that reached the target size while they were written. */
-  async write(rows: readonly Readonly<Record<string, unknown>>[]): Promise<WrittenDataFile[]> {
+  async write(batch: ColumnBatch): Promise<WrittenDataFile[]> {
     const done: WrittenDataFile[] = []
     let start = 0
-    while (start < rows.length) {
-      const end = Math.min(rows.length, start + ROWS_BETWEEN_CHECKS - this.#sinceCheck)
+    while (start < batch.rowCount) {
+      const end = Math.min(batch.rowCount, start + ROWS_BETWEEN_CHECKS - this.#sinceCheck)
       this.#current ??= this.#open()
-      await this.#current.write(start === 0 && end === rows.length ? rows : rows.slice(start, end))
+      await this.#current.write(batch, start, end)
       this.#sinceCheck += end - start
       start = end
       if (this.#sinceCheck < ROWS_BETWEEN_CHECKS) continue

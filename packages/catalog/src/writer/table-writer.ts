@@ -8,6 +8,7 @@ import type { Schema } from '../spec/schema.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
 import { applyTransform } from '../spec/transforms.js'
 import type { PrimitiveType } from '../spec/types.js'
+import { type ColumnBatch, takeRows } from './column-batch.js'
 import { OutputFileFactory } from './location.js'
 import {
   ParquetFileWriter,
@@ -41,8 +42,8 @@ export class TableWriter {
   readonly #open: () => ParquetFileWriter
   readonly #target: number
   readonly #partitions = new Map<string, { partition: unknown[]; writer: RollingFileWriter }>()
-  readonly #sourceTypes: PrimitiveType[]
-  readonly #sourcePaths: string[][]
+  /** Per partition field: its source column's type, top-level field index and path beneath it. */
+  readonly #sources: { type: PrimitiveType; column: number; path: string[] }[]
   readonly #done: DataFile[] = []
   /** Locations of every file written so far. */
   readonly written: string[] = []
@@ -63,39 +64,64 @@ export class TableWriter {
     this.#open = () =>
       new ParquetFileWriter({ schema: this.#schema, properties: metadata.properties, sortOrder })
     this.#target = targetFileSize(metadata.properties)
-    this.#sourceTypes = this.#spec.fields.map(
-      (f) => this.#schema.findField(f.sourceId)!.type as PrimitiveType,
-    )
-    this.#sourcePaths = this.#spec.fields.map((f) => this.#schema.findColumnName(f.sourceId)!.split('.'))
+    this.#sources = this.#spec.fields.map((f) => {
+      const [top, ...path] = this.#schema.findColumnName(f.sourceId)!.split('.')
+      return {
+        type: this.#schema.findField(f.sourceId)!.type as PrimitiveType,
+        column: this.#schema.fields.findIndex((field) => field.name === top),
+        path,
+      }
+    })
   }
 
-  /** Writes rows of internal values, already validated against the current schema. */
-  async write(rows: readonly Record<string, unknown>[]): Promise<void> {
-    const batches = new Map<string, Record<string, unknown>[]>()
-    for (const row of rows) {
-      const partition = this.#spec.fields.map((field, i) =>
-        applyTransform(field.transform, this.#sourceTypes[i]!, readPath(row, this.#sourcePaths[i]!)),
-      )
-      const key = partition
-        .map((v) => (v === null || v === undefined ? '\u0000' : valueKey(v)))
-        .join('\u0001')
-      if (!this.#partitions.has(key)) {
-        this.#partitions.set(key, {
+  /**
+   * Writes rows of internal values, already validated against the current schema. A batch whose
+   * rows all fall in one partition (always so for an unpartitioned table) goes on as it is;
+   * otherwise each partition's rows are gathered into a batch of their own.
+   */
+  async write(batch: ColumnBatch): Promise<void> {
+    for (const { key, partition, rows } of this.#group(batch)) {
+      let entry = this.#partitions.get(key)
+      if (!entry) {
+        entry = {
           partition,
           writer: new RollingFileWriter({ open: this.#open, targetFileSize: this.#target }),
-        })
+        }
+        this.#partitions.set(key, entry)
       }
-      let batch = batches.get(key)
-      if (!batch) {
-        batch = []
-        batches.set(key, batch)
+      const rowsOf = rows === undefined || rows.length === batch.rowCount ? batch : takeRows(batch, rows)
+      await this.#store(entry.partition, await entry.writer.write(rowsOf))
+    }
+  }
+
+  /** The batch's rows by partition (all of them when `rows` is absent), partitions in first-seen order. */
+  #group(batch: ColumnBatch): { key: string; partition: unknown[]; rows?: readonly number[] }[] {
+    if (this.#spec.fields.length === 0) return [{ key: '', partition: [] }]
+    const groups = new Map<string, { key: string; partition: unknown[]; rows: number[] }>()
+    let last: { key: string; partition: unknown[]; rows: number[] } | undefined
+    for (let row = 0; row < batch.rowCount; row++) {
+      const partition = this.#partitionOf(batch, row)
+      const key = partitionKey(partition)
+      // Rows often arrive in partition order; the last group saves a lookup.
+      if (last?.key !== key) {
+        last = groups.get(key)
+        if (!last) {
+          last = { key, partition, rows: [] }
+          groups.set(key, last)
+        }
       }
-      batch.push(row)
+      last.rows.push(row)
     }
-    for (const [key, batch] of batches) {
-      const { partition, writer } = this.#partitions.get(key)!
-      await this.#store(partition, await writer.write(batch))
-    }
+    return [...groups.values()]
+  }
+
+  #partitionOf(batch: ColumnBatch, row: number): unknown[] {
+    return this.#spec.fields.map((field, i) => {
+      const source = this.#sources[i]!
+      const top = batch.columns[source.column]![row]
+      const value = source.path.length === 0 ? top : readPath(top as Record<string, unknown>, source.path)
+      return applyTransform(field.transform, source.type, value)
+    })
   }
 
   /** Finishes every open file and returns all data files written, partitions in first-seen order. */
@@ -121,4 +147,8 @@ export class TableWriter {
       this.#done.push({ ...file.dataFile, filePath, partition, specId: this.#spec.specId })
     }
   }
+}
+
+function partitionKey(partition: readonly unknown[]): string {
+  return partition.map((v) => (v === null || v === undefined ? '\u0000' : valueKey(v))).join('\u0001')
 }
