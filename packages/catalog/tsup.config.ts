@@ -7,4 +7,6 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // import.meta.url in the CommonJS build too: the zstd writer finds its WebAssembly file with it.
+  shims: true,
 })

@@ -34,7 +34,7 @@ const ROW_GROUP_ROWS = 100_000
 /**
  * Writes rows as one Parquet file with raw hyparquet-writer: columns taken from the row objects,
  * zstd level 3 through @bokuweb/zstd-wasm (Lake's codec and level), statistics on (as Lake).
- * The zstd module must already be initialised; see the note in catalog.bench.ts.
+ * The zstd module must already be initialised (`init()`), as in an application.
  */
 export async function rawWrite(rows: readonly EventRow[], path: string): Promise<number> {
   const buffer = parquetWriteBuffer({

@@ -6,7 +6,6 @@
  * @module
  */
 import { gzipSync } from 'node:zlib'
-import { compress as zstdCompress, init as zstdInit } from '@bokuweb/zstd-wasm'
 import { UnsupportedError, ValidationError } from '@lake/errors'
 import type { CompressionCodec } from 'hyparquet'
 import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer'
@@ -17,6 +16,7 @@ import type { IcebergType } from '../spec/types.js'
 import { type BatchRange, type ColumnBatch, concatRanges } from './column-batch.js'
 import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
 import { decimalBytes, parquetSchema } from './parquet-schema.js'
+import { ZstdCompressor } from './zstd.js'
 
 /** The codecs `write.parquet.compression-codec` may name that Lake can write. */
 export type ParquetCodec = 'zstd' | 'snappy' | 'gzip' | 'uncompressed'
@@ -95,35 +95,26 @@ function positiveInteger(
   return value
 }
 
-let zstdReady: Promise<void> | undefined
+let zstdLoading: Promise<ZstdCompressor> | undefined
 
 /**
- * The zstd WebAssembly module, instantiated once per process on first use — and not at all when
- * the application already did: a second `init()` of that module silently corrupts every frame
- * compressed after it. Until initialised, `compress` throws a `TypeError`, which is the probe.
+ * Lake's zstd compressor, instantiated once per process on first use. It is Lake's own
+ * WebAssembly instance, never @bokuweb/zstd-wasm's shared one, so an application's `init()` of
+ * that package, before or after Lake's first write, cannot corrupt Lake's frames (see `zstd.ts`).
  */
-function ensureZstd(): Promise<void> {
-  zstdReady ??= (zstdInitialised() ? Promise.resolve() : zstdInit()).catch((err: unknown) => {
-    zstdReady = undefined
+function loadZstd(): Promise<ZstdCompressor> {
+  zstdLoading ??= ZstdCompressor.load().catch((err: unknown) => {
+    zstdLoading = undefined
     throw err
   })
-  return zstdReady
-}
-
-function zstdInitialised(): boolean {
-  try {
-    zstdCompress(new Uint8Array(0), 3)
-    return true
-  } catch (error) {
-    if (error instanceof TypeError) return false
-    throw error
-  }
+  return zstdLoading
 }
 
 /** How a `write.parquet.*` setting reaches hyparquet-writer. */
 interface ParquetSettings {
   codec: ParquetCodec
-  compressors: { ZSTD: (input: Uint8Array) => Uint8Array; GZIP: (input: Uint8Array) => Uint8Array }
+  /** `write.parquet.compression-level`, when set. */
+  level: number | undefined
   rowGroupBytes: number
   rowGroupRows: number
   pageBytes: number
@@ -143,11 +134,7 @@ function parquetSettings(properties: Readonly<Record<string, string>>): ParquetS
   }
   return {
     codec,
-    compressors: {
-      // parquet-mr's defaults: zstd level 3, zlib's level 6.
-      ZSTD: (input) => zstdCompress(input, level ?? 3),
-      GZIP: (input) => new Uint8Array(gzipSync(input, { level: level ?? 6 })),
-    },
+    level,
     rowGroupBytes: positiveInteger(properties, ROW_GROUP_BYTES_KEY, 128 * MiB),
     // PyIceberg's limit; it also bounds the level arrays hyparquet-writer builds per row group.
     rowGroupRows: positiveInteger(properties, ROW_GROUP_ROWS_KEY, 1_048_576),
@@ -200,6 +187,7 @@ export class ParquetFileWriter {
   readonly #sizes: ColumnSize[]
   readonly #out = new ByteWriter()
   readonly #parquet: ParquetWriter
+  #zstd: ZstdCompressor | undefined
   /** The rows of the row group being buffered, as ranges of the batches they came in. */
   #buffered: BatchRange[] = []
   #bufferedRows = 0
@@ -213,6 +201,7 @@ export class ParquetFileWriter {
     const properties = options.properties ?? {}
     this.#schema = options.schema
     this.#settings = parquetSettings(properties)
+    const level = this.#settings.level
     this.#modes = metricsModes(options.schema, properties, options.sortOrder)
     this.#names = options.schema.fields.map((f) => f.name)
     this.#sizes = options.schema.fields.map((f) => columnSize(f.type))
@@ -220,7 +209,12 @@ export class ParquetFileWriter {
       writer: this.#out,
       schema: parquetSchema(options.schema),
       codec: HYPARQUET_CODEC[this.#settings.codec],
-      compressors: this.#settings.compressors,
+      compressors: {
+        // parquet-mr's defaults: zstd level 3, zlib's level 6. The zstd compressor is loaded
+        // before the first row group is encoded (see #flush).
+        ZSTD: (input) => this.#zstd!.compress(input, level ?? 3),
+        GZIP: (input) => new Uint8Array(gzipSync(input, { level: level ?? 6 })),
+      },
       statistics: true,
       createdBy: CREATED_BY,
       // Java and PyIceberg record the schema here too; some readers use it to map names to ids.
@@ -299,7 +293,7 @@ export class ParquetFileWriter {
 
   async #flush(): Promise<void> {
     if (this.#bufferedRows === 0) return
-    if (this.#settings.codec === 'zstd') await ensureZstd()
+    if (this.#settings.codec === 'zstd') this.#zstd ??= await loadZstd()
     const columns = concatRanges(this.#buffered, this.#names.length)
     const columnData: ColumnSource[] = this.#names.map((name, c) => ({
       name,
