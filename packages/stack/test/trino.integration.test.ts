@@ -192,12 +192,16 @@ describe('Trino reads what Lake writes', () => {
     await table.append(lakeRows(everyType.schema, second))
     await table.updateSchema().renameColumn('s', 'label').addColumn('note', Types.string).commit()
     const evolvedSchema = (await table.refresh()).schema()
-    const third = rows(2, 201, 6).map(({ s, ...rest }) => ({ ...rest, label: s ?? null, note: 'added' }))
+    const third: CanonicalRow[] = rows(2, 201, 6).map(({ s, ...rest }) => ({
+      ...rest,
+      label: s ?? null,
+      note: 'added',
+    }))
     await table.append(lakeRows(evolvedSchema, third))
     // Delete one whole day (metadata only) and one row inside a file (a rewrite).
     await table.delete(eq('id', 103n))
     const afterDelete = await catalog.loadTable(`${NS}.every_type`)
-    const expected = sortRows([
+    const expected: CanonicalRow[] = sortRows([
       ...[...first, ...second]
         .filter((row) => row.id !== '103')
         .map(({ s, ...rest }) => ({ ...rest, label: s ?? null, note: null })),
