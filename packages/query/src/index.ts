@@ -1,0 +1,8 @@
+export { createTrinoClient, type ExecuteResult, type TrinoClient } from './client.js'
+export { QueryCancelledError, type TrinoErrorContext } from './errors.js'
+export type { SessionState } from './internal/session.js'
+export type { TrinoClientOptions } from './options.js'
+export { type DecimalParam, decimal, type QueryParam } from './params.js'
+export { type QueryOptions, QueryResult, type QueryStats } from './result.js'
+export { TRINO_TYPE_METADATA } from './types/arrow.js'
+export { parseTrinoType, type TrinoRowField, type TrinoType } from './types/signature.js'

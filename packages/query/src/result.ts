@@ -1,0 +1,440 @@
+import { type LakeHooks, QueryError, withRetry } from '@lake/errors'
+import { type RecordBatch, type Schema, Table } from 'apache-arrow'
+import type { TrinoClient } from './client.js'
+import { failureError, QueryCancelledError, type TrinoFailure } from './errors.js'
+import { BatchAssembler } from './internal/batches.js'
+import { type HttpResponse, type HttpTransport, TransportError } from './internal/http.js'
+import { parseJsonLossless } from './internal/json.js'
+import type { Session } from './internal/session.js'
+import { arrowSchema, type TrinoColumn } from './types/arrow.js'
+import { parseTrinoType } from './types/signature.js'
+
+/**
+ * Trino's statistics of a query, as reported with each response: what `onProgress` receives
+ * while the query runs and what {@link QueryResult.stats} holds at the end.
+ */
+export interface QueryStats {
+  /** The query id. */
+  queryId: string
+  /** `QUEUED`, `PLANNING`, `STARTING`, `RUNNING`, `FINISHING`, `FINISHED` or `FAILED`. */
+  state: string
+  queued: boolean
+  scheduled: boolean
+  nodes: number
+  totalSplits: number
+  queuedSplits: number
+  runningSplits: number
+  completedSplits: number
+  processedRows: number
+  processedBytes: number
+  physicalInputBytes: number
+  peakMemoryBytes: number
+  cpuTimeMillis: number
+  wallTimeMillis: number
+  queuedTimeMillis: number
+  elapsedTimeMillis: number
+  /** Completed share of the query's splits, 0–100, once Trino knows it. */
+  progressPercentage?: number
+}
+
+/** How one query runs. */
+export interface QueryOptions {
+  /** Values bound to the `?` markers of the statement, in order, through `EXECUTE … USING`. */
+  params?: readonly import('./params.js').QueryParam[]
+  /** Cancels the query on the server and ends the iteration with a {@link QueryCancelledError}. */
+  signal?: AbortSignal
+  /** Cancels the query after this many milliseconds, like `signal`. */
+  timeoutMs?: number
+  /** Called with Trino's statistics after each response, for a progress bar. */
+  onProgress?: (stats: QueryStats) => void
+  /** Rows per record batch; the client's `batchRows` by default. */
+  batchRows?: number
+}
+
+/** What a client hands a {@link QueryResult}: the connection, the session, the statement. */
+export interface StatementRequest {
+  transport: HttpTransport
+  session: Session
+  /** Headers of every request (user, source, auth, client tags, capabilities, custom). */
+  headers: () => Record<string, string>
+  /** Extra headers of the POST only (the prepared statement of bound parameters). */
+  submitHeaders: Record<string, string>
+  sql: string
+  /** The SQL as the caller wrote it, for errors and logs. */
+  statement: string
+  retry: { retries?: number; minDelayMs?: number; maxDelayMs?: number }
+  hooks: LakeHooks
+  batchRows: number
+  options: QueryOptions
+  kind: 'query' | 'execute'
+}
+
+interface QueryResults {
+  id: string
+  nextUri?: string
+  columns?: { name: string; type: string }[]
+  data?: unknown[][]
+  stats?: Partial<Omit<QueryStats, 'queryId'>>
+  error?: TrinoFailure
+  updateType?: string
+  updateCount?: number | string
+}
+
+const CAPABILITIES = 'PATH,PARAMETRIC_DATETIME,SESSION_AUTHORIZATION'
+const RETRYABLE_STATUS = new Set([502, 503, 504])
+
+/**
+ * The result of {@link TrinoClient.query}: an `AsyncIterable` of Arrow record batches, pulled
+ * page by page from Trino as the consumer asks (the next page is requested only when the
+ * batches of the last are taken), with the schema, the query id and the statistics beside it.
+ *
+ * The statement is submitted on the first pull (`schema()` or iteration). Stopping early
+ * (`break`, an AbortSignal, `timeoutMs`, `cancel()`) cancels the query on the server.
+ *
+ * @example
+ * ```ts
+ * const result = client.query('SELECT * FROM events WHERE day = ?', { params: ['2026-11-26'] })
+ * const schema = await result.schema() // before any row
+ * for await (const batch of result) console.log(batch.numRows)
+ * console.log(result.queryId, result.stats?.processedRows)
+ * ```
+ */
+export class QueryResult implements AsyncIterable<RecordBatch> {
+  private current: QueryResults | undefined
+  private pending: unknown[][][] = []
+  private columns: TrinoColumn[] | undefined
+  private arrow: Schema | undefined
+  private finished = false
+  private iterated = false
+  private cancelled: QueryCancelledError | undefined
+  private readonly signal: AbortSignal | undefined
+  private readonly started = performance.now()
+  private firstBatchAt: number | undefined
+  private rows = 0
+  private bytes = 0
+  private lastStats: QueryStats | undefined
+  private submitted = false
+  private readonly onAbort = () => void this.cancelOnServer()
+
+  /** @hidden Made by {@link TrinoClient.query}. */
+  constructor(private readonly request: StatementRequest) {
+    const { signal, timeoutMs } = request.options
+    const signals = [signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)].filter(
+      (s): s is AbortSignal => s !== undefined,
+    )
+    this.signal =
+      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals)
+  }
+
+  /** Trino's id of the query, once submitted. */
+  get queryId(): string | undefined {
+    return this.current?.id
+  }
+
+  /** Trino's latest statistics of the query; its final statistics once the iteration ended. */
+  get stats(): QueryStats | undefined {
+    return this.lastStats
+  }
+
+  /** For DDL and DML: the kind of update (`INSERT`, `CREATE TABLE`, …), once finished. */
+  get updateType(): string | undefined {
+    return this.current?.updateType
+  }
+
+  /** For DML: the number of rows inserted, updated or deleted, once finished. */
+  get updateCount(): number | undefined {
+    const count = this.current?.updateCount
+    return count === undefined ? undefined : Number(count)
+  }
+
+  /**
+   * The Arrow schema of the result, available before the first row: pulls responses until Trino
+   * has described the columns, keeping any rows that came with them for the iteration.
+   */
+  async schema(): Promise<Schema> {
+    while (this.arrow === undefined && !this.finished) {
+      const data = await this.advance()
+      if (data !== undefined) this.pending.push(data)
+    }
+    if (this.arrow === undefined) this.arrow = arrowSchema([])
+    return this.arrow
+  }
+
+  /** Collects every batch into one Arrow `Table`. */
+  async toArrow(): Promise<Table> {
+    const batches: RecordBatch[] = []
+    for await (const batch of this) batches.push(batch)
+    return batches.length === 0 ? new Table(await this.schema()) : new Table(batches)
+  }
+
+  /** Cancels the query on the server; the iteration ends with a {@link QueryCancelledError}. */
+  async cancel(): Promise<void> {
+    this.cancelled ??= new QueryCancelledError(`Query ${this.queryId ?? '(not started)'} was cancelled`, {
+      context: { queryId: this.queryId, reason: 'cancel' },
+    })
+    await this.cancelOnServer()
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    if (this.iterated)
+      throw new QueryError('A query result can be iterated only once', { context: { queryId: this.queryId } })
+    this.iterated = true
+    return this.batches()
+  }
+
+  private async *batches(): AsyncGenerator<RecordBatch> {
+    let assembler: BatchAssembler | undefined
+    try {
+      for (;;) {
+        this.throwIfCancelled()
+        const data = this.pending.shift() ?? (this.finished ? undefined : await this.advance())
+        if (data === undefined && this.finished && this.pending.length === 0) break
+        if (data === undefined) continue
+        assembler ??= new BatchAssembler(
+          this.columns!,
+          this.request.options.batchRows ?? this.request.batchRows,
+          this.queryId,
+        )
+        for (const batch of assembler.append(data)) yield this.emit(batch)
+      }
+      if (assembler !== undefined && assembler.buffered > 0) yield this.emit(assembler.flush())
+      this.complete()
+    } finally {
+      if (!this.finished) {
+        // The consumer stopped early (break, return, a throw in its loop): free the server's work.
+        this.cancelled ??= new QueryCancelledError(
+          `Query ${this.queryId} was cancelled: the consumer stopped reading`,
+          {
+            context: { queryId: this.queryId, reason: 'consumer' },
+          },
+        )
+        await this.cancelOnServer()
+      }
+    }
+  }
+
+  private emit(batch: RecordBatch): RecordBatch {
+    if (this.firstBatchAt === undefined) {
+      this.firstBatchAt = performance.now()
+      this.request.hooks.histogram(
+        'lake.query.time_to_first_batch_ms',
+        this.firstBatchAt - this.started,
+        this.tags(),
+      )
+    }
+    this.rows += batch.numRows
+    return batch
+  }
+
+  private tags() {
+    return { kind: this.request.kind }
+  }
+
+  /** Fetches the next response; returns its rows, if any. Sets `finished` at the last one. */
+  private async advance(): Promise<unknown[][] | undefined> {
+    this.throwIfCancelled()
+    let response: HttpResponse
+    try {
+      if (!this.submitted) {
+        this.submitted = true
+        this.request.hooks.counter('lake.query.queries', 1, this.tags())
+        this.signal?.addEventListener('abort', this.onAbort, { once: true })
+        response = await this.submit()
+      } else {
+        response = await this.fetchPage(this.current!.nextUri!)
+      }
+    } catch (error) {
+      throw this.fail(error)
+    }
+    let results: QueryResults
+    try {
+      this.request.session.apply(response.headers)
+      results = this.parse(response)
+    } catch (error) {
+      throw this.fail(error)
+    }
+    this.current = results
+    if (results.stats !== undefined) this.reportStats(results)
+    if (results.error !== undefined) throw this.fail(failureError(results.error, results.id))
+    if (results.columns !== undefined && this.columns === undefined) {
+      this.columns = results.columns.map((c) => ({ name: c.name, type: parseTrinoType(c.type) }))
+      this.arrow = arrowSchema(this.columns)
+    }
+    if (results.nextUri === undefined) this.finished = true
+    const data = results.data
+    return data === undefined || data.length === 0 ? undefined : data
+  }
+
+  private headers(): Record<string, string> {
+    return {
+      ...this.request.session.headers(),
+      'X-Trino-Client-Capabilities': CAPABILITIES,
+      ...this.request.headers(),
+    }
+  }
+
+  private submit(): Promise<HttpResponse> {
+    const { transport, retry, hooks, sql, submitHeaders } = this.request
+    const session = this.headers()
+    const headers: Record<string, string> = {
+      ...session,
+      ...submitHeaders,
+      'Content-Type': 'text/plain; charset=utf-8',
+    }
+    const ours = submitHeaders['X-Trino-Prepared-Statement']
+    const theirs = session['X-Trino-Prepared-Statement']
+    if (ours !== undefined && theirs !== undefined)
+      headers['X-Trino-Prepared-Statement'] = `${theirs},${ours}`
+    // A statement is sent again only when it provably never reached the server.
+    return withRetry(
+      async () =>
+        this.checkStatus(await transport.request('POST', '/v1/statement', headers, sql, this.signal), false),
+      {
+        ...retry,
+        signal: this.signal,
+        hooks,
+        operation: 'query.submit',
+        shouldRetry: (error) => error instanceof TransportError && error.notSent,
+      },
+    )
+  }
+
+  private fetchPage(uri: string): Promise<HttpResponse> {
+    const { transport, retry, hooks } = this.request
+    // A page URI names one page (Trino's protocol token), so fetching it again is safe.
+    return withRetry(
+      async () =>
+        this.checkStatus(await transport.request('GET', uri, this.headers(), undefined, this.signal), true),
+      { ...retry, signal: this.signal, hooks, operation: 'query.page' },
+    )
+  }
+
+  private checkStatus(response: HttpResponse, page: boolean): HttpResponse {
+    this.bytes += response.body.length
+    if (response.status === 200) return response
+    const retryable = page && RETRYABLE_STATUS.has(response.status)
+    throw new QueryError(
+      `Trino answered ${response.status} to ${page ? 'a page request' : 'the statement'}${
+        this.queryId ? ` of query ${this.queryId}` : ''
+      }: ${response.body.slice(0, 500).trim()}`,
+      { retryable, context: { queryId: this.queryId, status: response.status } },
+    )
+  }
+
+  private parse(response: HttpResponse): QueryResults {
+    try {
+      return parseJsonLossless(response.body) as QueryResults
+    } catch (error) {
+      throw new QueryError(`Trino sent a response that is not JSON: ${response.body.slice(0, 200)}`, {
+        cause: error,
+        context: { queryId: this.queryId },
+      })
+    }
+  }
+
+  private reportStats(results: QueryResults): void {
+    const s = results.stats ?? {}
+    const stats: QueryStats = {
+      queryId: results.id,
+      state: s.state ?? 'UNKNOWN',
+      queued: s.queued ?? false,
+      scheduled: s.scheduled ?? false,
+      nodes: Number(s.nodes ?? 0),
+      totalSplits: Number(s.totalSplits ?? 0),
+      queuedSplits: Number(s.queuedSplits ?? 0),
+      runningSplits: Number(s.runningSplits ?? 0),
+      completedSplits: Number(s.completedSplits ?? 0),
+      processedRows: Number(s.processedRows ?? 0),
+      processedBytes: Number(s.processedBytes ?? 0),
+      physicalInputBytes: Number(s.physicalInputBytes ?? 0),
+      peakMemoryBytes: Number(s.peakMemoryBytes ?? 0),
+      cpuTimeMillis: Number(s.cpuTimeMillis ?? 0),
+      wallTimeMillis: Number(s.wallTimeMillis ?? 0),
+      queuedTimeMillis: Number(s.queuedTimeMillis ?? 0),
+      elapsedTimeMillis: Number(s.elapsedTimeMillis ?? 0),
+    }
+    if (s.progressPercentage !== undefined) stats.progressPercentage = Number(s.progressPercentage)
+    this.lastStats = stats
+    this.request.options.onProgress?.(stats)
+  }
+
+  private complete(): void {
+    this.signal?.removeEventListener('abort', this.onAbort)
+    const { hooks } = this.request
+    const tags = this.tags()
+    hooks.histogram('lake.query.duration_ms', performance.now() - this.started, tags)
+    hooks.counter('lake.query.rows', this.rows, tags)
+    hooks.counter('lake.query.bytes', this.bytes, tags)
+    hooks.log({
+      level: 'debug',
+      event: 'query.finished',
+      message: `Query ${this.queryId} finished: ${this.rows} rows`,
+      fields: { queryId: this.queryId, rows: this.rows, bytes: this.bytes, state: this.lastStats?.state },
+    })
+  }
+
+  private throwIfCancelled(): void {
+    if (this.cancelled !== undefined) throw this.cancelled
+    if (this.signal?.aborted) throw this.abortError()
+  }
+
+  private abortError(): QueryCancelledError {
+    const reason = this.signal?.reason
+    const timedOut = reason instanceof DOMException && reason.name === 'TimeoutError'
+    this.cancelled ??= new QueryCancelledError(
+      `Query ${this.queryId ?? '(not started)'} was cancelled: ${timedOut ? `timed out after ${this.request.options.timeoutMs} ms` : 'aborted'}`,
+      { cause: reason, context: { queryId: this.queryId, reason: timedOut ? 'timeout' : 'signal' } },
+    )
+    return this.cancelled
+  }
+
+  /** Turns any failure into the error the iteration ends with, and reports it. */
+  private fail(error: unknown): unknown {
+    this.finished = true
+    this.signal?.removeEventListener('abort', this.onAbort)
+    let final = error
+    if (this.signal?.aborted || this.cancelled !== undefined) final = this.cancelled ?? this.abortError()
+    else if (error instanceof Error && error.name === 'AbortError' && !(error instanceof QueryError))
+      final = this.abortError()
+    // The query may still run on the server (a page fetch gave up): stop it.
+    void this.cancelOnServer()
+    const { hooks } = this.request
+    const cancelled = final instanceof QueryCancelledError
+    hooks.counter(cancelled ? 'lake.query.cancelled' : 'lake.query.failures', 1, {
+      ...this.tags(),
+      ...(final instanceof QueryError && typeof final.context.errorType === 'string'
+        ? { errorType: final.context.errorType }
+        : {}),
+    })
+    hooks.log({
+      level: cancelled ? 'info' : 'warn',
+      event: cancelled ? 'query.cancelled' : 'query.failed',
+      message: final instanceof Error ? final.message : String(final),
+      fields: { queryId: this.queryId, error: final },
+    })
+    return final
+  }
+
+  private cancelling: Promise<void> | undefined
+
+  /** `DELETE` on the query's next URI, once; failures are logged, not thrown. */
+  private cancelOnServer(): Promise<void> {
+    const uri = this.current?.nextUri
+    if (uri === undefined || this.cancelling !== undefined) return this.cancelling ?? Promise.resolve()
+    this.finished = true
+    this.cancelling = this.request.transport
+      .request('DELETE', uri, this.headers(), undefined, AbortSignal.timeout(10_000))
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.request.hooks.log({
+            level: 'warn',
+            event: 'query.cancel_failed',
+            message: `Could not cancel query ${this.queryId}: ${error instanceof Error ? error.message : String(error)}`,
+            fields: { queryId: this.queryId },
+          })
+        },
+      )
+    return this.cancelling
+  }
+}

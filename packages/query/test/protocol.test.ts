@@ -1,0 +1,291 @@
+import { isLakeError, type LakeHooks } from '@lake/errors'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createTrinoClient, QueryCancelledError, type QueryStats } from '../src/index.js'
+import { type FakeQuery, FakeTrino } from './fake-trino.js'
+
+const pages = (count: number, rowsPerPage: number): string[][] =>
+  Array.from({ length: count }, (_, p) =>
+    Array.from({ length: rowsPerPage }, (_, r) => `[${p * rowsPerPage + r}, "${'x'.repeat(r % 5)}"]`),
+  )
+
+const twoColumns = (pageCount = 3, rowsPerPage = 4): FakeQuery => ({
+  columns: [
+    { name: 'n', type: 'bigint' },
+    { name: 's', type: 'varchar' },
+  ],
+  pages: pages(pageCount, rowsPerPage),
+})
+
+let fake: FakeTrino | undefined
+afterEach(async () => {
+  await fake?.stop()
+  fake = undefined
+})
+
+async function serve(query: FakeQuery | ((sql: string) => FakeQuery)) {
+  fake = await new FakeTrino(typeof query === 'function' ? query : () => query).start()
+  return fake
+}
+
+const fastRetry = { retries: 3, minDelayMs: 1, maxDelayMs: 5 }
+
+describe('the statement protocol', () => {
+  it('streams pages as re-chunked batches, in order, and submits once', async () => {
+    const server = await serve(twoColumns(3, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 5 })
+    const result = client.query('SELECT n, s FROM t')
+    const batches = []
+    for await (const batch of result) batches.push(batch)
+    expect(batches.map((b) => b.numRows)).toEqual([5, 5, 2])
+    expect(batches.flatMap((b) => [...b.getChild('n')!])).toEqual(
+      Array.from({ length: 12 }, (_, i) => BigInt(i)),
+    )
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    expect(result.queryId).toBe('q1')
+    expect(result.stats?.state).toBe('FINISHED')
+    client.close()
+  })
+
+  it('exposes the schema before the first row, without losing the rows that came with it', async () => {
+    const server = await serve({ ...twoColumns(2, 3), emptyPolls: 2 })
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    const result = client.query('SELECT 1')
+    const schema = await result.schema()
+    expect(schema.fields.map((f) => f.name)).toEqual(['n', 's'])
+    let rows = 0
+    for await (const batch of result) rows += batch.numRows
+    expect(rows).toBe(6)
+    client.close()
+  })
+
+  it('fetches the next page only when the consumer pulls', async () => {
+    const server = await serve(twoColumns(10, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
+    const iterator = client.query('SELECT 1')[Symbol.asyncIterator]()
+    await iterator.next()
+    const getsAfterFirst = server.gets().length
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.gets().length).toBe(getsAfterFirst)
+    await iterator.next()
+    expect(server.gets().length).toBe(getsAfterFirst + 1)
+    await iterator.return?.()
+    client.close()
+  })
+
+  it('retries a page after 503, 502, a dropped connection and a body cut short', async () => {
+    const server = await serve(twoColumns(4, 2))
+    server.faults.push(
+      { method: 'GET', page: 2, fault: '503' },
+      { method: 'GET', page: 2, fault: 'drop' },
+      { method: 'GET', page: 3, fault: '502' },
+      { method: 'GET', page: 4, fault: 'drop-mid-body' },
+    )
+    const failed: string[] = []
+    const hooks: Partial<LakeHooks> = { counter: (name) => void failed.push(name) }
+    const client = createTrinoClient({ server: server.url, user: 'u', retry: fastRetry, hooks })
+    const table = await client.queryTable('SELECT 1')
+    expect([...table.getChild('n')!]).toEqual(Array.from({ length: 8 }, (_, i) => BigInt(i)))
+    expect(server.faults).toHaveLength(0)
+    expect(failed.filter((n) => n === 'lake.retry.attempt_failed')).toHaveLength(4)
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    client.close()
+  })
+
+  it('never re-submits a statement whose connection dropped after it was sent', async () => {
+    const server = await serve(twoColumns())
+    server.faults.push({ method: 'POST', fault: 'drop' })
+    const client = createTrinoClient({ server: server.url, user: 'u', retry: fastRetry })
+    const error = await client.queryTable('INSERT INTO t VALUES (1)').catch((e: unknown) => e)
+    expect(isLakeError(error) && error.code).toBe('LAKE_QUERY')
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    client.close()
+  })
+
+  it('does not retry a 503 to the statement, and gives up on pages after the retries', async () => {
+    const server = await serve(twoColumns())
+    server.faults.push({ method: 'POST', fault: '503' })
+    const client = createTrinoClient({ server: server.url, user: 'u', retry: fastRetry })
+    await expect(client.queryTable('SELECT 1')).rejects.toThrow(/answered 503 to the statement/)
+    expect(server.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    for (let i = 0; i < 4; i++) server.faults.push({ method: 'GET', page: 2, fault: '503' })
+    const error = await client.queryTable('SELECT 1').catch((e: unknown) => e)
+    expect(error).toMatchObject({ retryable: true, context: { queryId: 'q1', status: 503 } })
+    client.close()
+  })
+
+  it('cancels on the server when the consumer breaks out of the loop', async () => {
+    const server = await serve(twoColumns(10, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
+    const result = client.query('SELECT 1')
+    for await (const _ of result) break
+    const deletes = server.requests.filter((r) => r.method === 'DELETE')
+    expect(deletes).toHaveLength(1)
+    expect(deletes[0]!.url).toBe('/v1/statement/q1/2')
+    client.close()
+  })
+
+  it('ends with an AbortError-style QueryError and cancels on the server when the signal fires', async () => {
+    const server = await serve(twoColumns(10, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
+    const controller = new AbortController()
+    const result = client.query('SELECT 1', { signal: controller.signal })
+    const error = await (async () => {
+      for await (const _ of result) controller.abort()
+    })().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(QueryCancelledError)
+    expect(error).toMatchObject({
+      name: 'AbortError',
+      code: 'LAKE_QUERY',
+      retryable: false,
+      context: { reason: 'signal' },
+    })
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1)
+    client.close()
+  })
+
+  it('turns a Trino failure into a QueryError with its name, code, type and location', async () => {
+    const server = await serve({
+      ...twoColumns(),
+      error: {
+        message: "line 2:8: Column 'x' cannot be resolved",
+        errorCode: 47,
+        errorName: 'COLUMN_NOT_FOUND',
+        errorType: 'USER_ERROR',
+        errorLocation: { lineNumber: 2, columnNumber: 8 },
+      },
+    })
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    const error = await client.queryTable('SELECT\n  x').catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      name: 'QueryError',
+      retryable: false,
+      context: {
+        queryId: 'q1',
+        errorName: 'COLUMN_NOT_FOUND',
+        errorCode: 47,
+        errorType: 'USER_ERROR',
+        line: 2,
+        column: 8,
+      },
+    })
+    client.close()
+  })
+
+  it('carries the session the server sets to later requests, as Trino encodes it', async () => {
+    const server = await serve(
+      (sql): FakeQuery => ({
+        ...twoColumns(1, 1),
+        responseHeaders: sql.startsWith('USE')
+          ? ({
+              'X-Trino-Set-Catalog': 'lake',
+              'X-Trino-Set-Schema': 'analytics',
+              'X-Trino-Set-Session': 'query_max_run_time=10m',
+              'X-Trino-Added-Prepare': 'p1=SELECT+%3F+%2B+1',
+              'X-Trino-Started-Transaction-Id': 'tx-1',
+            } as Record<string, string>)
+          : { 'X-Trino-Clear-Session': 'query_max_run_time', 'X-Trino-Clear-Transaction-Id': 'true' },
+      }),
+    )
+    const client = createTrinoClient({ server: server.url, user: 'u', sessionProperties: { a: 'x,y' } })
+    await client.execute('USE lake.analytics')
+    expect(client.session).toMatchObject({
+      catalog: 'lake',
+      schema: 'analytics',
+      properties: { a: 'x,y', query_max_run_time: '10m' },
+      preparedStatements: { p1: 'SELECT ? + 1' },
+      transactionId: 'tx-1',
+    })
+    await client.execute('COMMIT')
+    const commit = server.requests.filter((r) => r.method === 'POST')[1]!
+    expect(commit.headers['x-trino-catalog']).toBe('lake')
+    expect(commit.headers['x-trino-session']).toBe('a=x%2Cy,query_max_run_time=10m')
+    expect(commit.headers['x-trino-prepared-statement']).toBe('p1=SELECT%20%3F%20%2B%201')
+    expect(commit.headers['x-trino-transaction-id']).toBe('tx-1')
+    expect(client.session.transactionId).toBeUndefined()
+    expect(client.session.properties).toEqual({ a: 'x,y' })
+    client.close()
+  })
+
+  it('binds parameters through a prepared statement and EXECUTE … USING', async () => {
+    const server = await serve(twoColumns(1, 1))
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    await client.queryTable('SELECT * FROM t WHERE a = ? AND b = ?', { params: ["'; DROP TABLE t; --", 5n] })
+    const post = server.requests.find((r) => r.method === 'POST')!
+    const [name, statement] = String(post.headers['x-trino-prepared-statement']).split('=')
+    expect(decodeURIComponent(statement!)).toBe('SELECT * FROM t WHERE a = ? AND b = ?')
+    expect(post.body).toBe(`EXECUTE ${name} USING '''; DROP TABLE t; --', BIGINT '5'`)
+    client.close()
+  })
+
+  it('reports progress after each response and metrics through the hooks', async () => {
+    const server = await serve(twoColumns(3, 2))
+    const metrics: string[] = []
+    const client = createTrinoClient({
+      server: server.url,
+      user: 'u',
+      hooks: { counter: (n, v) => void metrics.push(`${n}=${v}`), histogram: (n) => void metrics.push(n) },
+    })
+    const progress: QueryStats[] = []
+    await client.queryTable('SELECT 1', { onProgress: (s) => void progress.push(s) })
+    expect(progress.map((p) => p.state)).toEqual(['RUNNING', 'RUNNING', 'RUNNING', 'FINISHED'])
+    expect(progress.at(-1)).toMatchObject({ queryId: 'q1', progressPercentage: 100, completedSplits: 3 })
+    expect(metrics).toEqual(
+      expect.arrayContaining([
+        'lake.query.queries=1',
+        'lake.query.time_to_first_batch_ms',
+        'lake.query.duration_ms',
+        'lake.query.rows=6',
+      ]),
+    )
+    client.close()
+  })
+
+  it('returns the update count of a statement', async () => {
+    const server = await serve({
+      columns: [{ name: 'rows', type: 'bigint' }],
+      pages: [['[3]']],
+      updateType: 'INSERT',
+      updateCount: 3,
+    })
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    expect(await client.execute('INSERT INTO t VALUES 1, 2, 3')).toMatchObject({
+      updateType: 'INSERT',
+      updateCount: 3,
+    })
+    client.close()
+  })
+
+  it('refuses invalid options, naming the field', () => {
+    expect(() => createTrinoClient({ server: 'ftp://x', user: 'u' })).toThrow(/server/)
+    expect(() => createTrinoClient({ server: 'http://x', user: '' })).toThrow(/user/)
+    expect(() =>
+      createTrinoClient({ server: 'http://x', user: 'u', auth: { type: 'bearer' } as never }),
+    ).toThrow(/auth.token/)
+    expect(() => createTrinoClient({ server: 'http://x', user: 'u', clientTags: ['a,b'] })).toThrow(/comma/)
+  })
+
+  it('sends the user, source, tags, auth and custom headers with every request', async () => {
+    const server = await serve(twoColumns(2, 1))
+    const client = createTrinoClient({
+      server: server.url,
+      user: 'u',
+      source: 'app',
+      clientTags: ['etl', 'nightly'],
+      auth: { type: 'basic', user: 'u', password: 'p:w' },
+      headers: { 'X-Request-Id': 'r1' },
+    })
+    await client.queryTable('SELECT 1')
+    for (const r of server.requests) {
+      expect(r.headers).toMatchObject({
+        'x-trino-user': 'u',
+        'x-trino-source': 'app',
+        'x-trino-client-tags': 'etl,nightly',
+        authorization: `Basic ${Buffer.from('u:p:w').toString('base64')}`,
+        'x-request-id': 'r1',
+      })
+      expect(r.headers['x-trino-client-capabilities']).toContain('PARAMETRIC_DATETIME')
+    }
+    client.close()
+  })
+})
