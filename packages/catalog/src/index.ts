@@ -166,8 +166,15 @@ export {
   typesEqual,
   typeToString,
 } from './spec/types.js'
+export { coerceValue } from './spec/values.js'
 // Tables
-export { type HistoryEntry, type PendingSchemaUpdate, Table, type TableOwner } from './table/table.js'
+export {
+  type AppendOptions,
+  type HistoryEntry,
+  type PendingSchemaUpdate,
+  Table,
+  type TableOwner,
+} from './table/table.js'
 export type { SnapshotSelector } from './table/time-travel.js'
 export type { AppendInput } from './transaction/append.js'
 export { type AddColumnOptions, SchemaUpdate, type UpdateColumnOptions } from './transaction/update-schema.js'

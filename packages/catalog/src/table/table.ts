@@ -37,6 +37,22 @@ export interface HistoryEntry {
   isCurrentAncestor: boolean
 }
 
+/** Options of {@link Table.append}. */
+export interface AppendOptions {
+  /** Stops writing and committing when aborted. */
+  signal?: AbortSignal
+  /**
+   * Extra snapshot summary properties (e.g. the Kafka offsets committed with the data),
+   * computed on every commit attempt from the metadata that attempt builds on — after a
+   * conflict, the fresh metadata — so they can carry forward or check what the new parent
+   * holds. The snapshot commits only if `main` still points at that parent, so a check made
+   * here is a compare-and-set. Throwing ends the commit as any failure does: a non-retryable
+   * error abandons it (the table stays as it was and the written files are deleted), a
+   * retryable one is retried like a conflict.
+   */
+  summary?: (base: TableMetadata) => Readonly<Record<string, string>>
+}
+
 /** A schema change in progress: {@link SchemaUpdate} with a `commit()` that applies it to the table. */
 export interface PendingSchemaUpdate extends SchemaUpdate {
   commit(): Promise<void>
@@ -148,9 +164,12 @@ export class Table {
    * Appends rows, an Arrow `Table` or `RecordBatch`es. Rows are validated against the schema
    * first (a `ValidationError` names the field and row, and nothing is written), then written
    * as Parquet files fanned out by the partition spec and committed as one snapshot.
+   * `options.summary` adds snapshot summary properties checked against each attempt's base.
    */
-  async append(data: AppendInput, options: { signal?: AbortSignal } = {}): Promise<Snapshot> {
-    return this.#commitSnapshot(await appendAction(this, data, options))
+  async append(data: AppendInput, options: AppendOptions = {}): Promise<Snapshot> {
+    const action = await appendAction(this, data, options.signal ? { signal: options.signal } : {})
+    action.extraSummary = options.summary
+    return this.#commitSnapshot(action)
   }
 
   /**

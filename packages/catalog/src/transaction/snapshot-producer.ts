@@ -46,6 +46,11 @@ export class SnapshotProducer implements TableAction {
   #manifestCount = 0
   /** Data files written for this snapshot by its action; those no committed attempt uses are removed. */
   readonly dataFiles: string[] = []
+  /**
+   * Summary properties the caller adds, computed on each attempt from the metadata it builds
+   * on; throwing ends the commit like any failed attempt (see `AppendOptions.summary`).
+   */
+  extraSummary: ((base: TableMetadata) => Readonly<Record<string, string>>) | undefined
 
   constructor(
     table: Table,
@@ -57,6 +62,7 @@ export class SnapshotProducer implements TableAction {
 
   async build(metadata: TableMetadata, attempt: number): Promise<ActionChanges> {
     const changes = await this.#changes(metadata)
+    const extra = { ...changes.summary, ...this.extraSummary?.(metadata) }
     const parent = metadata.currentSnapshot()
     // Format v1 has no sequence numbers: every snapshot's is 0, as the spec says.
     const sequenceNumber = metadata.formatVersion === 1 ? 0n : metadata.lastSequenceNumber + 1n
@@ -113,7 +119,7 @@ export class SnapshotProducer implements TableAction {
         operation: changes.operation,
         added: changes.added,
         removed: removedFiles,
-        extra: changes.summary ?? {},
+        extra,
       }),
       schemaId: metadata.currentSchemaId,
     }
