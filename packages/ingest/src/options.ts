@@ -1,0 +1,213 @@
+import type { Catalog } from '@lake/catalog'
+import { type LakeHooks, ValidationError } from '@lake/errors'
+import { Kafka, type KafkaConfig } from 'kafkajs'
+import { z } from 'zod'
+import type { Decode, RecordMeta, Row } from './decode.js'
+
+/** What `transform` may return for one row: a row, several rows (a split), or null/undefined to drop it. */
+export type TransformResult = Row | readonly Row[] | null | undefined
+
+/** Columns that Kafka metadata is written to, by metadata field; unnamed fields are not written. */
+export interface MetadataColumns {
+  /** A `string` column for the source topic. */
+  topic?: string
+  /** An `int` column for the partition. */
+  partition?: string
+  /** A `long` column for the offset. */
+  offset?: string
+  /** A `timestamp` or `timestamptz` column for the record's timestamp. */
+  timestamp?: string
+  /** A `string` column for the key, as UTF-8 text. */
+  key?: string
+  /** A `map<string, string>` column for the headers, as UTF-8 text. */
+  headers?: string
+}
+
+/** Routing of records to several tables. */
+export interface RouteOptions {
+  /** The target tables by route name, e.g. `{ view: 'analytics.views', click: 'analytics.clicks' }`. */
+  tables: Readonly<Record<string, string>>
+  /**
+   * The route of a row: the name of a field whose value is the route name, or a function
+   * returning it. A row whose route is not in `tables` goes to the dead letters.
+   */
+  by: string | ((row: Row, meta: RecordMeta) => string | null | undefined)
+}
+
+/** When a worker commits what it buffered; whichever limit is reached first. */
+export interface CommitTriggers {
+  /** Milliseconds between commits while anything is buffered. Default 10 000. */
+  intervalMs?: number
+  /** Buffered rows over all tables. No limit by default. */
+  rows?: number
+  /** Buffered bytes (encoded record size) over all tables. Default half of `maxBufferedBytes`. */
+  bytes?: number
+}
+
+/** What happens to a record that cannot be decoded, transformed, routed or validated. */
+export interface DeadLetterOptions {
+  /** The dead-letter topic; with it the mode defaults to `'dead-letter'`, without it to `'fail'`. */
+  topic?: string
+  /**
+   * `'dead-letter'`: send it to `topic` with headers naming the reason; `'skip'`: drop and count
+   * it; `'fail'`: stop the worker with the error.
+   */
+  mode?: 'dead-letter' | 'skip' | 'fail'
+}
+
+/** The options of {@link createIngestWorker}. */
+export interface IngestWorkerOptions {
+  /** A kafkajs `Kafka` client, or the configuration of one (`{ brokers: ['127.0.0.1:9092'] }`). */
+  kafka: Kafka | KafkaConfig
+  /** The consumer group; also names the offsets in the tables' snapshot summaries. */
+  groupId: string
+  /** Topics to consume. */
+  topics: readonly string[]
+  /** The catalog the tables are loaded from. */
+  catalog: Catalog
+  /** The one target table, e.g. `'analytics.events'`; or use `route`. */
+  table?: string
+  /** Several target tables, chosen per row; or use `table`. */
+  route?: RouteOptions
+  /** How a record's value becomes a row. Default `'json'`. */
+  decode?: Decode
+  /** Kafka metadata written into columns. */
+  metadataColumns?: MetadataColumns
+  /**
+   * Enriches, splits or drops each decoded row; may be async. Called in record order with at
+   * most `transformConcurrency` calls outstanding.
+   */
+  transform?: (row: Row, meta: RecordMeta) => TransformResult | Promise<TransformResult>
+  /** Outstanding `transform` calls at most. Default 16. */
+  transformConcurrency?: number
+  /**
+   * A top-level field the table does not have: `'dead-letter'` (the default) refuses the
+   * record as validation does; `'ignore'` drops the field.
+   */
+  unknownFields?: 'dead-letter' | 'ignore'
+  /** When to commit. */
+  commit?: CommitTriggers
+  /** Where refused records go. */
+  deadLetter?: DeadLetterOptions
+  /** A record value larger than this many bytes is refused (stage `size`). Default 8 MiB. */
+  maxRecordBytes?: number
+  /**
+   * Buffered bytes at which fetching pauses until a commit frees them. Default 32 MiB of
+   * encoded records (rows in memory take a few times more).
+   */
+  maxBufferedBytes?: number
+  /** Retries of a commit that fails with a retryable error (storage, broker) before it is tried again later. Default 6. */
+  commitRetries?: number
+  /** kafkajs consumer settings the worker passes through. */
+  consumer?: {
+    sessionTimeout?: number
+    rebalanceTimeout?: number
+    heartbeatInterval?: number
+    maxBytesPerPartition?: number
+    maxBytes?: number
+    maxWaitTimeInMs?: number
+  }
+  /** Where a partition without offsets in the table starts: `'earliest'` (default) or `'latest'`. */
+  startFrom?: 'earliest' | 'latest'
+  /** Metrics and logs. */
+  hooks?: Partial<LakeHooks>
+  /** Stop gracefully on SIGTERM and SIGINT (one-line opt-in). Default false. */
+  handleSignals?: boolean
+}
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function')
+const positive = z.number().int().positive()
+
+const schema = z
+  .object({
+    kafka: z.union([
+      z.instanceof(Kafka),
+      z.looseObject({ brokers: z.union([z.array(z.string()).min(1), fn]) }),
+    ]),
+    groupId: z.string().min(1),
+    topics: z.array(z.string().min(1)).min(1),
+    catalog: z.custom<Catalog>(
+      (v) => typeof v === 'object' && v !== null && typeof (v as Catalog).loadTable === 'function',
+      'expected a Catalog',
+    ),
+    table: z.string().min(1).optional(),
+    route: z
+      .object({
+        tables: z.record(z.string(), z.string().min(1)).refine((t) => Object.keys(t).length > 0, 'no tables'),
+        by: z.union([z.string().min(1), fn]),
+      })
+      .optional(),
+    decode: z
+      .union([
+        z.literal('json'),
+        z.literal('raw'),
+        fn,
+        z.object({
+          avro: z.union([z.string(), z.array(z.unknown()), z.looseObject({ type: z.string() })]),
+          confluent: z.boolean().optional(),
+        }),
+      ])
+      .optional(),
+    metadataColumns: z
+      .object({
+        topic: z.string().min(1).optional(),
+        partition: z.string().min(1).optional(),
+        offset: z.string().min(1).optional(),
+        timestamp: z.string().min(1).optional(),
+        key: z.string().min(1).optional(),
+        headers: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    transform: fn.optional(),
+    transformConcurrency: positive.optional(),
+    unknownFields: z.enum(['dead-letter', 'ignore']).optional(),
+    commit: z
+      .object({ intervalMs: positive.optional(), rows: positive.optional(), bytes: positive.optional() })
+      .strict()
+      .optional(),
+    deadLetter: z
+      .object({
+        topic: z.string().min(1).optional(),
+        mode: z.enum(['dead-letter', 'skip', 'fail']).optional(),
+      })
+      .strict()
+      .refine((d) => d.mode !== 'dead-letter' || d.topic !== undefined, "mode 'dead-letter' needs a topic")
+      .optional(),
+    maxRecordBytes: positive.optional(),
+    maxBufferedBytes: positive.optional(),
+    commitRetries: z.number().int().nonnegative().optional(),
+    consumer: z
+      .object({
+        sessionTimeout: positive.optional(),
+        rebalanceTimeout: positive.optional(),
+        heartbeatInterval: positive.optional(),
+        maxBytesPerPartition: positive.optional(),
+        maxBytes: positive.optional(),
+        maxWaitTimeInMs: positive.optional(),
+      })
+      .strict()
+      .optional(),
+    startFrom: z.enum(['earliest', 'latest']).optional(),
+    hooks: z.record(z.string(), z.unknown()).optional(),
+    handleSignals: z.boolean().optional(),
+  })
+  .strict()
+  .refine(
+    (o) => (o.table === undefined) !== (o.route === undefined),
+    'give exactly one of `table` and `route`',
+  )
+
+/** Checks the options at the boundary; a mistake is a `ValidationError` naming the option. */
+export function parseWorkerOptions(options: IngestWorkerOptions): IngestWorkerOptions {
+  const result = schema.safeParse(options)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const path = issue.path.join('.')
+    throw new ValidationError(`Ingest worker options: ${path ? `${path}: ` : ''}${issue.message}`, {
+      context: { field: path || 'options' },
+    })
+  }
+  // Functions and class instances are passed on as given, not as zod's copies.
+  return options
+}

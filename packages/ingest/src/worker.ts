@@ -1,0 +1,762 @@
+import { coerceValue, type Schema } from '@lake/catalog'
+import {
+  AbortedError,
+  IngestError,
+  isLakeError,
+  isRetryable,
+  type LakeHooks,
+  resolveHooks,
+  ValidationError,
+  withRetry,
+} from '@lake/errors'
+import {
+  type Batch,
+  type Consumer,
+  type EachBatchPayload,
+  Kafka,
+  type KafkaMessage,
+  type Producer,
+} from 'kafkajs'
+import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead-letter.js'
+import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
+import { mapLimit } from './limit.js'
+import { type IngestWorkerOptions, parseWorkerOptions, type TransformResult } from './options.js'
+import { partitionKey, type SinkCommit, TableSink } from './sink.js'
+
+/** A running ingest worker. */
+export interface IngestWorker {
+  /**
+   * Joins the consumer group and ingests until stopped. Resolves when {@link IngestWorker.stop}
+   * has flushed; rejects when the worker fails (a non-retryable commit failure, or a refused
+   * record in `'fail'` mode).
+   */
+  run(): Promise<void>
+  /**
+   * Stops fetching, commits what is buffered (within `deadlineMs`, default 30 s; what is left
+   * then is dropped and replayed by the next owner) and leaves the group.
+   */
+  stop(options?: { deadlineMs?: number }): Promise<void>
+  /** Commits what is buffered now, as the triggers would. */
+  flush(): Promise<void>
+}
+
+interface PartitionState {
+  topic: string
+  partition: number
+  /** Whether every table's position for it was read since it was assigned. */
+  loaded: boolean
+  /** The offset last sought to, so a real gap (compaction, transaction markers) is accepted once sought. */
+  soughtTo?: bigint
+  /** The log-end offset at the last batch, for lag. */
+  highWatermark?: bigint
+}
+
+interface Target {
+  sink: TableSink
+  schema: Schema
+  names: ReadonlySet<string>
+}
+
+const MiB = 1024 * 1024
+
+/**
+ * Creates a worker that ingests Kafka topics into Iceberg tables exactly once.
+ *
+ * Each commit writes the data files and, in the same snapshot's summary, the next offset of
+ * every topic-partition the table holds data of (`lake.kafka.offsets.<groupId>`, see
+ * {@link offsetsSummaryKey}). On every assignment the worker seeks to the offsets the tables hold,
+ * and a commit checks, against the metadata it builds on, that each partition's stored offset
+ * is still the one its data began at, so a worker that lost a partition (a rebalance, a pause,
+ * a zombie) drops its data instead of committing a duplicate. Kafka's committed offsets are
+ * written after each commit for lag monitoring only.
+ *
+ * @example
+ * ```ts
+ * const worker = createIngestWorker({
+ *   kafka: { brokers: ['127.0.0.1:9092'] },
+ *   groupId: 'events-to-lake',
+ *   topics: ['events'],
+ *   catalog,
+ *   table: 'analytics.events',
+ *   deadLetter: { topic: 'events.dead' },
+ *   handleSignals: true,
+ * })
+ * await worker.run()
+ * ```
+ */
+export function createIngestWorker(options: IngestWorkerOptions): IngestWorker {
+  const opts = parseWorkerOptions(options)
+  return new Worker(opts)
+}
+
+class Worker implements IngestWorker {
+  readonly #opts: IngestWorkerOptions
+  readonly #hooks: LakeHooks
+  readonly #kafka: Kafka
+  readonly #decode: Decoder
+  readonly #mode: 'dead-letter' | 'skip' | 'fail'
+  readonly #intervalMs: number
+  readonly #maxBufferedBytes: number
+  readonly #commitBytes: number
+  readonly #commitRows: number
+  readonly #maxRecordBytes: number
+  readonly #parts = new Map<string, PartitionState>()
+  /** Route name (or the table's name, without routing) to its target, once loaded. */
+  #targets = new Map<string, Target>()
+  #consumer: Consumer | undefined
+  #producer: Producer | undefined
+  #timer: NodeJS.Timeout | undefined
+  /** Serialises commits and position loads. */
+  #lane: Promise<unknown> = Promise.resolve()
+  #flushing: Promise<void> | undefined
+  #stopping: Promise<void> | undefined
+  #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
+  #failed: unknown
+  #removeSignals: (() => void) | undefined
+
+  constructor(opts: IngestWorkerOptions) {
+    this.#opts = opts
+    this.#hooks = resolveHooks(opts.hooks)
+    this.#kafka =
+      opts.kafka instanceof Kafka ? opts.kafka : new Kafka({ clientId: 'lake-ingest', ...opts.kafka })
+    this.#decode = compileDecoder(opts.decode)
+    this.#mode = opts.deadLetter?.mode ?? (opts.deadLetter?.topic ? 'dead-letter' : 'fail')
+    this.#intervalMs = opts.commit?.intervalMs ?? 10_000
+    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
+    this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
+    this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
+    this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
+  }
+
+  async run(): Promise<void> {
+    if (this.#consumer)
+      throw new IngestError('The worker is already running', { context: { groupId: this.#opts.groupId } })
+    const done = new Promise<void>((resolve, reject) => {
+      this.#done = { resolve, reject }
+    })
+    await this.#loadTargets()
+    const c = this.#opts.consumer ?? {}
+    const consumer = this.#kafka.consumer({
+      groupId: this.#opts.groupId,
+      ...(c.sessionTimeout ? { sessionTimeout: c.sessionTimeout } : {}),
+      ...(c.rebalanceTimeout ? { rebalanceTimeout: c.rebalanceTimeout } : {}),
+      ...(c.heartbeatInterval ? { heartbeatInterval: c.heartbeatInterval } : {}),
+      ...(c.maxBytesPerPartition ? { maxBytesPerPartition: c.maxBytesPerPartition } : {}),
+      ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
+      ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
+    })
+    this.#consumer = consumer
+    if (this.#mode === 'dead-letter') {
+      this.#producer = this.#kafka.producer({ allowAutoTopicCreation: true, idempotent: false })
+      await this.#producer.connect()
+    }
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.#log('info', 'ingest.rebalance', 'Rebalancing: committing what is buffered before partitions move')
+      void this.flush().catch(() => {})
+    })
+    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#assigned(event.payload.memberAssignment))
+    consumer.on(consumer.events.CRASH, (event) => {
+      const { error, restart } = event.payload
+      this.#log(
+        restart ? 'warn' : 'error',
+        'ingest.consumer.crash',
+        `The Kafka consumer crashed: ${error.message}`,
+        {
+          error,
+          restart,
+        },
+      )
+      if (!restart) this.#fail(error)
+    })
+    await consumer.connect()
+    await consumer.subscribe({
+      topics: [...this.#opts.topics],
+      fromBeginning: this.#opts.startFrom !== 'latest',
+    })
+    if (this.#opts.handleSignals) this.#installSignals()
+    this.#timer = setInterval(() => {
+      if (this.#hasPending()) void this.flush().catch(() => {})
+    }, this.#intervalMs)
+    this.#timer.unref()
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    })
+    this.#log(
+      'info',
+      'ingest.start',
+      `Ingesting ${this.#opts.topics.join(', ')} as group ${this.#opts.groupId}`,
+    )
+    return done
+  }
+
+  async stop(options: { deadlineMs?: number } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.deadlineMs ?? 30_000)
+    return this.#stopping
+  }
+
+  async #stop(deadlineMs: number): Promise<void> {
+    clearInterval(this.#timer)
+    this.#removeSignals?.()
+    const consumer = this.#consumer
+    try {
+      if (consumer) await consumer.stop()
+      if (this.#failed === undefined) {
+        let timeout: NodeJS.Timeout | undefined
+        const deadline = new Promise<'timeout'>((resolve) => {
+          timeout = setTimeout(() => resolve('timeout'), deadlineMs)
+        })
+        const outcome = await Promise.race([this.flush().then(() => 'flushed' as const), deadline]).catch(
+          (error) => {
+            this.#log('error', 'ingest.stop', `The last commit failed: ${describe(error)}`, { error })
+            return 'failed' as const
+          },
+        )
+        clearTimeout(timeout)
+        if (outcome !== 'flushed') {
+          this.#log('warn', 'ingest.stop', 'Stopped without committing everything; the next owner replays it')
+        }
+      }
+    } finally {
+      await consumer?.disconnect().catch(() => {})
+      await this.#producer?.disconnect().catch(() => {})
+      this.#log('info', 'ingest.stop', `Stopped group member of ${this.#opts.groupId}`)
+      if (this.#failed === undefined) this.#done?.resolve()
+      else this.#done?.reject(this.#failed)
+    }
+  }
+
+  flush(): Promise<void> {
+    // Callers arriving while a flush waits to start share it; one running may have missed their rows.
+    if (this.#flushing) return this.#flushing
+    const flushing = this.#inLane(async () => {
+      this.#flushing = undefined
+      await this.#commitAll()
+    })
+    this.#flushing = flushing
+    return flushing
+  }
+
+  #inLane<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lane.then(fn, fn)
+    this.#lane = run.catch(() => {})
+    return run
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failed !== undefined) return
+    this.#failed = error
+    this.#log('error', 'ingest.failed', `The worker stops: ${describe(error)}`, { error })
+    void this.stop()
+  }
+
+  #installSignals(): void {
+    const onSignal = (signal: string) => {
+      this.#log('info', 'ingest.signal', `${signal}: stopping`)
+      void this.stop()
+    }
+    process.once('SIGTERM', onSignal)
+    process.once('SIGINT', onSignal)
+    this.#removeSignals = () => {
+      process.off('SIGTERM', onSignal)
+      process.off('SIGINT', onSignal)
+    }
+  }
+
+  async #loadTargets(): Promise<void> {
+    const entries: [string, string][] = this.#opts.route
+      ? Object.entries(this.#opts.route.tables)
+      : [[this.#opts.table!, this.#opts.table!]]
+    const byTable = new Map<string, TableSink>()
+    for (const [route, name] of entries) {
+      let sink = byTable.get(name)
+      if (!sink) {
+        sink = new TableSink(await this.#opts.catalog.loadTable(name), this.#opts.groupId)
+        byTable.set(name, sink)
+      }
+      const schema = sink.table.schema()
+      this.#targets.set(route, { sink, schema, names: new Set(schema.fields.map((f) => f.name)) })
+    }
+  }
+
+  #sinks(): TableSink[] {
+    return [...new Set([...this.#targets.values()].map((t) => t.sink))]
+  }
+
+  #hasPending(): boolean {
+    return this.#sinks().some((s) => s.hasPending)
+  }
+
+  #bufferedBytes(): number {
+    return this.#sinks().reduce((n, s) => n + s.bufferedBytes, 0)
+  }
+
+  #bufferedRows(): number {
+    return this.#sinks().reduce((n, s) => n + s.bufferedRows, 0)
+  }
+
+  /** A new assignment: partitions gone are forgotten (the next owner replays them), new ones load lazily. */
+  #assigned(assignment: Record<string, number[]>): void {
+    const now = new Set<string>()
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition)
+        now.add(key)
+        if (!this.#parts.has(key)) this.#parts.set(key, { topic, partition, loaded: false })
+      }
+    }
+    for (const [key, part] of this.#parts) {
+      if (now.has(key)) continue
+      this.#parts.delete(key)
+      for (const sink of this.#sinks()) sink.forget(part.topic, part.partition)
+    }
+    this.#log('info', 'ingest.assigned', `Assigned ${now.size} partitions`, { assignment })
+  }
+
+  /** Reads every table's offsets for the partitions not loaded yet (one refresh per table). */
+  async #loadPositions(): Promise<void> {
+    await this.#inLane(async () => {
+      const pending = [...this.#parts.values()].filter((p) => !p.loaded)
+      if (pending.length === 0) return
+      await withRetry(() => Promise.all(this.#sinks().map((sink) => sink.reset(pending))), {
+        retries: this.#opts.commitRetries ?? 6,
+        hooks: this.#hooks,
+        operation: 'ingest.load-offsets',
+      })
+      for (const part of pending) {
+        part.loaded = true
+        part.soughtTo = undefined
+      }
+    })
+  }
+
+  /** Where consumption of a partition must continue: the lowest position of any table, undefined if one has none. */
+  #position(topic: string, partition: number): bigint | undefined {
+    let min: bigint | undefined
+    for (const sink of this.#sinks()) {
+      const next = sink.next(topic, partition)
+      if (next === undefined) return undefined
+      if (min === undefined || next < min) min = next
+    }
+    return min
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload
+    if (batch.isEmpty() || payload.isStale() || this.#stopping) return
+    const key = partitionKey(batch.topic, batch.partition)
+    let part = this.#parts.get(key)
+    if (!part) {
+      // A batch can arrive before the GROUP_JOIN event is handled; the partition is ours.
+      part = { topic: batch.topic, partition: batch.partition, loaded: false }
+      this.#parts.set(key, part)
+    }
+    part.highWatermark = BigInt(batch.highWatermark)
+    if (!part.loaded || this.#sinks().some((s) => !s.knows(batch.topic, batch.partition))) {
+      part.loaded = false
+      await this.#loadPositions()
+    }
+    const position = this.#position(batch.topic, batch.partition)
+    const first = BigInt(batch.firstOffset()!)
+    if (position !== undefined && first !== position && part.soughtTo !== position) {
+      // Kafka's own offsets are only for monitoring: continue where the tables say.
+      part.soughtTo = position
+      this.#consumer!.seek({ topic: batch.topic, partition: batch.partition, offset: String(position) })
+      this.#log('debug', 'ingest.seek', `Seeking ${batch.topic}/${batch.partition} to ${position}`)
+      return
+    }
+    if (!(await this.#ingest(batch, payload))) {
+      part.loaded = false
+      return
+    }
+    payload.resolveOffset(batch.lastOffset())
+    this.#gauges()
+    const bytes = this.#bufferedBytes()
+    if (bytes >= this.#maxBufferedBytes) {
+      await this.#backpressure(payload)
+    } else if (bytes >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows) {
+      void this.flush().catch(() => {})
+    }
+  }
+
+  /** Pauses fetching until a commit frees buffered memory, heartbeating meanwhile. */
+  async #backpressure(payload: EachBatchPayload): Promise<void> {
+    const topics = this.#opts.topics.map((topic) => ({ topic }))
+    this.#consumer!.pause(topics)
+    this.#hooks.counter('lake.ingest.backpressure.pauses', 1)
+    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
+    try {
+      await this.flush().catch(() => {})
+      // A commit that could not land leaves the memory held: wait and try again rather than read more.
+      while (
+        this.#bufferedBytes() >= this.#maxBufferedBytes &&
+        this.#failed === undefined &&
+        !this.#stopping
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000))
+        await this.flush().catch(() => {})
+      }
+    } finally {
+      clearInterval(beat)
+      this.#consumer!.resume(topics)
+    }
+  }
+
+  /** Decodes, transforms, routes and validates a batch's records, and buffers them per table. */
+  async #ingest(batch: Batch, payload: EachBatchPayload): Promise<boolean> {
+    const { topic, partition } = batch
+    const sinks = this.#sinks()
+    const messages = batch.messages.filter((m) => {
+      const offset = BigInt(m.offset)
+      return sinks.some((s) => {
+        const next = s.next(topic, partition)
+        return next === undefined || offset >= next
+      })
+    })
+    this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
+    const refused: RefusedRecord[] = []
+    const decoded = await Promise.all(messages.map((m) => this.#decodeOne(m, topic, partition, refused)))
+    const transform = this.#opts.transform
+    const transformed = transform
+      ? await mapLimit(decoded, this.#opts.transformConcurrency ?? 16, async (d) => {
+          if (!d) return undefined
+          try {
+            return { meta: d.meta, size: d.size, rows: asRows(await transform(d.row, d.meta)) }
+          } catch (error) {
+            refused.push({ stage: 'transform', error, meta: d.meta, value: d.value })
+            return undefined
+          }
+        })
+      : decoded.map((d) => (d ? { meta: d.meta, size: d.size, rows: [d.row] } : undefined))
+
+    const perRecord: Map<TableSink, Row[]>[] = []
+    for (let i = 0; i < messages.length; i++) {
+      const item = transformed[i]
+      const perSink = new Map<TableSink, Row[]>()
+      if (item) {
+        const problem = this.#routeAndValidate(item.rows, item.meta, perSink)
+        if (problem) {
+          refused.push({ ...problem, meta: item.meta, value: messages[i]!.value })
+          perSink.clear()
+        }
+      }
+      perRecord.push(perSink)
+    }
+    // Dead letters are sent before their offsets are buffered, so no commit can cover them first.
+    if (refused.length > 0) await this.#refuse(refused, payload)
+    if (this.#failed !== undefined) return false
+    let written = 0
+    for (let i = 0; i < messages.length; i++) {
+      const offset = BigInt(messages[i]!.offset)
+      for (const sink of sinks) {
+        // Lost while this batch was processed: stop here; the batch is fetched again from its start.
+        if (!sink.knows(topic, partition)) return false
+        const rows = perRecord[i]!.get(sink) ?? []
+        if (sink.accept(topic, partition, offset, rows, transformed[i]?.size ?? 0)) written += rows.length
+      }
+    }
+    this.#hooks.counter('lake.ingest.records.buffered', written, { topic })
+    return true
+  }
+
+  async #decodeOne(message: KafkaMessage, topic: string, partition: number, refused: RefusedRecord[]) {
+    const meta: RecordMeta = {
+      topic,
+      partition,
+      offset: BigInt(message.offset),
+      timestamp: new Date(Number(message.timestamp)),
+      key: message.key ?? null,
+      headers: headersOf(message),
+    }
+    const value = message.value ?? null
+    const size = (value?.length ?? 0) + (message.key?.length ?? 0)
+    if (size > this.#maxRecordBytes) {
+      const error = new ValidationError(
+        `The record is ${size} bytes, more than maxRecordBytes ${this.#maxRecordBytes}`,
+      )
+      refused.push({ stage: 'size', error, meta, value })
+      return undefined
+    }
+    try {
+      const row = await this.#decode(value, meta)
+      this.#addMetadata(row, meta)
+      return { row, meta, size, value }
+    } catch (error) {
+      refused.push({ stage: 'decode', error, meta, value })
+      return undefined
+    }
+  }
+
+  #addMetadata(row: Row, meta: RecordMeta): void {
+    const columns = this.#opts.metadataColumns
+    if (!columns) return
+    if (columns.topic) row[columns.topic] = meta.topic
+    if (columns.partition) row[columns.partition] = meta.partition
+    if (columns.offset) row[columns.offset] = meta.offset
+    if (columns.timestamp) row[columns.timestamp] = meta.timestamp
+    if (columns.key) row[columns.key] = meta.key?.toString('utf8') ?? null
+    if (columns.headers) {
+      const headers: Record<string, string> = {}
+      for (const [name, value] of Object.entries(meta.headers))
+        if (value) headers[name] = value.toString('utf8')
+      row[columns.headers] = headers
+    }
+  }
+
+  /** Routes each row and validates it against its table; the first problem refuses the whole record. */
+  #routeAndValidate(
+    rows: readonly Row[],
+    meta: RecordMeta,
+    perSink: Map<TableSink, Row[]>,
+  ): { stage: FailureStage; error: unknown; table?: string } | undefined {
+    for (const row of rows) {
+      let target: Target | undefined
+      const route = this.#opts.route
+      if (route) {
+        let name: unknown
+        try {
+          name = typeof route.by === 'string' ? row[route.by] : route.by(row, meta)
+        } catch (error) {
+          return { stage: 'route', error }
+        }
+        target = typeof name === 'string' ? this.#targets.get(name) : undefined
+        if (!target) {
+          return {
+            stage: 'route',
+            error: new ValidationError(
+              `The row's route ${JSON.stringify(name) ?? 'undefined'} names no table`,
+              {
+                context: typeof route.by === 'string' ? { field: route.by } : {},
+              },
+            ),
+          }
+        }
+      } else {
+        target = this.#targets.values().next().value!
+      }
+      const table = target.sink.table.name
+      let input = row
+      if (this.#opts.unknownFields === 'ignore') {
+        input = {}
+        for (const name in row) if (target.names.has(name)) input[name] = row[name]
+      }
+      try {
+        coerceValue(target.schema.asStruct(), input, '')
+      } catch (error) {
+        if (isLakeError(error) && error instanceof ValidationError) {
+          error.context.table = table
+          return { stage: 'validate', error, table }
+        }
+        return { stage: 'validate', error, table }
+      }
+      let list = perSink.get(target.sink)
+      if (!list) {
+        list = []
+        perSink.set(target.sink, list)
+      }
+      list.push(input)
+    }
+    return undefined
+  }
+
+  /** Refused records go to the dead-letter topic before their offsets can be committed, or are skipped, or fail the worker. */
+  async #refuse(refused: RefusedRecord[], payload: EachBatchPayload): Promise<void> {
+    for (const r of refused) {
+      this.#log(
+        'warn',
+        'ingest.refused',
+        `Refused ${r.meta.topic}/${r.meta.partition}@${r.meta.offset} at ${r.stage}: ${describe(r.error)}`,
+        {
+          stage: r.stage,
+          table: r.table,
+          error: r.error,
+        },
+      )
+    }
+    if (this.#mode === 'fail') {
+      const first = refused[0]!
+      this.#fail(
+        new IngestError(
+          `Record ${first.meta.topic}/${first.meta.partition}@${first.meta.offset} was refused at ${first.stage}`,
+          {
+            cause: first.error,
+            context: {
+              topic: first.meta.topic,
+              partition: first.meta.partition,
+              offset: String(first.meta.offset),
+              stage: first.stage,
+            },
+          },
+        ),
+      )
+      return
+    }
+    if (this.#mode === 'skip') {
+      this.#hooks.counter('lake.ingest.records.skipped', refused.length, { topic: refused[0]!.meta.topic })
+      return
+    }
+    const topic = this.#opts.deadLetter!.topic!
+    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
+    try {
+      await withRetry(
+        () =>
+          this.#producer!.send({ topic, messages: refused.map(deadLetterMessage) }).catch(
+            (error: unknown) => {
+              throw new IngestError(
+                `Sending ${refused.length} dead letters to ${topic} failed: ${describe(error)}`,
+                {
+                  cause: error,
+                  retryable: (error as { retriable?: boolean }).retriable !== false,
+                  context: { topic },
+                },
+              )
+            },
+          ),
+        { retries: 10, maxDelayMs: 5_000, hooks: this.#hooks, operation: 'ingest.dead-letter' },
+      )
+    } catch (error) {
+      this.#fail(error)
+      return
+    } finally {
+      clearInterval(beat)
+    }
+    for (const r of refused) this.#hooks.counter('lake.ingest.records.dead_lettered', 1, { stage: r.stage })
+  }
+
+  /** Commits every table with something buffered, then tells Kafka the tables' offsets for lag monitoring. */
+  async #commitAll(): Promise<void> {
+    for (const sink of this.#sinks()) {
+      if (!sink.hasPending) continue
+      const started = performance.now()
+      let result: SinkCommit
+      try {
+        result = await withRetry(() => sink.commit(), {
+          retries: this.#opts.commitRetries ?? 6,
+          maxDelayMs: 10_000,
+          hooks: this.#hooks,
+          operation: `ingest.commit ${sink.table.name}`,
+          shouldRetry: isRetryable,
+        })
+      } catch (error) {
+        this.#hooks.counter('lake.ingest.commit.failures', 1, { table: sink.table.name })
+        if (isRetryable(error) || error instanceof AbortedError) {
+          this.#log(
+            'error',
+            'ingest.commit.failed',
+            `Commit to ${sink.table.name} failed, will try again: ${describe(error)}`,
+            {
+              table: sink.table.name,
+              error,
+            },
+          )
+          throw error
+        }
+        this.#fail(error)
+        throw error
+      }
+      this.#committed(sink, result, performance.now() - started)
+    }
+    await this.#commitKafkaOffsets()
+    this.#gauges()
+  }
+
+  #committed(sink: TableSink, result: SinkCommit, ms: number): void {
+    const table = sink.table.name
+    for (const range of result.lost) {
+      const part = this.#parts.get(partitionKey(range.topic, range.partition))
+      if (part) part.loaded = false
+      for (const other of this.#sinks()) other.forget(range.topic, range.partition)
+      this.#hooks.counter('lake.ingest.partitions.lost', 1, { table })
+      this.#log(
+        'warn',
+        'ingest.partition.lost',
+        `${range.topic}/${range.partition} was committed to ${table} by another owner; its buffered rows are dropped`,
+        {
+          table,
+          topic: range.topic,
+          partition: range.partition,
+        },
+      )
+    }
+    if (!result.snapshot) return
+    const summary = result.snapshot.summary
+    this.#hooks.counter('lake.ingest.commits', 1, { table })
+    this.#hooks.histogram('lake.ingest.commit.duration_ms', ms, { table })
+    this.#hooks.counter('lake.ingest.commit.retries', Math.max(0, result.attempts - 1), { table })
+    this.#hooks.counter('lake.ingest.records.written', result.rows, { table })
+    this.#hooks.counter('lake.ingest.files.written', Number(summary['added-data-files'] ?? 0), { table })
+    this.#hooks.counter('lake.ingest.bytes.written', Number(summary['added-files-size'] ?? 0), { table })
+    this.#log('info', 'ingest.commit', `Committed ${result.rows} rows to ${table} in ${Math.round(ms)} ms`, {
+      table,
+      snapshotId: String(result.snapshot.snapshotId),
+      rows: result.rows,
+      attempts: result.attempts,
+      offsets: result.committed.map((r) => `${r.topic}/${r.partition}:${r.from ?? '-'}..${r.to}`),
+    })
+  }
+
+  async #commitKafkaOffsets(): Promise<void> {
+    const offsets: { topic: string; partition: number; offset: string }[] = []
+    for (const part of this.#parts.values()) {
+      let min: bigint | undefined
+      let known = true
+      for (const sink of this.#sinks()) {
+        const committed = sink.committed(part.topic, part.partition)
+        if (committed === undefined) known = false
+        else if (min === undefined || committed < min) min = committed
+      }
+      if (known && min !== undefined) {
+        offsets.push({ topic: part.topic, partition: part.partition, offset: String(min) })
+        if (part.highWatermark !== undefined) {
+          this.#hooks.gauge('lake.ingest.lag', Number(part.highWatermark - min), {
+            topic: part.topic,
+            partition: part.partition,
+          })
+        }
+      }
+    }
+    if (offsets.length === 0 || !this.#consumer) return
+    // For lag monitoring only; it fails harmlessly for partitions that just moved.
+    await this.#consumer.commitOffsets(offsets).catch((error: unknown) => {
+      this.#log(
+        'debug',
+        'ingest.kafka-commit',
+        `Committing Kafka offsets for monitoring failed: ${describe(error)}`,
+      )
+    })
+  }
+
+  #gauges(): void {
+    this.#hooks.gauge('lake.ingest.buffered.rows', this.#bufferedRows())
+    this.#hooks.gauge('lake.ingest.buffered.bytes', this.#bufferedBytes())
+  }
+
+  #log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    event: string,
+    message: string,
+    fields: Record<string, unknown> = {},
+  ): void {
+    this.#hooks.log({ level, event, message, fields: { groupId: this.#opts.groupId, ...fields } })
+  }
+}
+
+function asRows(result: TransformResult): Row[] {
+  if (result === null || result === undefined) return []
+  if (Array.isArray(result)) return result as Row[]
+  return [result as Row]
+}
+
+function headersOf(message: KafkaMessage): Record<string, Buffer | undefined> {
+  const out: Record<string, Buffer | undefined> = {}
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value
+    out[name] = last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(String(last))
+  }
+  return out
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,232 @@
+// The ingest worker on the real Kafka and HDFS of the dev stack.
+import type { HadoopCatalog, Table } from '@lake/catalog'
+import type { LakeHooks } from '@lake/errors'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createIngestWorker, type IngestWorker, type IngestWorkerOptions } from '../src/index.js'
+import {
+  brokers,
+  createTopic,
+  eventSchema,
+  hdfsCatalog,
+  hdfsWarehouse,
+  kafkaClient,
+  produceEvents,
+  requireStack,
+  runId,
+  scanKeys,
+  tableProperties,
+  waitForCount,
+} from './stack.js'
+
+const workers: IngestWorker[] = []
+
+beforeAll(requireStack)
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.stop({ deadlineMs: 5_000 }).catch(() => {})))
+})
+
+async function setup(name: string, partitions: number) {
+  const topic = `ingest-${name}-${runId}`
+  await createTopic(topic, partitions)
+  const catalog = hdfsCatalog(hdfsWarehouse(name))
+  await catalog.createNamespace('db')
+  const table = await catalog.createTable('db.events', { schema: eventSchema, properties: tableProperties })
+  return { topic, catalog, table }
+}
+
+function start(catalog: HadoopCatalog, topic: string, extra: Partial<IngestWorkerOptions> = {}) {
+  const worker = createIngestWorker({
+    kafka: { brokers, clientId: 'lake-ingest-it', logLevel: 0 },
+    groupId: `g-${topic}`,
+    topics: [topic],
+    catalog,
+    table: 'db.events',
+    metadataColumns: { partition: 'kafka_partition', offset: 'kafka_offset' },
+    commit: { intervalMs: 1_000 },
+    consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 500 },
+    ...extra,
+  })
+  workers.push(worker)
+  const running = worker.run()
+  running.catch(() => {})
+  return { worker, running }
+}
+
+async function expectExactlyOnce(table: Table, produced: number) {
+  const { rows, keys } = await scanKeys(table)
+  expect(rows).toBe(produced)
+  expect(keys.size).toBe(produced)
+}
+
+describe('the ingest worker on Kafka and HDFS', () => {
+  it('ingests every record exactly once across a restart', async () => {
+    const { topic, catalog, table } = await setup('restart', 3)
+    await produceEvents(topic, 0, 6_000)
+    const first = start(catalog, topic)
+    await waitForCount(table, 1)
+    await produceEvents(topic, 6_000, 9_000)
+    await first.worker.stop()
+    await first.running
+    await produceEvents(topic, 9_000, 12_000)
+    const second = start(catalog, topic)
+    await waitForCount(table, 12_000)
+    await second.worker.stop()
+    await expectExactlyOnce(table, 12_000)
+    // The offsets in the table are the ends of the partitions.
+    const admin = kafkaClient().admin()
+    await admin.connect()
+    const ends = await admin.fetchTopicOffsets(topic)
+    const lag = await admin.fetchOffsets({ groupId: `g-${topic}`, topics: [topic] })
+    await admin.disconnect()
+    const summary = JSON.parse(
+      (await catalog.loadTable('db.events')).currentSnapshot()!.summary[`lake.kafka.offsets.g-${topic}`]!,
+    )
+    expect(summary[topic]).toEqual(Object.fromEntries(ends.map((e) => [String(e.partition), e.high])))
+    // Kafka's own offsets follow the table's, for lag monitoring.
+    expect(lag[0]!.partitions.map((p) => p.offset).sort()).toEqual(ends.map((e) => e.high).sort())
+  })
+
+  it('keeps exactly-once with three workers on six partitions while one stops and restarts', async () => {
+    const { topic, catalog, table } = await setup('three', 6)
+    const producing = produceEvents(topic, 0, 30_000, 500)
+    const a = start(catalog, topic)
+    const b = start(catalog, topic)
+    const c = start(catalog, topic)
+    await waitForCount(table, 5_000)
+    await b.worker.stop()
+    await b.running
+    await waitForCount(table, 12_000)
+    const b2 = start(catalog, topic)
+    await producing
+    await waitForCount(table, 30_000, 240_000)
+    await Promise.all([a.worker.stop(), b2.worker.stop(), c.worker.stop()])
+    await expectExactlyOnce(table, 30_000)
+  })
+
+  it('sends every bad record of a poison mix to the dead letters with its reason, and every good one to the table', async () => {
+    const { topic, catalog, table } = await setup('poison', 2)
+    const deadTopic = `${topic}.dead`
+    await createTopic(deadTopic, 1)
+    const good = (i: number) => ({
+      key: `key-${i}`,
+      value: JSON.stringify({
+        k: `key-${i}`,
+        seq: i,
+        at: '2026-11-26T10:00:00Z',
+        kind: 'view',
+        amount: '1.25',
+      }),
+    })
+    const bad: { value: string | Buffer; stage: string; code: string; field?: string }[] = [
+      { value: '{"k":"x", "seq": ', stage: 'decode', code: 'LAKE_VALIDATION' },
+      { value: '[1,2,3]', stage: 'decode', code: 'LAKE_VALIDATION' },
+      {
+        value: JSON.stringify({ k: 'x', seq: 'seven', at: '2026-11-26T10:00:00Z', kind: 'v' }),
+        stage: 'validate',
+        code: 'LAKE_VALIDATION',
+        field: 'seq',
+      },
+      {
+        value: JSON.stringify({ k: 'x', seq: 1, at: '2026-11-26T10:00:00', kind: 'v' }),
+        stage: 'validate',
+        code: 'LAKE_VALIDATION',
+        field: 'at',
+      },
+      {
+        value: JSON.stringify({ k: null, seq: 1, at: '2026-11-26T10:00:00Z', kind: 'v' }),
+        stage: 'validate',
+        code: 'LAKE_VALIDATION',
+        field: 'k',
+      },
+      {
+        value: JSON.stringify({
+          k: 'x',
+          seq: 1,
+          at: '2026-11-26T10:00:00Z',
+          kind: 'v',
+          amount: '123456789.5',
+        }),
+        stage: 'validate',
+        code: 'LAKE_VALIDATION',
+        field: 'amount',
+      },
+      {
+        value: JSON.stringify({ k: 'x', seq: 1, at: '2026-11-26T10:00:00Z', kind: 'v', color: 'red' }),
+        stage: 'validate',
+        code: 'LAKE_VALIDATION',
+        field: 'color',
+      },
+      {
+        value: JSON.stringify({
+          k: 'x',
+          seq: 1,
+          at: '2026-11-26T10:00:00Z',
+          kind: 'v',
+          pad: 'x'.repeat(300_000),
+        }),
+        stage: 'size',
+        code: 'LAKE_VALIDATION',
+      },
+      { value: Buffer.from([0xff, 0xfe, 0x00]), stage: 'decode', code: 'LAKE_VALIDATION' },
+    ]
+    const messages: { key: string; value: string | Buffer }[] = []
+    let goods = 0
+    for (let i = 0; i < 400; i++) {
+      messages.push(good(i))
+      goods++
+      if (i % 40 === 0) {
+        const b = bad[(i / 40) % bad.length]!
+        messages.push({ key: `bad-${i}`, value: b.value })
+      }
+    }
+    const badCount = messages.length - goods
+    const producer = kafkaClient().producer()
+    await producer.connect()
+    await producer.send({ topic, messages })
+    await producer.disconnect()
+
+    const counters = new Map<string, number>()
+    const hooks: Partial<LakeHooks> = {
+      counter: (name, value = 1) => counters.set(name, (counters.get(name) ?? 0) + value),
+    }
+    const { worker } = start(catalog, topic, {
+      deadLetter: { topic: deadTopic },
+      maxRecordBytes: 100_000,
+      hooks,
+    })
+    await waitForCount(table, goods)
+    // Every offset is committed although the bad records wrote nothing.
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    await worker.stop()
+    await expectExactlyOnce(table, goods)
+    expect(counters.get('lake.ingest.records.dead_lettered')).toBe(badCount)
+
+    const letters: { key: string; headers: Record<string, string> }[] = []
+    const consumer = kafkaClient().consumer({ groupId: `read-${deadTopic}` })
+    await consumer.connect()
+    await consumer.subscribe({ topics: [deadTopic], fromBeginning: true })
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          const headers = Object.fromEntries(
+            Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+          )
+          letters.push({ key: String(message.key), headers })
+          if (letters.length >= badCount) resolve()
+        },
+      })
+    })
+    await consumer.disconnect()
+    expect(letters).toHaveLength(badCount)
+    for (const letter of letters) {
+      const i = Number(letter.key.slice(4))
+      const expected = bad[(i / 40) % bad.length]!
+      expect(letter.headers['lake.error.stage'], letter.headers['lake.error.message']).toBe(expected.stage)
+      expect(letter.headers['lake.error.code']).toBe(expected.code)
+      if (expected.field) expect(letter.headers['lake.error.field']).toBe(expected.field)
+      expect(letter.headers['lake.source.topic']).toBe(topic)
+      expect(letter.headers['lake.error.message']).not.toBe('')
+      if (expected.stage === 'validate') expect(letter.headers['lake.table']).toBe('db.events')
+    }
+  })
+})
