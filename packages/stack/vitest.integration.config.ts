@@ -9,7 +9,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['lake-source'] } },
   test: {
     name: 'stack-integration',
-    include: ['test/**/*.integration.test.ts'],
+    include: ['test/**/*.integration.test.ts', '../query/test/*.integration.test.ts'],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     // One file at a time: the fault tests stop HDFS daemons, which would fail any other file
