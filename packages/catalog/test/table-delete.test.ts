@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { alwaysTrue, and, eq, gtEq, isNull, lt, notEq, or } from '../src/expr/expressions.js'
+import { alwaysTrue, and, eq, gtEq, isNull, lt, notEq, notIn, notNull, or } from '../src/expr/expressions.js'
 import { col, defineSchema } from '../src/spec/schema-builder.js'
 import { listFiles, newCatalog, scanRows, sortBy, sortedColumn, tableDir } from './helpers.js'
 
@@ -98,6 +98,33 @@ describe('delete', () => {
     const { table } = await kindPartitioned()
     await table.delete(isNull('amount'))
     expect(sortedColumn(await scanRows(table), 'id')).toEqual([1n, 2n, 3n, 4n])
+  })
+
+  it('deletes null rows by a negation, as Java and PyIceberg do, and keeps them with notNull', async () => {
+    const { catalog } = await newCatalog()
+    await catalog.createNamespace('db')
+    const rows = [
+      { id: 1n, kind: 'a', amount: '1.00' },
+      { id: 2n, kind: null, amount: '2.00' },
+      { id: 3n, kind: 'b', amount: '3.00' },
+      { id: 4n, kind: null, amount: '4.00' },
+    ]
+    for (const partitionBy of [[], [{ source: 'kind', transform: 'identity' }] as const]) {
+      const create = (name: string) =>
+        catalog.createTable(`db.${name}${partitionBy.length}`, { schema, partitionBy })
+      const negation = await create('negation')
+      await negation.append(rows)
+      await negation.delete(notEq('kind', 'a'))
+      expect(sortedColumn(await scanRows(negation), 'id')).toEqual([1n])
+      const sql = await create('sql')
+      await sql.append(rows)
+      await sql.delete(and(notEq('kind', 'a'), notNull('kind')))
+      expect(sortedColumn(await scanRows(sql), 'id')).toEqual([1n, 2n, 4n])
+      const set = await create('set')
+      await set.append(rows)
+      await set.delete(notIn('kind', ['a', 'c']))
+      expect(sortedColumn(await scanRows(set), 'id')).toEqual([1n])
+    }
   })
 
   it('commits nothing when no row matches', async () => {

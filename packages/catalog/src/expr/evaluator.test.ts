@@ -80,14 +80,18 @@ describe('evaluateRow', () => {
     expect(evaluateRow(set('notIn', 'dt', [1, 19_000]), row)).toBe(false)
   })
 
-  it('matches no comparison, and no negated comparison, on null', () => {
+  it('matches no comparison on null, and every negation, as Iceberg Java and PyIceberg do', () => {
     const row = { l: null }
-    for (const op of ['lt', 'ltEq', 'gt', 'gtEq', 'eq', 'notEq'] as const) {
+    for (const op of ['lt', 'ltEq', 'gt', 'gtEq', 'eq'] as const) {
       expect(evaluateRow(lit(op, 'l', 1n), row)).toBe(false)
     }
     expect(evaluateRow(set('in', 'l', [1n, 2n]), row)).toBe(false)
-    expect(evaluateRow(set('notIn', 'l', [1n, 2n]), row)).toBe(false)
-    expect(evaluateRow(lit('notStartsWith', 's', 'a'), {})).toBe(false)
+    expect(evaluateRow(lit('startsWith', 's', 'a'), {})).toBe(false)
+    // A negation is exactly not(positive): true for null, where SQL's `<>` would be unknown.
+    expect(evaluateRow(lit('notEq', 'l', 1n), row)).toBe(true)
+    expect(evaluateRow(set('notIn', 'l', [1n, 2n]), row)).toBe(true)
+    expect(evaluateRow(lit('notStartsWith', 's', 'a'), {})).toBe(true)
+    expect(evaluateRow(lit('notEq', 'loc.lat', 1), { loc: null })).toBe(true)
     expect(evaluateRow(unary('isNull', 'l'), row)).toBe(true)
     expect(evaluateRow(unary('notNull', 'l'), row)).toBe(false)
     expect(evaluateRow(unary('notNaN', 'd'), row)).toBe(true)
@@ -174,6 +178,17 @@ describe('evaluateBatch', () => {
       0, 0, 0, 1,
     ])
     expect([...evaluateBatch(lit('eq', 'b', false), batch)]).toEqual([0, 1, 0, 0])
+  })
+
+  it('matches nulls with the negations only, as rows do', () => {
+    expect([...evaluateBatch(lit('notStartsWith', 's', 'ap'), batch)]).toEqual([0, 1, 1, 0])
+    expect([...evaluateBatch(lit('startsWith', 's', 'ap'), batch)]).toEqual([1, 0, 0, 1])
+    expect([...evaluateBatch(lit('notEq', 'loc.lat', 3), batch)]).toEqual([1, 1, 0, 1])
+    expect([...evaluateBatch(set('notIn', 'loc.lat', [3, 4]), batch)]).toEqual([1, 1, 0, 0])
+    expect([...evaluateBatch(lit('lt', 'loc.lat', 3), batch)]).toEqual([1, 0, 0, 0])
+    for (const [i, row] of rows.entries()) {
+      expect(evaluateRow(lit('notEq', 'loc.lat', 3), row)).toBe(i !== 2)
+    }
   })
 
   it('reads nested fields as null where the parent struct is null', () => {

@@ -2,9 +2,16 @@
  * Evaluation of bound expressions on values: one row (or partition tuple) at a time, and
  * column-at-a-time on Arrow record batches, which is how a scan applies a file's residual filter.
  *
- * Semantics, shared by every evaluator so that pruning never disagrees with filtering:
- * - a comparison, `in`, `startsWith` and their negations (`notEq`, `notIn`, `notStartsWith`) are
- *   false when the value is null, as SQL's `WHERE` keeps only rows where the condition is true;
+ * Semantics, shared by every evaluator so that pruning never disagrees with filtering, and the
+ * row semantics of Iceberg's reference evaluators (Java's `Evaluator`, PyIceberg's
+ * `expression_evaluator`), so that a delete by Lake removes the rows a delete by Java, Trino or
+ * PyIceberg with the same expression would:
+ * - a comparison (`eq`, `lt`, `ltEq`, `gt`, `gtEq`), `in` and `startsWith` are false when the
+ *   value is null;
+ * - their negations `notEq`, `notIn` and `notStartsWith` are true when the value is null: each is
+ *   exactly `not` of its positive, unlike SQL, where `x <> 'a'` is unknown (so false) for a null
+ *   `x`. Java and PyIceberg agree on this; they differ only on `lt` / `ltEq` for null, which Java's
+ *   nulls-first comparator makes true and PyIceberg (and Lake) false;
  * - NaN equals nothing and is ordered against nothing, so `eq`, `lt`, `gtEq`, `in`, … are false for
  *   it and `notEq`, `notIn` are true; `isNaN` / `notNaN` select it (`notNaN` holds for null);
  * - other values are ordered by `compareValues`, the spec's ordering for the type.
@@ -16,7 +23,7 @@ import { type Data, DataType, makeVector, type RecordBatch, TimeUnit, type Vecto
 import { floorDiv, uuidFromBytes } from '../spec/conversions.js'
 import type { IcebergType, PrimitiveType } from '../spec/types.js'
 import { compareValues } from '../spec/values.js'
-import type { BoundExpression, BoundPredicate, BoundReference } from './expressions.js'
+import { type BoundExpression, type BoundPredicate, type BoundReference, isNegation } from './expressions.js'
 import { isNaNValue, type LiteralIndex, literalIndex } from './literals.js'
 
 /** A row as internal values by field name (nested structs as records), or a partition tuple. */
@@ -67,7 +74,7 @@ export function predicateHolds(pred: BoundPredicate, value: unknown): boolean {
         return !isNaNValue(value)
     }
   }
-  if (value === null || value === undefined) return false
+  if (value === null || value === undefined) return isNegation(pred.op)
   if (isNaNValue(value)) return pred.op === 'notEq' || pred.op === 'notIn'
   const type = pred.term.type as PrimitiveType
   if (pred.kind === 'set') {

@@ -194,8 +194,10 @@ export function or(...exprs: (Expression | BoundExpression)[]): Expression | Bou
 }
 
 /**
- * The filter must not hold. Binding pushes it down (`not(lt(a, 5))` becomes `gtEq(a, 5)`), so a row
- * whose value is null or NaN matches neither `lt(a, 5)` nor `not(lt(a, 5))`, as in SQL.
+ * The filter must not hold. Binding pushes it down as Iceberg's `RewriteNot` does
+ * (`not(lt(a, 5))` becomes `gtEq(a, 5)`, `not(eq(a, 5))` becomes `notEq(a, 5)`), so a row whose
+ * value is null or NaN matches neither `lt(a, 5)` nor `not(lt(a, 5))`, while a null matches
+ * `not(eq(a, 5))`, as the negations hold for null.
  */
 export function not(child: Expression): Expression {
   if (child.kind === 'true') return FALSE
@@ -262,7 +264,10 @@ export function eq(column: string, value: unknown): UnboundLiteralPredicate {
   return literal('eq', column, value)
 }
 
-/** Rows where the column has a value other than the literal (null rows do not match). */
+/**
+ * Rows where the column is not equal to the literal, null rows included: `not(eq(…))`, as in
+ * Iceberg Java and PyIceberg (SQL's `<>` would leave null rows out; add `notNull` for that).
+ */
 export function notEq(column: string, value: unknown): UnboundLiteralPredicate {
   return literal('notEq', column, value)
 }
@@ -272,7 +277,7 @@ export function startsWith(column: string, prefix: string): UnboundLiteralPredic
   return literal('startsWith', column, prefix)
 }
 
-/** Rows where a string column has a value that does not start with the prefix. */
+/** Rows where a string column does not start with the prefix, null rows included: `not(startsWith(…))`. */
 export function notStartsWith(column: string, prefix: string): UnboundLiteralPredicate {
   return literal('notStartsWith', column, prefix)
 }
@@ -282,9 +287,17 @@ export function isIn(column: string, values: Iterable<unknown>): UnboundSetPredi
   return set('in', column, values)
 }
 
-/** Rows where the column has a value that is none of the literals. */
+/** Rows where the column is none of the literals, null rows included: `not(isIn(…))`. */
 export function notIn(column: string, values: Iterable<unknown>): UnboundSetPredicate {
   return set('notIn', column, values)
+}
+
+/**
+ * Whether `op` is a negation (`notEq`, `notIn`, `notStartsWith`): exactly `not` of its positive,
+ * so it holds for null values, as in Iceberg Java's and PyIceberg's row evaluators.
+ */
+export function isNegation(op: Operation): boolean {
+  return op === 'notEq' || op === 'notIn' || op === 'notStartsWith'
 }
 
 /** The operation that holds exactly where `op` does not, for non-null, non-NaN values. */

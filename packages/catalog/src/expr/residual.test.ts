@@ -15,6 +15,7 @@ import {
   isIn,
   lt,
   notEq,
+  notIn,
   or,
 } from './expressions.js'
 import { ResidualEvaluator } from './residual.js'
@@ -58,6 +59,14 @@ describe('ResidualEvaluator', () => {
     expect(residual(eq('id', 5), [march1, 5n])).toBe('true')
     expect(residual(notEq('id', 5), [march1, 6n])).toBe('true')
     expect(residual(isIn('id', [5, 6]), [march1, 7n])).toBe('false')
+  })
+
+  it('decides a null partition as its rows are decided: the negations hold, nothing else does', () => {
+    expect(residual(notEq('id', 5), [march1, null])).toBe('true')
+    expect(residual(notIn('id', [5, 6]), [march1, null])).toBe('true')
+    expect(residual(eq('id', 5), [march1, null])).toBe('false')
+    expect(residual(isIn('id', [5, 6]), [march1, null])).toBe('false')
+    expect(residual(lt('id', 5), [march1, null])).toBe('false')
   })
 
   it('folds what remains', () => {

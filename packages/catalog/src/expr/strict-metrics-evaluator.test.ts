@@ -138,11 +138,22 @@ describe('StrictMetricsEvaluator', () => {
 
   it('proves no comparison on a column that holds nulls or NaN', () => {
     expect(mustMatch(lt('some_nulls', 'zzz'))).toBe(false)
-    expect(mustMatch(notEq('some_nulls', 'a'))).toBe(false)
+    expect(mustMatch(startsWith('some_nulls', 'b'))).toBe(false)
     expect(mustMatch(lt('some_nans', 10))).toBe(false)
     expect(mustMatch(lt('no_nans', 10))).toBe(true)
     // NaN is not 0, so NaN rows match notEq.
     expect(mustMatch(notEq('some_nans', 0))).toBe(true)
+  })
+
+  it('proves the negations over nulls, which match them', () => {
+    // 'a' lies below the bounds of the values, and null rows match notEq.
+    expect(mustMatch(notEq('some_nulls', 'a'))).toBe(true)
+    expect(mustMatch(notEq('some_nulls', 'bbb'))).toBe(false)
+    expect(mustMatch(notIn('some_nulls', ['a', 'b']))).toBe(true)
+    expect(mustMatch(notStartsWith('some_nulls', 'a'))).toBe(true)
+    expect(mustMatch(notEq('all_nulls', 'a'))).toBe(true)
+    expect(mustMatch(notStartsWith('all_nulls', 'a'))).toBe(true)
+    expect(mustMatch(eq('all_nulls', 'a'))).toBe(false)
   })
 
   it('checks prefixes against both bounds', () => {

@@ -1,12 +1,13 @@
 import type { DataFile } from '../spec/data-file.js'
 import type { PrimitiveType } from '../spec/types.js'
 import { compareValues } from '../spec/values.js'
-import type {
-  BoundExpression,
-  BoundLiteralPredicate,
-  BoundPredicate,
-  BoundReference,
-  BoundSetPredicate,
+import {
+  type BoundExpression,
+  type BoundLiteralPredicate,
+  type BoundPredicate,
+  type BoundReference,
+  type BoundSetPredicate,
+  isNegation,
 } from './expressions.js'
 import { isNaNValue, literalIndex } from './literals.js'
 import { boundsSharePrefix, FileMetrics, prefixInRange } from './metrics-evaluator.js'
@@ -15,9 +16,11 @@ import { boundsSharePrefix, FileMetrics, prefixInRange } from './metrics-evaluat
  * Tells whether every row of a data file matches a filter, from its metrics alone.
  *
  * `eval` returns `true` only when the metrics prove it (so `delete(filter)` may drop the file
- * whole); `false` means "some rows might not match". A comparison needs the column's null count
- * (and NaN count for floats) to be zero, since null and NaN rows match no comparison; missing
- * metrics never prove anything.
+ * whole); `false` means "some rows might not match". A comparison, `in` or `startsWith` needs
+ * the column's null count (and NaN count for floats) to be zero, since null and NaN rows match
+ * none of them; null rows match the negations (`notEq`, `notIn`, `notStartsWith`, see
+ * `evaluator.ts`), so a column of nulls only matches those whole, and other nulls do not stand in
+ * their way. Missing metrics never prove anything.
  *
  * @example
  * ```ts
@@ -71,9 +74,10 @@ function predicateMustMatch(pred: BoundPredicate, m: FileMetrics): boolean {
     default:
       break
   }
-  // Null rows match no comparison; NaN rows match only notEq and notIn.
-  if (m.nullCount(id) !== 0n) return false
-  const negative = pred.op === 'notEq' || pred.op === 'notIn'
+  // Null rows match the negations only; NaN rows match only notEq and notIn.
+  const negative = isNegation(pred.op)
+  if (negative && m.containsNullsOnly(id)) return true
+  if (!negative && m.nullCount(id) !== 0n) return false
   if (!negative && isFloating(pred.term) && m.nanCount(id) !== 0n) return false
   switch (pred.op) {
     case 'in':
