@@ -346,7 +346,9 @@ describe('Lake and Trino appending to one table at once', () => {
       warehouse: rest.warehouse,
       io: new ResolvingFileIO({ hdfs: () => io }),
       hooks: {
-        counter: (name, value = 1) => void (name === 'lake.catalog.commit_conflicts' && (conflicts += value)),
+        counter: (name, value = 1) => {
+          if (name === 'lake.catalog.commit_conflicts') conflicts += value
+        },
       },
     })
     const lakeWriter = (async () => {
