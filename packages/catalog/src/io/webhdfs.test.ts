@@ -219,6 +219,22 @@ describe('WebHdfsFileIO', () => {
     expect(fake.requests).toContain('DN OPEN /r')
   })
 
+  it('resumes a read cut off by the DataNode from the byte reached', async () => {
+    const fake = await fakeHdfs()
+    const data = new Uint8Array(256 * 1024).map((_, i) => i % 251)
+    fake.files.set('/big', data)
+    let cuts = 1
+    fake.fault = (req, res, op) => {
+      if (op !== 'OPEN' || !req.url!.startsWith('/datanode') || cuts-- <= 0) return false
+      res.writeHead(200, { 'content-length': String(data.byteLength) })
+      res.write(data.subarray(0, 100_000), () => res.destroy())
+      return true
+    }
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    expect(await io.read('hdfs://nn/big')).toEqual(data)
+    expect(fake.requests.filter((r) => r === 'DN OPEN /big')).toHaveLength(2)
+  })
+
   it('passes user.name, or the delegation token instead', async () => {
     const fake = await fakeHdfs()
     const seen: string[] = []

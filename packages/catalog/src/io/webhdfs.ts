@@ -163,7 +163,7 @@ export class WebHdfsFileIO implements FileIO {
       const response = await this.#openData(location, params)
       if (!response) return
       try {
-        for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+        for await (const chunk of response as AsyncIterable<Uint8Array>) {
           offset += chunk.byteLength
           if (remaining !== undefined) remaining -= chunk.byteLength
           yield chunk
@@ -286,8 +286,12 @@ export class WebHdfsFileIO implements FileIO {
     }
   }
 
-  /** The DataNode's answer to `OPEN`, or `undefined` when the range starts at or past the end. */
-  async #openData(location: string, params: Record<string, string>): Promise<Response | undefined> {
+  /**
+   * The DataNode's answer to `OPEN`, or `undefined` when the range starts at or past the end.
+   * Read with node:http rather than `fetch`: a web stream costs about a third more CPU per byte,
+   * which on a busy machine is read throughput lost (docs/benchmarks.md, hdfs).
+   */
+  async #openData(location: string, params: Record<string, string>): Promise<IncomingMessage | undefined> {
     return withRetry(
       async () => {
         let redirect: Response
@@ -298,14 +302,14 @@ export class WebHdfsFileIO implements FileIO {
           throw error
         }
         const target = redirectTarget(redirect, 'OPEN', location)
-        let response: Response
+        let response: IncomingMessage
         try {
-          response = await fetch(target, { redirect: 'manual' })
+          response = await getStream(target)
         } catch (error) {
           throw transportError('OPEN', location, error)
         }
-        if (response.ok) return response
-        const error = await remoteError(response, 'OPEN', location)
+        if (response.statusCode === 200) return response
+        const error = await dataNodeError(response, 'OPEN', location)
         if (isPastEnd(error)) return undefined
         throw error
       },
@@ -595,18 +599,38 @@ async function putStream(
   const response = await answered.catch((error) => {
     throw sendError ?? error
   })
-  const body = await readText(response)
   if (response.statusCode === 201 || response.statusCode === 200) {
+    response.resume()
     if (sendError !== undefined) throw sendError
     return
   }
+  throw await dataNodeError(response, 'CREATE', location)
+}
+
+/** A GET whose answer streams; its body is the caller's to read or destroy. */
+function getStream(url: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET' })
+    request.on('response', resolve)
+    request.on('error', reject)
+    request.end()
+  })
+}
+
+/** A LakeError for a DataNode's error answer, from its `RemoteException` JSON. */
+async function dataNodeError(
+  response: IncomingMessage,
+  op: string,
+  location: string,
+): Promise<StorageError | NotFoundError | AlreadyExistsError> {
+  const body = await readText(response).catch(() => '')
   let remote = {}
   try {
     remote = (JSON.parse(body) as { RemoteException?: object }).RemoteException ?? {}
   } catch {
     // Not JSON: the status decides.
   }
-  throw mapRemoteException(response.statusCode ?? 0, remote, 'CREATE', location, body)
+  return mapRemoteException(response.statusCode ?? 0, remote, op, location, body)
 }
 
 function drained(request: ReturnType<typeof httpRequest>): Promise<void> {
