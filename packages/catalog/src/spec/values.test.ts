@@ -198,6 +198,12 @@ describe('coerceValue', () => {
     expect(coerceValue(Types.timestamptz, new Date('2017-11-16T22:31:08Z'), 'f')).toBe(micros)
     expect(coerceValue(Types.timestamp, new Date('2017-11-16T22:31:08Z'), 'f')).toBe(micros)
     expect(coerceValue(Types.timestamptz, micros, 'f')).toBe(micros)
+    // Dates beyond ±2^53 µs of the epoch (about 285 years), where millis × 1000 is no longer exact.
+    for (const millis of [8.64e15, -8.64e15, 9_007_199_254_741, -9_007_199_254_741, 9_007_199_254_740]) {
+      expect(coerceValue(Types.timestamptz, new Date(millis), 'f')).toBe(BigInt(millis) * 1000n)
+    }
+    refused(Types.timestamptz, 2n ** 63n)
+    expect(coerceValue(Types.timestamptz, 2n ** 63n - 1n, 'f')).toBe(2n ** 63n - 1n)
     refused(Types.timestamp, '2017-11-16T22:31:08Z')
     refused(Types.timestamptz, '2017-11-16T22:31:08')
     refused(Types.timestamptz, 1_510_871_468_000) // a number: millis or micros?

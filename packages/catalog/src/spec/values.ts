@@ -379,7 +379,7 @@ function coerceInt(type: PrimitiveType, input: unknown, path: string): number {
 }
 
 function coerceLong(type: PrimitiveType, input: unknown, path: string): bigint {
-  if (typeof input === 'bigint' && BigInt.asIntN(64, input) === input) return input
+  if (typeof input === 'bigint' && isInt64(input)) return input
   if (typeof input === 'number' && Number.isSafeInteger(input)) return BigInt(input)
   const why =
     typeof input === 'number' && Number.isInteger(input)
@@ -465,8 +465,12 @@ function coerceTimestamp(type: PrimitiveType, input: unknown, path: string): big
       ? parseTimestamp(input, where(type, path))
       : parseTimestamptz(input, where(type, path))
   }
-  if (typeof input === 'bigint' && BigInt.asIntN(64, input) === input) return input
-  if (input instanceof Date && !Number.isNaN(input.getTime())) return BigInt(input.getTime()) * 1000n
+  if (typeof input === 'bigint' && isInt64(input)) return input
+  if (input instanceof Date && !Number.isNaN(input.getTime())) {
+    // One bigint rather than two while the product is exact (within ±285 years of 1970).
+    const micros = input.getTime() * 1000
+    return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(input.getTime()) * 1000n
+  }
   const text = type.kind === 'timestamp' ? 'ISO text without offset' : 'ISO text with an offset or Z'
   throw refuse(type, input, path, `expected a Date, ${text}, or a bigint of microseconds since the epoch`)
 }
@@ -475,6 +479,14 @@ function coerceUuid(type: PrimitiveType, input: unknown, path: string): string {
   if (typeof input === 'string' && isCanonicalUuid(input.toLowerCase())) return input.toLowerCase()
   if (input instanceof Uint8Array && input.length === 16) return uuidFromBytes(input)
   throw refuse(type, input, path, 'expected 8-4-4-4-12 hex text or 16 bytes')
+}
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/** Whether a bigint fits int64 (compared, not truncated and compared back as with `BigInt.asIntN`). */
+function isInt64(value: bigint): boolean {
+  return value >= INT64_MIN && value <= INT64_MAX
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
