@@ -28,12 +28,19 @@ import { parquetWriteBuffer } from 'hyparquet-writer'
 import { readParquet as wasmReadParquet } from 'parquet-wasm'
 import { COLUMNS, type EventRow, rawParquetSchema } from './catalog-data.js'
 
-/** Rows per row group: Lake's writer uses the same. */
-const ROW_GROUP_ROWS = 100_000
+/**
+ * The Parquet layout Lake writes by default, so that both write the same file: at most
+ * 1,048,576 rows per row group (`write.parquet.row-group-limit`), 1 MiB pages, and a dictionary
+ * only while its values stay within 2 MiB (`write.parquet.dict-size-bytes`).
+ */
+const ROW_GROUP_ROWS = 1_048_576
+const PAGE_BYTES = 1024 * 1024
+const DICTIONARY_BYTES = 2 * 1024 * 1024
 
 /**
  * Writes rows as one Parquet file with raw hyparquet-writer: columns taken from the row objects,
- * zstd level 3 through @bokuweb/zstd-wasm (Lake's codec and level), statistics on (as Lake).
+ * zstd level 3 through @bokuweb/zstd-wasm (Lake's codec and level), statistics on, and Lake's
+ * row group, page and dictionary limits.
  * The zstd module must already be initialised (`init()`), as in an application.
  */
 export async function rawWrite(rows: readonly EventRow[], path: string): Promise<number> {
@@ -43,6 +50,8 @@ export async function rawWrite(rows: readonly EventRow[], path: string): Promise
     codec: 'ZSTD',
     compressors: { ZSTD: (input: Uint8Array) => compress(input, 3) },
     rowGroupSize: ROW_GROUP_ROWS,
+    pageSize: PAGE_BYTES,
+    dictionarySize: DICTIONARY_BYTES,
     statistics: true,
   })
   await writeFile(path, new Uint8Array(buffer))
