@@ -19,3 +19,4 @@ echo "==> tests"
 pnpm test
 echo "==> integration tests against the dev stack"
 pnpm exec vitest run --config packages/stack/vitest.integration.config.ts
+pnpm exec vitest run --config packages/ingest/vitest.integration.config.ts

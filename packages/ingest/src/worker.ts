@@ -416,7 +416,10 @@ class Worker implements IngestWorker {
     })
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
-    const decoded = await Promise.all(messages.map((m) => this.#decodeOne(m, topic, partition, refused)))
+    const pending = messages.map((m) => this.#decodeOne(m, topic, partition, refused))
+    const decoded = pending.some((d) => d instanceof Promise)
+      ? await Promise.all(pending)
+      : (pending as Awaited<(typeof pending)[number]>[])
     const transform = this.#opts.transform
     const transformed = transform
       ? await mapLimit(decoded, this.#opts.transformConcurrency ?? 16, async (d) => {
@@ -460,7 +463,7 @@ class Worker implements IngestWorker {
     return true
   }
 
-  async #decodeOne(message: KafkaMessage, topic: string, partition: number, refused: RefusedRecord[]) {
+  #decodeOne(message: KafkaMessage, topic: string, partition: number, refused: RefusedRecord[]) {
     const meta: RecordMeta = {
       topic,
       partition,
@@ -478,13 +481,20 @@ class Worker implements IngestWorker {
       refused.push({ stage: 'size', error, meta, value })
       return undefined
     }
-    try {
-      const row = await this.#decode(value, meta)
+    const decoded = (row: Row) => {
       this.#addMetadata(row, meta)
       return { row, meta, size, value }
-    } catch (error) {
+    }
+    const refuse = (error: unknown) => {
       refused.push({ stage: 'decode', error, meta, value })
       return undefined
+    }
+    // Synchronous decoders (JSON, Avro, raw) stay synchronous: no promise per record.
+    try {
+      const row = this.#decode(value, meta)
+      return row instanceof Promise ? row.then(decoded, refuse) : decoded(row)
+    } catch (error) {
+      return refuse(error)
     }
   }
 
@@ -629,6 +639,14 @@ class Worker implements IngestWorker {
     for (const sink of this.#sinks()) {
       if (!sink.hasPending) continue
       const started = performance.now()
+      this.#log(
+        'debug',
+        'ingest.commit.start',
+        `Committing ${sink.bufferedRows} rows to ${sink.table.name}`,
+        {
+          table: sink.table.name,
+        },
+      )
       let result: SinkCommit
       try {
         result = await withRetry(() => sink.commit(), {
