@@ -7,7 +7,7 @@ import { type HttpResponse, type HttpTransport, TransportError } from './interna
 import { parseJsonLossless } from './internal/json.js'
 import type { Session } from './internal/session.js'
 import { arrowSchema, type TrinoColumn } from './types/arrow.js'
-import { parseTrinoType } from './types/signature.js'
+import { parseTrinoType, type TrinoType } from './types/signature.js'
 
 /**
  * Trino's statistics of a query, as reported with each response: what `onProgress` receives
@@ -85,8 +85,9 @@ const RETRYABLE_STATUS = new Set([502, 503, 504])
 
 /**
  * The result of {@link TrinoClient.query}: an `AsyncIterable` of Arrow record batches, pulled
- * page by page from Trino as the consumer asks (the next page is requested only when the
- * batches of the last are taken), with the schema, the query id and the statistics beside it.
+ * page by page from Trino as the consumer asks. While one page is converted and its batches
+ * consumed, the next is already requested, and no further one: a consumer that stops pulling
+ * holds the server to at most one page ahead.
  *
  * The statement is submitted on the first pull (`schema()` or iteration). Stopping early
  * (`break`, an AbortSignal, `timeoutMs`, `cancel()`) cancels the query on the server.
@@ -114,6 +115,9 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   private bytes = 0
   private lastStats: QueryStats | undefined
   private submitted = false
+  /** Indices of the bigint columns when no other column may hold long integers; else undefined. */
+  private bigintColumns: number[] | undefined
+  private prefetched: Promise<HttpResponse> | undefined
   private readonly onAbort = () => void this.cancelOnServer()
 
   /** @hidden Made by {@link TrinoClient.query}. */
@@ -241,7 +245,9 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
         this.signal?.addEventListener('abort', this.onAbort, { once: true })
         response = await this.submit()
       } else {
-        response = await this.fetchPage(this.current!.nextUri!)
+        const prefetched = this.prefetched
+        this.prefetched = undefined
+        response = await (prefetched ?? this.fetchPage(this.current!.nextUri!))
       }
     } catch (error) {
       throw this.fail(error)
@@ -259,10 +265,17 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
     if (results.columns !== undefined && this.columns === undefined) {
       this.columns = results.columns.map((c) => ({ name: c.name, type: parseTrinoType(c.type) }))
       this.arrow = arrowSchema(this.columns)
+      this.bigintColumns = topLevelBigints(this.columns)
     }
     if (results.nextUri === undefined) this.finished = true
     const data = results.data
-    return data === undefined || data.length === 0 ? undefined : data
+    if (data === undefined || data.length === 0) return undefined
+    // Read one page ahead while this one is converted and consumed: never more than one.
+    if (results.nextUri !== undefined) {
+      this.prefetched = this.fetchPage(results.nextUri)
+      this.prefetched.catch(() => {})
+    }
+    return data
   }
 
   private headers(): Record<string, string> {
@@ -323,7 +336,13 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
 
   private parse(response: HttpResponse): QueryResults {
     try {
-      return parseJsonLossless(response.body) as QueryResults
+      if (this.bigintColumns === undefined) return parseJsonLossless(response.body) as QueryResults
+      // Bigints only at the top level: the plain parse is exact unless one of them is not a safe
+      // integer (an integer beyond 2^53 always parses to one that is not); then parse again, exactly.
+      const results = JSON.parse(response.body) as QueryResults
+      return results.data === undefined || allSafe(results.data, this.bigintColumns)
+        ? results
+        : (parseJsonLossless(response.body) as QueryResults)
     } catch (error) {
       throw new QueryError(`Trino sent a response that is not JSON: ${response.body.slice(0, 200)}`, {
         cause: error,
@@ -437,4 +456,42 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       )
     return this.cancelling
   }
+}
+
+/** Whether Trino may send integers of more than 53 bits for a column of this type. */
+function mayHoldLongIntegers(type: TrinoType): boolean {
+  switch (type.kind) {
+    case 'bigint':
+    case 'other':
+      return true
+    case 'array':
+      return mayHoldLongIntegers(type.element)
+    case 'map':
+      return mayHoldLongIntegers(type.value)
+    case 'row':
+      return type.fields.some((field) => mayHoldLongIntegers(field.type))
+    default:
+      return false
+  }
+}
+
+/** The bigint columns' indices, or undefined when a nested or unknown type may hold long integers. */
+function topLevelBigints(columns: readonly TrinoColumn[]): number[] | undefined {
+  const indices: number[] = []
+  for (let i = 0; i < columns.length; i++) {
+    const type = columns[i]!.type
+    if (type.kind === 'bigint') indices.push(i)
+    else if (mayHoldLongIntegers(type)) return undefined
+  }
+  return indices
+}
+
+function allSafe(rows: readonly unknown[][], columns: readonly number[]): boolean {
+  for (const c of columns) {
+    for (const row of rows) {
+      const v = row[c]
+      if (typeof v === 'number' && !Number.isSafeInteger(v)) return false
+    }
+  }
+  return true
 }

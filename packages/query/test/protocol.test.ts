@@ -1,6 +1,7 @@
 import { isLakeError, type LakeHooks } from '@lake/errors'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTrinoClient, QueryCancelledError, type QueryStats } from '../src/index.js'
+import { HttpTransport } from '../src/internal/http.js'
 import { type FakeQuery, FakeTrino } from './fake-trino.js'
 
 const pages = (count: number, rowsPerPage: number): string[][] =>
@@ -25,6 +26,11 @@ afterEach(async () => {
 async function serve(query: FakeQuery | ((sql: string) => FakeQuery)) {
   fake = await new FakeTrino(typeof query === 'function' ? query : () => query).start()
   return fake
+}
+
+/** Waits until `condition` holds (the server sees requests a little after the client sends them). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
 const fastRetry = { retries: 3, minDelayMs: 1, maxDelayMs: 5 }
@@ -58,16 +64,19 @@ describe('the statement protocol', () => {
     client.close()
   })
 
-  it('fetches the next page only when the consumer pulls', async () => {
+  it('reads at most one page ahead of the consumer', async () => {
     const server = await serve(twoColumns(10, 4))
     const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
     const iterator = client.query('SELECT 1')[Symbol.asyncIterator]()
     await iterator.next()
-    const getsAfterFirst = server.gets().length
+    await until(() => server.gets().length >= 2)
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(server.gets().length).toBe(getsAfterFirst)
+    // The first page (GET 1) and the one read ahead (GET 2); nothing more while the consumer waits.
+    expect(server.gets().map((r) => r.url)).toEqual(['/v1/statement/q1/1', '/v1/statement/q1/2'])
     await iterator.next()
-    expect(server.gets().length).toBe(getsAfterFirst + 1)
+    await until(() => server.gets().length >= 3)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(server.gets()).toHaveLength(3)
     await iterator.return?.()
     client.close()
   })
@@ -139,7 +148,7 @@ describe('the statement protocol', () => {
       retryable: false,
       context: { reason: 'signal' },
     })
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await until(() => server.requests.some((r) => r.method === 'DELETE'))
     expect(server.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1)
     client.close()
   })
@@ -286,6 +295,47 @@ describe('the statement protocol', () => {
       })
       expect(r.headers['x-trino-client-capabilities']).toContain('PARAMETRIC_DATETIME')
     }
+    client.close()
+  })
+
+  it('leaves the headers a caller passes unchanged, so no body length leaks into the next request', async () => {
+    const server = await serve(twoColumns(1, 1))
+    const transport = new HttpTransport(new URL(server.url), undefined)
+    const headers = { 'X-Trino-User': 'u' }
+    const posted = await transport.request('POST', '/v1/statement', headers, 'SELECT 1', undefined)
+    const next = (JSON.parse(posted.body) as { nextUri: string }).nextUri
+    await transport.request('GET', next, headers, undefined, undefined)
+    expect(server.gets()[0]!.headers['content-length']).toBeUndefined()
+    expect(headers).toEqual({ 'X-Trino-User': 'u' })
+    transport.close()
+  })
+
+  it('keeps bigints beyond 2^53 exact, at the top level and nested', async () => {
+    const server = await serve({
+      columns: [
+        { name: 'n', type: 'bigint' },
+        { name: 'a', type: 'array(bigint)' },
+      ],
+      pages: [['[1, [2]]', '[9223372036854775807, [-9223372036854775808]]'], ['[9007199254740993, []]']],
+    })
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    const table = await client.queryTable('SELECT n, a FROM t')
+    expect([...table.getChild('n')!]).toEqual([1n, 9223372036854775807n, 9007199254740993n])
+    expect([...table.getChild('a')!].map((v) => (v === null ? null : [...v]))).toEqual([
+      [2n],
+      [-9223372036854775808n],
+      [],
+    ])
+    await server.stop()
+    // Only top-level bigints: parsed plainly, and again exactly when a value is past 2^53.
+    const flat = await serve({
+      columns: [{ name: 'n', type: 'bigint' }],
+      pages: [['[1]', '[-9007199254740991]'], ['[9223372036854775807]'], ['[2]']],
+    })
+    const flatClient = createTrinoClient({ server: flat.url, user: 'u' })
+    const flatTable = await flatClient.queryTable('SELECT n FROM t')
+    expect([...flatTable.getChild('n')!]).toEqual([1n, -9007199254740991n, 9223372036854775807n, 2n])
+    flatClient.close()
     client.close()
   })
 })

@@ -65,10 +65,10 @@ export class HttpTransport {
     const target = new URL(url, this.server)
     const send = target.protocol === 'https:' ? https.request : http.request
     return new Promise((resolve, reject) => {
-      const options: http.RequestOptions = { method, agent: this.agent, headers }
+      const sent: Record<string, string | number> = { ...headers }
+      if (body !== undefined) sent['Content-Length'] = Buffer.byteLength(body)
+      const options: http.RequestOptions = { method, agent: this.agent, headers: sent }
       if (signal !== undefined) options.signal = signal
-      if (body !== undefined)
-        (options.headers as Record<string, string | number>)['Content-Length'] = Buffer.byteLength(body)
       const req = send(target, options, (res) => {
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))

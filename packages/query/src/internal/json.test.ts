@@ -17,6 +17,14 @@ describe('parseJsonLossless', () => {
     ])
   })
 
+  it('finds the end of strings that end in escaped backslashes', () => {
+    expect(parseJsonLossless('["a\\\\", "\\"", -12345678901234567890]')).toEqual([
+      'a\\',
+      '"',
+      '-12345678901234567890',
+    ])
+  })
+
   it('does not touch the digits of a double', () => {
     expect(parseJsonLossless('[1.2345678901234567E20, 0.12345678901234566, 1.0E-7]')).toEqual([
       1.2345678901234567e20, 0.12345678901234566, 1e-7,

@@ -9,19 +9,68 @@
  * which is exact for the doubles and reals Trino prints.
  */
 
-/** Integers of 16+ digits not inside a string (strings are matched first and kept as they are). */
-const STRINGS_OR_LONG_INTEGERS = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g
-
-/** A run of 16 digits anywhere: when absent, the plain parse is already exact. */
-const LONG_DIGIT_RUN = /\d{16}/
+/**
+ * A token that starts with 16 digits after a JSON separator: when absent, the plain parse is already exact. A match inside a string only costs the slower,
+ * still exact, path. (A character class first scans about 2.5× faster than a lookbehind.)
+ */
+const MAYBE_LONG_INTEGER = /[,[:]\s*[-\d]\d{15}/
 
 /**
  * Parses JSON text like `JSON.parse`, except that an integer of 16 or more digits becomes the
  * string of its digits instead of a rounded number.
  */
 export function parseJsonLossless(text: string): unknown {
-  if (!LONG_DIGIT_RUN.test(text)) return JSON.parse(text)
-  return JSON.parse(
-    text.replace(STRINGS_OR_LONG_INTEGERS, (match) => (match.charCodeAt(0) === 34 ? match : `"${match}"`)),
-  )
+  if (!MAYBE_LONG_INTEGER.test(text)) return JSON.parse(text)
+  return JSON.parse(quoteLongIntegers(text))
+}
+
+/** Quotes every integer token of 16+ digits outside strings; strings are skipped whole. */
+function quoteLongIntegers(text: string): string {
+  const parts: string[] = []
+  let last = 0
+  let i = 0
+  const n = text.length
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      i = stringEnd(text, i)
+      continue
+    }
+    if ((c >= 48 && c <= 57) || c === 45) {
+      const start = i
+      let integer = true
+      i += 1
+      while (i < n) {
+        const d = text.charCodeAt(i)
+        if (d >= 48 && d <= 57) i += 1
+        else if (d === 46 || d === 101 || d === 69 || d === 43 || d === 45) {
+          integer = false
+          i += 1
+        } else break
+      }
+      const digits = i - start - (c === 45 ? 1 : 0)
+      if (integer && digits >= 16) {
+        parts.push(text.slice(last, start), '"', text.slice(start, i), '"')
+        last = i
+      }
+      continue
+    }
+    i += 1
+  }
+  if (last === 0) return text
+  parts.push(text.slice(last))
+  return parts.join('')
+}
+
+/** The index after the closing quote of the string that opens at `open`. */
+function stringEnd(text: string, open: number): number {
+  let at = open + 1
+  for (;;) {
+    const quote = text.indexOf('"', at)
+    if (quote === -1) return text.length
+    let backslashes = 0
+    while (text.charCodeAt(quote - 1 - backslashes) === 92) backslashes += 1
+    if (backslashes % 2 === 0) return quote + 1
+    at = quote + 1
+  }
 }

@@ -32,6 +32,7 @@ import {
 import { parseJsonLossless } from '../internal/json.js'
 import {
   BigIntBuilder,
+  BinaryBuilder,
   BoolBuilder,
   type ColumnBuilder,
   FixedBytesBuilder,
@@ -40,7 +41,7 @@ import {
   NullBuilder,
   NumberBuilder,
   StructBuilder,
-  VarBuilder,
+  Utf8Builder,
 } from './builders.js'
 import type { TrinoType } from './signature.js'
 import {
@@ -181,8 +182,7 @@ export function columnBuilder(type: TrinoType, arrow: DataType = arrowType(type)
     case 'integer':
       return new NumberBuilder(arrow, Int32Array, Number)
     case 'bigint':
-      // A number here is a safe integer (longer ones arrive as digit strings, see parseJsonLossless).
-      return new BigIntBuilder(arrow, toBigInt)
+      return new BigIntBuilder(arrow, toInt64)
     case 'real':
       return new NumberBuilder(arrow, Float32Array, Number)
     case 'double':
@@ -192,7 +192,7 @@ export function columnBuilder(type: TrinoType, arrow: DataType = arrowType(type)
         writeDecimal(String(value), type.scale, out as Uint32Array, at),
       )
     case 'varbinary':
-      return new VarBuilder(arrow, 'base64')
+      return new BinaryBuilder(arrow)
     case 'date':
       return new NumberBuilder(arrow, Int32Array, (value) => parseDate(value as string))
     case 'time':
@@ -201,7 +201,7 @@ export function columnBuilder(type: TrinoType, arrow: DataType = arrowType(type)
     case 'timestamp with time zone':
       return temporalBuilder(type, arrow)
     case 'interval day to second':
-      return new BigIntBuilder(arrow, (value) => BigInt(parseDayToSecondMs(value as string)))
+      return new BigIntBuilder(arrow, (value) => parseDayToSecondMs(value as string))
     case 'interval year to month':
       return new NumberBuilder(arrow, Int32Array, (value) => parseYearToMonth(value as string))
     case 'array':
@@ -228,12 +228,13 @@ export function columnBuilder(type: TrinoType, arrow: DataType = arrowType(type)
     case 'unknown':
       return new NullBuilder(arrow)
     default:
-      return new VarBuilder(arrow, 'utf8', (value) => JSON.stringify(value))
+      return new Utf8Builder(arrow, (value) => JSON.stringify(value))
   }
 }
 
-function toBigInt(value: unknown): bigint {
-  return BigInt(value as number | string)
+/** A number here is a safe integer; longer ones arrive as digit strings (see parseJsonLossless). */
+function toInt64(value: unknown): bigint | number {
+  return typeof value === 'number' ? value : BigInt(value as string)
 }
 
 /**
@@ -251,7 +252,7 @@ const TEN_POW = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_0
 function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow: DataType): ColumnBuilder {
   const unit = unitOf(type.precision)
   // Beyond nanoseconds, Arrow has no unit: Trino's text is kept as it is.
-  if (unit === undefined) return new VarBuilder(arrow, 'utf8')
+  if (unit === undefined) return new Utf8Builder(arrow)
   const { digits } = unit
   const scale = TEN_POW[digits]!
   switch (type.kind) {
@@ -260,9 +261,7 @@ function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow:
         const t = parseTime(value as string, 0, digits)
         return t.seconds * scale + t.fraction
       }
-      return digits <= 3
-        ? new NumberBuilder(arrow, Int32Array, toUnits)
-        : new BigIntBuilder(arrow, (value) => BigInt(toUnits(value)))
+      return digits <= 3 ? new NumberBuilder(arrow, Int32Array, toUnits) : new BigIntBuilder(arrow, toUnits)
     }
     case 'timestamp':
       return new BigIntBuilder(arrow, (value) => {
@@ -296,7 +295,7 @@ function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow:
         arrow,
         [
           new BigIntBuilder(struct.children[0]!.type, (v) => v as bigint),
-          new VarBuilder(struct.children[1]!.type, 'utf8'),
+          new Utf8Builder(struct.children[1]!.type),
         ],
         ['timestamp', 'zone'],
       )
@@ -314,9 +313,9 @@ function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow:
 }
 
 /** Seconds since the epoch and a fraction in 10^-digits to one 64-bit count of units. */
-function unitsOf(seconds: number, fraction: number, scale: number): bigint {
+function unitsOf(seconds: number, fraction: number, scale: number): bigint | number {
   const units = seconds * scale + fraction
-  return Number.isSafeInteger(units) ? BigInt(units) : BigInt(seconds) * BigInt(scale) + BigInt(fraction)
+  return Number.isSafeInteger(units) ? units : BigInt(seconds) * BigInt(scale) + BigInt(fraction)
 }
 
 /** `YYYY-MM-DD HH:MM:SS[.fff…]` to the wall time's seconds since the epoch and its fraction. */
@@ -354,6 +353,18 @@ const TWO_32 = 4_294_967_296
  * little-endian 32-bit words at `out[at..at+4]`.
  */
 export function writeDecimal(text: string, scale: number, out: Uint32Array, at: number): void {
+  if (text.length <= 16) {
+    // Up to 15 digits: exact as a double, read without a regular expression.
+    const dot = text.indexOf('.')
+    const fractionDigits = dot === -1 ? 0 : text.length - dot - 1
+    if (fractionDigits === scale) {
+      const value = Number(dot === -1 ? text : text.slice(0, dot) + text.slice(dot + 1))
+      if (Number.isSafeInteger(value) && text.charCodeAt(text.length - 1) !== 46) {
+        writeWords(value, out, at)
+        return
+      }
+    }
+  }
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text)
   if (m === null || (m[2] === '' && (m[3] ?? '') === '')) throw new RangeError(`not a decimal: ${text}`)
   const fraction = m[3] ?? ''
@@ -361,15 +372,19 @@ export function writeDecimal(text: string, scale: number, out: Uint32Array, at: 
   const digits = (m[2] ?? '') + fraction.padEnd(scale, '0')
   const negative = m[1] === '-'
   if (digits.length <= 15) {
-    const value = negative ? -Number(digits) : Number(digits)
-    const high = Math.floor(value / TWO_32)
-    out[at] = value - high * TWO_32
-    out[at + 1] = high >>> 0
-    out[at + 2] = out[at + 3] = value < 0 ? 0xffffffff : 0
+    writeWords(negative ? -Number(digits) : Number(digits), out, at)
     return
   }
   const unsigned = BigInt.asUintN(128, negative ? -BigInt(digits) : BigInt(digits))
   for (let w = 0; w < 4; w++) out[at + w] = Number((unsigned >> BigInt(32 * w)) & 0xffffffffn)
+}
+
+/** A safe integer as a 128-bit two's-complement value in four little-endian words. */
+function writeWords(value: number, out: Uint32Array, at: number): void {
+  const high = Math.floor(value / TWO_32)
+  out[at] = value - high * TWO_32
+  out[at + 1] = high >>> 0
+  out[at + 2] = out[at + 3] = value < 0 ? 0xffffffff : 0
 }
 
 function writeUuid(text: string, out: Uint32Array | Uint8Array, at: number): void {

@@ -5,6 +5,7 @@
  * the JSON parse.
  */
 import {
+  type Binary,
   type Data,
   type DataType,
   type Field,
@@ -110,15 +111,19 @@ export class NumberBuilder implements ColumnBuilder {
   }
 }
 
-/** 64-bit values: bigint, timestamps, Time64, durations. */
+/**
+ * 64-bit values: bigint, timestamps, Time64, durations. A converter returns a safe-integer
+ * `number` when it can, written as two 32-bit words without allocating a `bigint`.
+ */
 export class BigIntBuilder implements ColumnBuilder {
   length = 0
   private values = new BigInt64Array(1024)
+  private words = new Int32Array(this.values.buffer)
   private readonly validity = new Validity()
 
   constructor(
     readonly type: DataType,
-    private readonly convert: (value: unknown) => bigint,
+    private readonly convert: (value: unknown) => bigint | number,
   ) {}
 
   append(value: unknown): void {
@@ -127,11 +132,17 @@ export class BigIntBuilder implements ColumnBuilder {
       const next = new BigInt64Array(i * 2)
       next.set(this.values)
       this.values = next
+      this.words = new Int32Array(next.buffer)
     }
     if (value === null || value === undefined) this.validity.setNull(i)
     else {
       this.validity.ensure(i)
-      this.values[i] = this.convert(value)
+      const v = this.convert(value)
+      if (typeof v === 'number') {
+        // ToInt32 keeps the low 32 bits exactly for any safe integer; the high word is the rest.
+        this.words[2 * i] = v | 0
+        this.words[2 * i + 1] = Math.floor(v / 4_294_967_296)
+      } else this.values[i] = v
     }
     this.length = i + 1
   }
@@ -222,18 +233,62 @@ export class BoolBuilder implements ColumnBuilder {
   }
 }
 
-/** Variable-length values: UTF-8 text, or bytes given as base64. */
-export class VarBuilder implements ColumnBuilder {
+/**
+ * UTF-8 text. A batch's strings are joined and encoded in one call; when the text is ASCII
+ * (its byte length is its length) the offsets come from the JS lengths without another call.
+ */
+export class Utf8Builder implements ColumnBuilder {
+  private strings: string[] = []
+  private readonly validity = new Validity()
+
+  constructor(
+    readonly type: DataType,
+    private readonly toText: (value: unknown) => string = String,
+  ) {}
+
+  get length(): number {
+    return this.strings.length
+  }
+
+  append(value: unknown): void {
+    if (value === null || value === undefined) {
+      this.validity.setNull(this.strings.length)
+      this.strings.push('')
+    } else {
+      this.validity.ensure(this.strings.length)
+      this.strings.push(typeof value === 'string' ? value : this.toText(value))
+    }
+  }
+
+  finish(): Data {
+    const strings = this.strings
+    const length = strings.length
+    this.strings = []
+    const nullCount = this.validity.nullCount
+    const nullBitmap = this.validity.take(length)
+    const joined = strings.join('')
+    const bytes = Buffer.from(joined, 'utf8')
+    const valueOffsets = new Int32Array(length + 1)
+    const ascii = bytes.length === joined.length
+    let end = 0
+    for (let i = 0; i < length; i++) {
+      const s = strings[i]!
+      end += ascii ? s.length : Buffer.byteLength(s, 'utf8')
+      valueOffsets[i + 1] = end
+    }
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+    return makeData({ type: this.type as Utf8, length, nullCount, nullBitmap, valueOffsets, data })
+  }
+}
+
+/** Bytes, given by Trino as base64. */
+export class BinaryBuilder implements ColumnBuilder {
   length = 0
   private offsets = new Int32Array(1025)
   private bytes = Buffer.allocUnsafe(16 * 1024)
   private readonly validity = new Validity()
 
-  constructor(
-    readonly type: DataType,
-    private readonly encoding: 'utf8' | 'base64',
-    private readonly toText: (value: unknown) => string = String,
-  ) {}
+  constructor(readonly type: DataType) {}
 
   append(value: unknown): void {
     const i = this.length
@@ -246,11 +301,10 @@ export class VarBuilder implements ColumnBuilder {
     if (value === null || value === undefined) this.validity.setNull(i)
     else {
       this.validity.ensure(i)
-      const text = typeof value === 'string' ? value : this.toText(value)
-      // UTF-8 needs at most 3 bytes per UTF-16 unit; base64 decodes to fewer bytes than chars.
-      const room = text.length * 3
-      if (end + room > this.bytes.length) this.growBytes(end + room)
-      end += this.bytes.write(text, end, this.encoding)
+      const text = value as string
+      // base64 decodes to fewer bytes than it has characters.
+      if (end + text.length > this.bytes.length) this.growBytes(end + text.length)
+      end += this.bytes.write(text, end, 'base64')
     }
     this.offsets[i + 1] = end
     this.length = i + 1
@@ -272,7 +326,7 @@ export class VarBuilder implements ColumnBuilder {
     data.set(this.bytes.subarray(0, end))
     this.offsets[0] = 0
     this.length = 0
-    return makeData({ type: type as Utf8, length, nullCount, nullBitmap, valueOffsets, data })
+    return makeData({ type: type as Binary, length, nullCount, nullBitmap, valueOffsets, data } as never)
   }
 }
 

@@ -19,6 +19,12 @@ const DATE = /^([+-]?\d{4,})-(\d{2})-(\d{2})/
 
 /** `2024-02-29` (or `-0001-01-01`, `+10000-01-01`) to days since the epoch. */
 export function parseDate(text: string): number {
+  if (text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
+    const year = digitsAt(text, 0, 4)
+    const month = digitsAt(text, 5, 2)
+    const day = digitsAt(text, 8, 2)
+    if (year >= 0 && month >= 0 && day >= 0) return daysFromCivil(year, month, day)
+  }
   const m = DATE.exec(text)
   if (m === null) throw new RangeError(`not a date: ${text}`)
   return daysFromCivil(Number(m[1]), Number(m[2]), Number(m[3]))
@@ -35,8 +41,44 @@ export interface ParsedTime {
 
 const TIME = /(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?/y
 
+/** The value of `count` decimal digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0
+  for (let i = at; i < at + count; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    value = value * 10 + d
+  }
+  return value
+}
+
 /** Parses `HH:MM[:SS[.fff…]]` at `start`, the fraction scaled to `digits` decimal places. */
 export function parseTime(text: string, start: number, digits: number): ParsedTime {
+  // The layout Trino prints, `HH:MM:SS[.f…]`, read without a regular expression.
+  if (text.charCodeAt(start + 2) === 58 && text.charCodeAt(start + 5) === 58) {
+    const h = digitsAt(text, start, 2)
+    const m = digitsAt(text, start + 3, 2)
+    const sec = digitsAt(text, start + 6, 2)
+    if (h >= 0 && m >= 0 && sec >= 0) {
+      let end = start + 8
+      let fraction = 0
+      let places = 0
+      if (text.charCodeAt(end) === 46) {
+        end += 1
+        for (;;) {
+          const d = text.charCodeAt(end) - 48
+          if (!(d >= 0 && d <= 9)) break
+          if (places < digits) {
+            fraction = fraction * 10 + d
+            places += 1
+          }
+          end += 1
+        }
+      }
+      for (; places < digits; places++) fraction *= 10
+      return { seconds: h * 3600 + m * 60 + sec, fraction, end }
+    }
+  }
   TIME.lastIndex = start
   const m = TIME.exec(text)
   if (m === null) throw new RangeError(`not a time: ${text}`)
