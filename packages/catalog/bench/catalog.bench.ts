@@ -178,6 +178,10 @@ async function writeSection(warehouse: string, rows: EventRow[]) {
   await race(contenders(rows.slice(0, rows.length / 10), 'warm_'), 1)
   progress(`write: ${WRITE_RUNS} interleaved rounds of ${count(rows.length)} rows`)
   const times = await race(contenders(rows, ''), WRITE_RUNS)
+  // Each round's times, for ratios paired within a round on a machine whose load drifts.
+  progress(
+    `write: seconds per round ${JSON.stringify(times, (_, v) => (typeof v === 'number' ? +(v / 1000).toFixed(2) : v))}`,
+  )
   const lakeTable = tables.unpartitioned_1!
   const byDayTable = tables.by_day_1!
   const [lakePlan, byDayPlan] = await Promise.all([
