@@ -169,6 +169,22 @@ export async function startHdfsDaemon(which, env = process.env, log = console.er
   await waitHealthy(endpoints, paths, Number(env.LAKE_STACK_TIMEOUT_MS ?? 120_000))
 }
 
+/**
+ * How to run a Java class as a client of the dev HDFS, as `hdfs dfs` would: the stack's Java,
+ * Hadoop's jars and the configuration `up` wrote (so `fs.defaultFS` is the stack's). For
+ * benchmarks that compare Lake with Hadoop's own client.
+ * @param {string[]} [extraClasspath] entries before Hadoop's jars
+ * @returns {{ java: string, jvmArgs: string[], classpath: string[] }}
+ */
+export function hdfsJavaClient(extraClasspath = [], env = process.env) {
+  const paths = layout(env)
+  return {
+    java: findJava(17, env).path,
+    jvmArgs: [...ADD_OPENS, `-Dhadoop.home.dir=${paths.home}`],
+    classpath: [paths.conf, ...extraClasspath, join(paths.home, 'lib', '*')],
+  }
+}
+
 /** @typedef {'namenode' | 'datanode'} HdfsDaemon */
 
 /** In start order: the DataNode registers with the NameNode. */

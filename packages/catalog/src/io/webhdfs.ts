@@ -288,7 +288,7 @@ export class WebHdfsFileIO implements FileIO {
 
   /**
    * The DataNode's answer to `OPEN`, or `undefined` when the range starts at or past the end.
-   * Read with node:http rather than `fetch`: a web stream costs about a third more CPU per byte,
+   * Read with node:http rather than `fetch`: a web stream costs more CPU per byte,
    * which on a busy machine is read throughput lost (docs/benchmarks.md, hdfs).
    */
   async #openData(location: string, params: Record<string, string>): Promise<IncomingMessage | undefined> {
