@@ -338,4 +338,17 @@ describe('the statement protocol', () => {
     flatClient.close()
     client.close()
   })
+
+  it('runs the next query after the server restarted while the client was idle', async () => {
+    const first = await serve(twoColumns(1, 1))
+    const client = createTrinoClient({ server: first.url, user: 'u' })
+    await client.queryTable('SELECT 1')
+    const port = Number(new URL(first.url).port)
+    await first.stop()
+    fake = await new FakeTrino(() => twoColumns(2, 1)).start(port)
+    const table = await client.queryTable('SELECT 1')
+    expect(table.numRows).toBe(2)
+    expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+    client.close()
+  })
 })

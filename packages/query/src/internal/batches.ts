@@ -43,11 +43,12 @@ export class BatchAssembler {
   private appendRange(data: readonly unknown[][], start: number, end: number): void {
     for (let c = 0; c < this.builders.length; c++) {
       const builder = this.builders[c]!
-      let r = start
       try {
-        for (; r < end; r++) builder.append(data[r]![c])
+        builder.appendColumn(data, c, start, end)
       } catch (error) {
         const column = this.columns[c]!
+        // Found again (off the hot path) to name the value in the message.
+        const r = start + builder.length - this.rows
         throw new QueryError(
           `Cannot convert the value ${JSON.stringify(data[r]?.[c])} of column ${column.name} (${column.type.signature}) to Arrow: ${(error as Error).message}`,
           {

@@ -28,7 +28,10 @@ export class TransportError extends QueryError {
   override name = 'TransportError'
   constructor(
     message: string,
-    /** True when the request provably never reached the server (connection refused, DNS). */
+    /**
+     * True when the server provably never read the request: the connection was refused or not
+     * resolved, or a reused keep-alive connection had been closed by the server.
+     */
     readonly notSent: boolean,
     cause: unknown,
     context: Record<string, unknown>,
@@ -69,7 +72,9 @@ export class HttpTransport {
       if (body !== undefined) sent['Content-Length'] = Buffer.byteLength(body)
       const options: http.RequestOptions = { method, agent: this.agent, headers: sent }
       if (signal !== undefined) options.signal = signal
+      let responded = false
       const req = send(target, options, (res) => {
+        responded = true
         const chunks: Buffer[] = []
         res.on('data', (chunk: Buffer) => chunks.push(chunk))
         res.on('end', () => {
@@ -89,8 +94,15 @@ export class HttpTransport {
         )
       })
       req.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.name === 'AbortError') reject(error)
-        else reject(this.fail(method, target, error, NOT_SENT_CODES.has(error.code ?? '')))
+        if (error.name === 'AbortError') {
+          reject(error)
+          return
+        }
+        // A kept-alive connection the server had closed while idle (a restart, its idle
+        // timeout) resets before any answer: the server never read the request (Node's
+        // documented case for retrying on `reusedSocket`).
+        const stale = req.reusedSocket && error.code === 'ECONNRESET' && !responded
+        reject(this.fail(method, target, error, stale || NOT_SENT_CODES.has(error.code ?? '')))
       })
       req.end(body)
     })

@@ -1,8 +1,9 @@
 import { DataType, type RecordBatch, TimeUnit, Type } from 'apache-arrow'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BatchAssembler } from '../internal/batches.js'
 import { parseJsonLossless } from '../internal/json.js'
-import { TRINO_TYPE_METADATA } from './arrow.js'
+import { TRINO_TYPE_METADATA, writeDecimal } from './arrow.js'
 import { parseTrinoType } from './signature.js'
 
 function convert(columns: Record<string, string>, json: string, batchRows = 1024): RecordBatch[] {
@@ -72,6 +73,34 @@ describe('Trino values to Arrow', () => {
     expect(unscaled('b', 0)).toBe(-1234567890n)
     expect(unscaled('b', 1)).toBe(5n)
     expect(unscaled('b', 2)).toBe(-1n)
+  })
+
+  it('writes any decimal of up to 38 digits as its exact unscaled value', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n }),
+        fc.integer({ min: 0, max: 38 }),
+        (unscaled, scale) => {
+          const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, '0')
+          const text = `${unscaled < 0n ? '-' : ''}${digits.slice(0, digits.length - scale)}${scale > 0 ? `.${digits.slice(-scale)}` : ''}`
+          const out = new Uint32Array(4)
+          writeDecimal(text, scale, out, 0)
+          let value = 0n
+          for (let w = 3; w >= 0; w--) value = (value << 32n) | BigInt(out[w]!)
+          expect(BigInt.asIntN(128, value)).toBe(unscaled)
+        },
+      ),
+    )
+    for (const short of [0n, -1n, 5n, -999999999999999n, 123456789012345n]) {
+      const out = new Uint32Array(4)
+      writeDecimal(`${short}`, 0, out, 0)
+      expect(
+        BigInt.asIntN(
+          128,
+          (BigInt(out[3]!) << 96n) | (BigInt(out[2]!) << 64n) | (BigInt(out[1]!) << 32n) | BigInt(out[0]!),
+        ),
+      ).toBe(short)
+    }
   })
 
   it('reads text, bytes, uuid, json and ipaddress', () => {

@@ -341,6 +341,9 @@ class MappedBuilder implements ColumnBuilder {
   append(value: unknown): void {
     this.inner.append(value === null || value === undefined ? null : this.map(value))
   }
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
   finish() {
     return this.inner.finish()
   }
@@ -354,15 +357,25 @@ const TWO_32 = 4_294_967_296
  */
 export function writeDecimal(text: string, scale: number, out: Uint32Array, at: number): void {
   if (text.length <= 16) {
-    // Up to 15 digits: exact as a double, read without a regular expression.
-    const dot = text.indexOf('.')
+    // Up to 15 digits with exactly `scale` of them after the point (as Trino prints): exact as a
+    // double, read digit by digit.
+    const negative = text.charCodeAt(0) === 45
+    let value = 0
+    let digits = 0
+    let dot = -1
+    let i = negative ? 1 : 0
+    for (; i < text.length; i++) {
+      const c = text.charCodeAt(i)
+      if (c === 46 && dot === -1) dot = i
+      else if (c >= 48 && c <= 57) {
+        value = value * 10 + (c - 48)
+        digits += 1
+      } else break
+    }
     const fractionDigits = dot === -1 ? 0 : text.length - dot - 1
-    if (fractionDigits === scale) {
-      const value = Number(dot === -1 ? text : text.slice(0, dot) + text.slice(dot + 1))
-      if (Number.isSafeInteger(value) && text.charCodeAt(text.length - 1) !== 46) {
-        writeWords(value, out, at)
-        return
-      }
+    if (i === text.length && digits > 0 && fractionDigits === scale && dot !== text.length - 1) {
+      writeWords(negative ? -value : value, out, at)
+      return
     }
   }
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text)

@@ -25,6 +25,12 @@ export interface ColumnBuilder {
   readonly length: number
   /** Appends one JSON value (`null` for SQL NULL). */
   append(value: unknown): void
+  /**
+   * Appends `rows[start..end)[column]`. Each class has its own copy of this loop, so that the
+   * call to `append` inside it sees one class only and is inlined (a loop shared by all builders
+   * would make that call megamorphic: measured at about a fifth of the conversion time).
+   */
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void
   /** The appended values as Arrow data; the builder starts over empty. */
   finish(): Data
 }
@@ -101,6 +107,10 @@ export class NumberBuilder implements ColumnBuilder {
     this.values = next
   }
 
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -147,6 +157,10 @@ export class BigIntBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -189,6 +203,10 @@ export class FixedBytesBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -220,6 +238,10 @@ export class BoolBuilder implements ColumnBuilder {
       if (value === true || value === 'true') this.values[i >> 3]! |= 1 << (i & 7)
     }
     this.length = i + 1
+  }
+
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -258,6 +280,10 @@ export class Utf8Builder implements ColumnBuilder {
       this.validity.ensure(this.strings.length)
       this.strings.push(typeof value === 'string' ? value : this.toText(value))
     }
+  }
+
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -316,6 +342,10 @@ export class BinaryBuilder implements ColumnBuilder {
     this.bytes = next
   }
 
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -334,9 +364,13 @@ export class BinaryBuilder implements ColumnBuilder {
 export class NullBuilder implements ColumnBuilder {
   length = 0
   constructor(readonly type: DataType) {}
-  append(): void {
+  append(_value?: unknown): void {
     this.length += 1
   }
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const length = this.length
     this.length = 0
@@ -373,6 +407,10 @@ export class ListBuilder implements ColumnBuilder {
       next.set(this.offsets)
       this.offsets = next
     }
+  }
+
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -425,6 +463,10 @@ export class MapBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
   finish(): Data {
     const { length } = this
     const nullCount = this.validity.nullCount
@@ -468,6 +510,10 @@ export class StructBuilder implements ColumnBuilder {
       }
     }
     this.length = i + 1
+  }
+
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
