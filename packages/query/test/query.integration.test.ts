@@ -349,6 +349,20 @@ describe('errors', () => {
     expect((error as { context: { queryId: string } }).context.queryId).toMatch(/^\d{8}_\d{6}_\d+_\w+$/)
   })
 
+  it('reports a permission error, and keeps the session as it was', async () => {
+    const alice = createTrinoClient({ server: trinoAt.url, user: 'alice' })
+    try {
+      await expect(alice.execute('SET SESSION AUTHORIZATION bob')).rejects.toMatchObject({
+        name: 'QueryError',
+        retryable: false,
+        context: { errorName: 'PERMISSION_DENIED', errorType: 'USER_ERROR' },
+      })
+      expect(alice.session.authorizationUser).toBeUndefined()
+    } finally {
+      alice.close()
+    }
+  })
+
   it('reports a missing table and a write the catalog refuses', async () => {
     await expect(client.queryTable('SELECT * FROM tpch.tiny.no_such_table')).rejects.toMatchObject({
       context: { errorName: 'TABLE_NOT_FOUND', errorType: 'USER_ERROR', line: 1, column: 15 },
