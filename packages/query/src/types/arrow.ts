@@ -289,24 +289,8 @@ function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow:
         return [text.slice(0, t.end), offset]
       })
     }
-    case 'timestamp with time zone': {
-      const struct = arrow as Struct
-      const inner = new StructBuilder(
-        arrow,
-        [
-          new BigIntBuilder(struct.children[0]!.type, (v) => v as bigint),
-          new Utf8Builder(struct.children[1]!.type),
-        ],
-        ['timestamp', 'zone'],
-      )
-      return new MappedBuilder(inner, (value) => {
-        const text = value as string
-        const { seconds, fraction, end } = parseTimestamp(text, digits)
-        const zone = text.slice(end).trim()
-        const utcSeconds = Math.round(wallTimeToUtcMs(seconds * 1000, zone) / 1000)
-        return [unitsOf(utcSeconds, fraction, scale), zone]
-      })
-    }
+    case 'timestamp with time zone':
+      return new ZonedTimestampBuilder(arrow as Struct, digits, scale)
     default:
       throw new RangeError(`not a temporal type: ${type.signature}`)
   }
@@ -324,6 +308,53 @@ function parseTimestamp(text: string, digits: number): { seconds: number; fracti
   const space = text.indexOf(' ', 10)
   const time = parseTime(text, space + 1, digits)
   return { seconds: days * 86_400 + time.seconds, fraction: time.fraction, end: time.end }
+}
+
+/**
+ * `timestamp(p) with time zone` into Struct{timestamp (the UTC instant), zone}: the fields are
+ * appended straight to their builders, with no per-value array.
+ */
+class ZonedTimestampBuilder implements ColumnBuilder {
+  private readonly instants: BigIntBuilder
+  private readonly zones: Utf8Builder
+  private readonly struct: StructBuilder
+
+  constructor(
+    readonly type: Struct,
+    private readonly digits: number,
+    private readonly scale: number,
+  ) {
+    this.instants = new BigIntBuilder(type.children[0]!.type, (v) => v as bigint | number)
+    this.zones = new Utf8Builder(type.children[1]!.type)
+    this.struct = new StructBuilder(type, [this.instants, this.zones], ['timestamp', 'zone'])
+  }
+
+  get length(): number {
+    return this.struct.length
+  }
+
+  append(value: unknown): void {
+    if (value === null || value === undefined) {
+      this.struct.append(null)
+      return
+    }
+    const text = value as string
+    const { seconds, fraction, end } = parseTimestamp(text, this.digits)
+    // Most values carry the session zone; `UTC` is not sliced out again for each of them.
+    const zone = text.length === end + 4 && text.endsWith(' UTC') ? 'UTC' : text.slice(end).trim()
+    const utcSeconds = Math.round(wallTimeToUtcMs(seconds * 1000, zone) / 1000)
+    this.instants.append(unitsOf(utcSeconds, fraction, this.scale))
+    this.zones.append(zone)
+    this.struct.appendValidFields()
+  }
+
+  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
+    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  }
+
+  finish() {
+    return this.struct.finish()
+  }
 }
 
 /** A builder whose values are first reshaped (e.g. a zoned timestamp into a struct's fields). */

@@ -496,6 +496,12 @@ export class StructBuilder implements ColumnBuilder {
     private readonly names: readonly string[],
   ) {}
 
+  /** Counts one valid struct whose fields the caller has appended to the field builders itself. */
+  appendValidFields(): void {
+    this.validity.ensure(this.length)
+    this.length += 1
+  }
+
   append(value: unknown): void {
     const i = this.length
     if (value === null || value === undefined) {
