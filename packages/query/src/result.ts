@@ -204,6 +204,7 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       if (assembler !== undefined && assembler.buffered > 0) yield this.emit(assembler.flush())
       this.complete()
     } finally {
+      this.signal?.removeEventListener('abort', this.onAbort)
       if (!this.finished) {
         // The consumer stopped early (break, return, a throw in its loop): free the server's work.
         this.cancelled ??= new QueryCancelledError(
