@@ -45,6 +45,55 @@ function layout(env = process.env) {
   }
 }
 
+/**
+ * Starts the dev Trino when it is not running and waits until it is healthy (a query reads a table);
+ * idempotent. Tests that restart Trino call it after {@link stopTrino}.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {(message: string) => void} [log]
+ */
+export async function startTrino(env = process.env, log = console.error) {
+  const paths = layout(env)
+  const endpoint = trinoEndpoint(env)
+  const java = findTrinoJava(env)
+  if (runningPid(paths.daemon)) {
+    await waitHealthy(endpoint, paths, 60_000)
+    log(`trino: already running (${endpoint.url})`)
+    return
+  }
+  await checkPortsFree([{ name: 'LAKE_TRINO_PORT', port: endpoint.port }])
+  await install(paths.home, env, log)
+  writeConfig(paths, endpoint, env)
+  startDaemon(
+    paths.daemon,
+    java,
+    [
+      ...jvmOptions(),
+      `-Dconfig=${join(paths.etc, 'config.properties')}`,
+      `-Dlog.levels-file=${join(paths.etc, 'log.properties')}`,
+      '-cp',
+      join(paths.home, 'lib', '*'),
+      paths.daemon.mainClass,
+    ],
+    { cwd: paths.data, env },
+  )
+  log(`trino: started (log ${paths.daemon.logFile}); the first start takes a minute`)
+  await waitHealthy(endpoint, paths, Number(env.LAKE_TRINO_TIMEOUT_MS ?? 240_000))
+  log(`trino: ready — ${endpoint.url}, catalog ${endpoint.catalog}`)
+}
+
+/**
+ * Stops the dev Trino if the stack started it (SIGTERM: Trino's graceful shutdown); its
+ * configuration and data stay.
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {(message: string) => void} [log]
+ * @returns {Promise<boolean>} whether a process was stopped
+ */
+export async function stopTrino(env = process.env, log = console.error) {
+  const stopped = await stopDaemon(layout(env).daemon, 30_000)
+  if (stopped) log('trino: stopped')
+  return stopped
+}
+
 /** @type {import('./services.mjs').Service} */
 export const trino = {
   name: 'trino',
@@ -52,38 +101,10 @@ export const trino = {
   describe: () => `Trino ${TRINO_VERSION} (coordinator + worker; catalogs lake, tpch, memory)`,
   logFiles: (env) => [layout(env).daemon.logFile, join(layout(env).logs, 'trino-server.log')],
 
-  async up(env = process.env, log = console.error) {
-    const paths = layout(env)
-    const endpoint = trinoEndpoint(env)
-    const java = findTrinoJava(env)
-    if (runningPid(paths.daemon)) {
-      await waitHealthy(endpoint, paths, 60_000)
-      log(`trino: already running (${endpoint.url})`)
-      return
-    }
-    await checkPortsFree([{ name: 'LAKE_TRINO_PORT', port: endpoint.port }])
-    await install(paths.home, env, log)
-    writeConfig(paths, endpoint, env)
-    startDaemon(
-      paths.daemon,
-      java,
-      [
-        ...jvmOptions(),
-        `-Dconfig=${join(paths.etc, 'config.properties')}`,
-        `-Dlog.levels-file=${join(paths.etc, 'log.properties')}`,
-        '-cp',
-        join(paths.home, 'lib', '*'),
-        paths.daemon.mainClass,
-      ],
-      { cwd: paths.data, env },
-    )
-    log(`trino: started (log ${paths.daemon.logFile}); the first start takes a minute`)
-    await waitHealthy(endpoint, paths, Number(env.LAKE_TRINO_TIMEOUT_MS ?? 240_000))
-    log(`trino: ready — ${endpoint.url}, catalog ${endpoint.catalog}`)
-  },
+  up: (env = process.env, log = console.error) => startTrino(env, log),
 
   async down(env = process.env, log = console.error) {
-    if (await stopDaemon(layout(env).daemon, 30_000)) log('trino: stopped')
+    await stopTrino(env, log)
   },
 
   async status(env = process.env) {
@@ -294,7 +315,8 @@ export async function runQuery(endpoint, sql, timeoutMs = 60_000) {
 }
 
 /**
- * Healthy means the coordinator has started (it answers 503 until then) and `SELECT 1` runs.
+ * Healthy means the coordinator has started (it answers 503 until then) and a query that reads
+ * a table runs.
  * @param {ReturnType<typeof trinoEndpoint>} endpoint
  * @param {ReturnType<typeof layout>} paths
  * @param {number} timeoutMs
@@ -310,7 +332,9 @@ async function waitHealthy(endpoint, paths, timeoutMs) {
       const info = await fetch(`${endpoint.url}/v1/info`, { signal: AbortSignal.timeout(5_000) })
       const body = /** @type {{ starting?: boolean }} */ (await info.json())
       if (body.starting === false) {
-        await runQuery(endpoint, 'SELECT 1', 30_000)
+        // Not `SELECT 1`: that runs on the coordinator alone, and answers while queries that
+        // read a table still fail with "No nodes available" until the worker has announced itself.
+        await runQuery(endpoint, 'SELECT count(*) FROM tpch.tiny.region', 30_000)
         return
       }
       last = new Error('still starting')
