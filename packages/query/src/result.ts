@@ -4,10 +4,11 @@ import type { TrinoClient } from './client.js'
 import { failureError, QueryCancelledError, type TrinoFailure } from './errors.js'
 import { BatchAssembler } from './internal/batches.js'
 import { type HttpResponse, type HttpTransport, TransportError } from './internal/http.js'
-import { parseJsonLossless } from './internal/json.js'
+import { skipValue } from './internal/json.js'
+import { parsePage } from './internal/page.js'
 import type { Session } from './internal/session.js'
 import { arrowSchema, type TrinoColumn } from './types/arrow.js'
-import { parseTrinoType, type TrinoType } from './types/signature.js'
+import { parseTrinoType } from './types/signature.js'
 
 /**
  * Trino's statistics of a query, as reported with each response: what `onProgress` receives
@@ -73,7 +74,6 @@ interface QueryResults {
   id: string
   nextUri?: string
   columns?: { name: string; type: string }[]
-  data?: unknown[][]
   stats?: Partial<Omit<QueryStats, 'queryId'>>
   error?: TrinoFailure
   updateType?: string
@@ -102,8 +102,10 @@ const RETRYABLE_STATUS = new Set([502, 503, 504])
  */
 export class QueryResult implements AsyncIterable<RecordBatch> {
   private current: QueryResults | undefined
-  private pending: unknown[][][] = []
+  /** Full batches decoded and not yet yielded. */
+  private pending: RecordBatch[] = []
   private columns: TrinoColumn[] | undefined
+  private assembler: BatchAssembler | undefined
   private arrow: Schema | undefined
   private finished = false
   private iterated = false
@@ -115,8 +117,6 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   private bytes = 0
   private lastStats: QueryStats | undefined
   private submitted = false
-  /** Indices of the bigint columns when no other column may hold long integers; else undefined. */
-  private bigintColumns: number[] | undefined
   private prefetched: Promise<HttpResponse> | undefined
   private readonly onAbort = () => void this.cancelOnServer()
 
@@ -156,10 +156,7 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
    * has described the columns, keeping any rows that came with them for the iteration.
    */
   async schema(): Promise<Schema> {
-    while (this.arrow === undefined && !this.finished) {
-      const data = await this.advance()
-      if (data !== undefined) this.pending.push(data)
-    }
+    while (this.arrow === undefined && !this.finished) await this.advance()
     if (this.arrow === undefined) this.arrow = arrowSchema([])
     return this.arrow
   }
@@ -187,20 +184,15 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   }
 
   private async *batches(): AsyncGenerator<RecordBatch> {
-    let assembler: BatchAssembler | undefined
     try {
       for (;;) {
         this.throwIfCancelled()
-        const data = this.pending.shift() ?? (this.finished ? undefined : await this.advance())
-        if (data === undefined && this.finished && this.pending.length === 0) break
-        if (data === undefined) continue
-        assembler ??= new BatchAssembler(
-          this.columns!,
-          this.request.options.batchRows ?? this.request.batchRows,
-          this.queryId,
-        )
-        for (const batch of assembler.append(data)) yield this.emit(batch)
+        const batch = this.pending.shift()
+        if (batch !== undefined) yield this.emit(batch)
+        else if (this.finished) break
+        else await this.advance()
       }
+      const assembler = this.assembler
       if (assembler !== undefined && assembler.buffered > 0) yield this.emit(assembler.flush())
       this.complete()
     } finally {
@@ -235,8 +227,11 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
     return { kind: this.request.kind }
   }
 
-  /** Fetches the next response; returns its rows, if any. Sets `finished` at the last one. */
-  private async advance(): Promise<unknown[][] | undefined> {
+  /**
+   * Fetches the next response and decodes its rows; the batches they filled go to `pending`.
+   * Sets `finished` at the last response.
+   */
+  private async advance(): Promise<void> {
     this.throwIfCancelled()
     let response: HttpResponse
     try {
@@ -263,20 +258,46 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
     this.current = results
     if (results.stats !== undefined) this.reportStats(results)
     if (results.error !== undefined) throw this.fail(failureError(results.error, results.id))
-    if (results.columns !== undefined && this.columns === undefined) {
-      this.columns = results.columns.map((c) => ({ name: c.name, type: parseTrinoType(c.type) }))
-      this.arrow = arrowSchema(this.columns)
-      this.bigintColumns = topLevelBigints(this.columns)
-    }
+    this.describe(results)
     if (results.nextUri === undefined) this.finished = true
-    const data = results.data
-    if (data === undefined || data.length === 0) return undefined
-    // Read one page ahead while this one is converted and consumed: never more than one.
-    if (results.nextUri !== undefined) {
+    if (this.assembler !== undefined) this.pending.push(...this.assembler.takeFull())
+  }
+
+  /** Takes the columns, the first time a response has them. */
+  private describe(results: Partial<Pick<QueryResults, 'columns' | 'id'>>): void {
+    if (results.columns === undefined || this.columns !== undefined) return
+    this.columns = results.columns.map((c) => ({ name: c.name, type: parseTrinoType(c.type) }))
+    this.arrow = arrowSchema(this.columns)
+    this.assembler = new BatchAssembler(
+      this.columns,
+      this.request.options.batchRows ?? this.request.batchRows,
+      results.id ?? this.queryId,
+    )
+  }
+
+  /**
+   * Reads a response's rows into the batch assembler, straight from the body's bytes. Before
+   * that, the next page is requested, so it arrives while this one is decoded and consumed: one
+   * page ahead, never more. Rows that come before their columns (Trino sends the columns first)
+   * are decoded once the whole response is read.
+   */
+  private readData(
+    body: Buffer,
+    before: Readonly<Record<string, unknown>>,
+    at: number,
+    late: number[],
+  ): number {
+    const results = before as Partial<QueryResults>
+    this.describe(results)
+    if (results.nextUri !== undefined && this.prefetched === undefined) {
       this.prefetched = this.fetchPage(results.nextUri)
       this.prefetched.catch(() => {})
     }
-    return data
+    if (this.assembler === undefined) {
+      late.push(at)
+      return skipValue(body, at)
+    }
+    return this.assembler.decodeRows(body, at)
   }
 
   private headers(): Record<string, string> {
@@ -330,22 +351,26 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
     throw new QueryError(
       `Trino answered ${response.status} to ${page ? 'a page request' : 'the statement'}${
         this.queryId ? ` of query ${this.queryId}` : ''
-      }: ${response.body.slice(0, 500).trim()}`,
+      }: ${response.body.toString('utf8', 0, 500).trim()}`,
       { retryable, context: { queryId: this.queryId, status: response.status } },
     )
   }
 
   private parse(response: HttpResponse): QueryResults {
+    const body = response.body
     try {
-      if (this.bigintColumns === undefined) return parseJsonLossless(response.body) as QueryResults
-      // Bigints only at the top level: the plain parse is exact unless one of them is not a safe
-      // integer (an integer beyond 2^53 always parses to one that is not); then parse again, exactly.
-      const results = JSON.parse(response.body) as QueryResults
-      return results.data === undefined || allSafe(results.data, this.bigintColumns)
-        ? results
-        : (parseJsonLossless(response.body) as QueryResults)
+      const late: number[] = []
+      const results = parsePage(body, (before, at) =>
+        this.readData(body, before, at, late),
+      ) as unknown as QueryResults
+      for (const at of late) {
+        this.describe(results)
+        this.assembler?.decodeRows(body, at)
+      }
+      return results
     } catch (error) {
-      throw new QueryError(`Trino sent a response that is not JSON: ${response.body.slice(0, 200)}`, {
+      if (!(error instanceof SyntaxError)) throw error
+      throw new QueryError(`Trino sent a response that is not JSON: ${body.toString('utf8', 0, 200)}`, {
         cause: error,
         context: { queryId: this.queryId },
       })
@@ -457,42 +482,4 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       )
     return this.cancelling
   }
-}
-
-/** Whether Trino may send integers of more than 53 bits for a column of this type. */
-function mayHoldLongIntegers(type: TrinoType): boolean {
-  switch (type.kind) {
-    case 'bigint':
-    case 'other':
-      return true
-    case 'array':
-      return mayHoldLongIntegers(type.element)
-    case 'map':
-      return mayHoldLongIntegers(type.value)
-    case 'row':
-      return type.fields.some((field) => mayHoldLongIntegers(field.type))
-    default:
-      return false
-  }
-}
-
-/** The bigint columns' indices, or undefined when a nested or unknown type may hold long integers. */
-function topLevelBigints(columns: readonly TrinoColumn[]): number[] | undefined {
-  const indices: number[] = []
-  for (let i = 0; i < columns.length; i++) {
-    const type = columns[i]!.type
-    if (type.kind === 'bigint') indices.push(i)
-    else if (mayHoldLongIntegers(type)) return undefined
-  }
-  return indices
-}
-
-function allSafe(rows: readonly unknown[][], columns: readonly number[]): boolean {
-  for (const c of columns) {
-    for (const row of rows) {
-      const v = row[c]
-      if (typeof v === 'number' && !Number.isSafeInteger(v)) return false
-    }
-  }
-  return true
 }

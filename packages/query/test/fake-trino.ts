@@ -25,6 +25,8 @@ export interface FakeQuery {
   responseHeaders?: Record<string, string>
   updateType?: string
   updateCount?: number
+  /** Sends each page's `data` before its `columns` (Trino sends the columns first). */
+  dataFirst?: boolean
 }
 
 export type Fault = '503' | '502' | 'drop' | 'drop-mid-body'
@@ -115,9 +117,13 @@ export class FakeTrino {
     ]
     if (!last) fields.push(`"nextUri":"${this.url}/v1/statement/${id}/${n + 1}"`)
     if (n >= 1 && query.error) fields.push(`"error":${JSON.stringify(query.error)}`)
+    const columnsAt = fields.length
     if (n >= 1 && !query.error) fields.push(`"columns":${JSON.stringify(query.columns)}`)
-    if (pageIndex >= 0 && query.pages[pageIndex] !== undefined)
-      fields.push(`"data":[${query.pages[pageIndex]!.join(',')}]`)
+    if (pageIndex >= 0 && query.pages[pageIndex] !== undefined) {
+      const data = `"data":[${query.pages[pageIndex]!.join(',')}]`
+      if (query.dataFirst) fields.splice(columnsAt, 0, data)
+      else fields.push(data)
+    }
     if (last && query.updateType) fields.push(`"updateType":"${query.updateType}"`)
     if (last && query.updateCount !== undefined) fields.push(`"updateCount":${query.updateCount}`)
     return `{${fields.join(',')}}`

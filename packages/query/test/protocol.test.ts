@@ -64,6 +64,17 @@ describe('the statement protocol', () => {
     client.close()
   })
 
+  it('reads rows that arrive before their columns in a response', async () => {
+    const server = await serve({ ...twoColumns(2, 3), dataFirst: true })
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
+    const batches = []
+    for await (const batch of client.query('SELECT n, s FROM t')) batches.push(batch)
+    expect(batches.map((b) => b.numRows)).toEqual([4, 2])
+    expect(batches.flatMap((b) => [...b.getChild('s')!])).toEqual(['', 'x', 'xx', '', 'x', 'xx'])
+    expect(batches.flatMap((b) => [...b.getChild('n')!])).toEqual([0n, 1n, 2n, 3n, 4n, 5n])
+    client.close()
+  })
+
   it('reads at most one page ahead of the consumer', async () => {
     const server = await serve(twoColumns(10, 4))
     const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4 })
@@ -303,7 +314,7 @@ describe('the statement protocol', () => {
     const transport = new HttpTransport(new URL(server.url), undefined)
     const headers = { 'X-Trino-User': 'u' }
     const posted = await transport.request('POST', '/v1/statement', headers, 'SELECT 1', undefined)
-    const next = (JSON.parse(posted.body) as { nextUri: string }).nextUri
+    const next = (JSON.parse(posted.body.toString()) as { nextUri: string }).nextUri
     await transport.request('GET', next, headers, undefined, undefined)
     expect(server.gets()[0]!.headers['content-length']).toBeUndefined()
     expect(headers).toEqual({ 'X-Trino-User': 'u' })

@@ -1,6 +1,6 @@
 /**
  * The HTTP exchange of Trino's client protocol on `node:http`/`node:https`: keep-alive
- * connections, TLS with a custom CA or client certificate, AbortSignal, and the body as text.
+ * connections, TLS with a custom CA or client certificate, AbortSignal, and the body as bytes.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -16,11 +16,11 @@ export interface TlsSettings {
   servername?: string | undefined
 }
 
-/** One response: status, headers, and the body as text. */
+/** One response: status, headers, and the body's bytes (UTF-8 JSON, decoded by the reader). */
 export interface HttpResponse {
   status: number
   headers: http.IncomingHttpHeaders
-  body: string
+  body: Buffer
 }
 
 /** Why an exchange failed before a whole response arrived. */
@@ -85,7 +85,7 @@ export class HttpTransport {
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
+            body: Buffer.concat(chunks),
           })
         })
         res.on('error', (error) => reject(this.fail(method, target, error, false)))

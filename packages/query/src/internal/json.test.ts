@@ -8,6 +8,12 @@ describe('parseJsonLossless', () => {
     expect(parsed).toEqual(['9223372036854775807', '-9223372036854775808', '9007199254740993'])
   })
 
+  it('keeps a long integer exact when it is the whole text', () => {
+    expect(parseJsonLossless('-9223372036854775808')).toBe('-9223372036854775808')
+    expect(parseJsonLossless(' 9007199254740993')).toBe('9007199254740993')
+    expect(parseJsonLossless('900719925474099')).toBe(900719925474099)
+  })
+
   it('leaves digits inside strings untouched, escaped quotes included', () => {
     const text = '["12345678901234567890", "a\\"12345678901234567890", 12345678901234567890]'
     expect(parseJsonLossless(text)).toEqual([

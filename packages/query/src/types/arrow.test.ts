@@ -2,7 +2,6 @@ import { DataType, type RecordBatch, TimeUnit, Type } from 'apache-arrow'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { BatchAssembler } from '../internal/batches.js'
-import { parseJsonLossless } from '../internal/json.js'
 import { TRINO_TYPE_METADATA, writeDecimal } from './arrow.js'
 import { parseTrinoType } from './signature.js'
 
@@ -12,7 +11,10 @@ function convert(columns: Record<string, string>, json: string, batchRows = 1024
     batchRows,
     'q1',
   )
-  const batches = assembler.append(parseJsonLossless(json) as unknown[][])
+  // Through the page decoder, as the rows of a response arrive: straight from the UTF-8 bytes.
+  const bytes = Buffer.from(json)
+  expect(assembler.decodeRows(bytes, 0)).toBe(bytes.length)
+  const batches = assembler.takeFull()
   if (assembler.buffered > 0) batches.push(assembler.flush())
   return batches
 }

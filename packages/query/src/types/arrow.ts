@@ -42,6 +42,7 @@ import {
   NumberBuilder,
   StructBuilder,
   Utf8Builder,
+  writeWords,
 } from './builders.js'
 import type { TrinoType } from './signature.js'
 import {
@@ -77,7 +78,7 @@ export function arrowField(name: string, type: TrinoType, nullable = true): Fiel
 }
 
 /** Arrow's time unit for a fractional-second precision, or undefined beyond nanoseconds. */
-function unitOf(precision: number): { unit: TimeUnit; digits: number } | undefined {
+export function unitOf(precision: number): { unit: TimeUnit; digits: number } | undefined {
   if (precision === 0) return { unit: TimeUnit.SECOND, digits: 0 }
   if (precision <= 3) return { unit: TimeUnit.MILLISECOND, digits: 3 }
   if (precision <= 6) return { unit: TimeUnit.MICROSECOND, digits: 6 }
@@ -297,7 +298,7 @@ function temporalBuilder(type: Extract<TrinoType, { precision: number }>, arrow:
 }
 
 /** Seconds since the epoch and a fraction in 10^-digits to one 64-bit count of units. */
-function unitsOf(seconds: number, fraction: number, scale: number): bigint | number {
+export function unitsOf(seconds: number, fraction: number, scale: number): bigint | number {
   const units = seconds * scale + fraction
   return Number.isSafeInteger(units) ? units : BigInt(seconds) * BigInt(scale) + BigInt(fraction)
 }
@@ -314,14 +315,15 @@ function parseTimestamp(text: string, digits: number): { seconds: number; fracti
  * `timestamp(p) with time zone` into Struct{timestamp (the UTC instant), zone}: the fields are
  * appended straight to their builders, with no per-value array.
  */
-class ZonedTimestampBuilder implements ColumnBuilder {
+export class ZonedTimestampBuilder implements ColumnBuilder {
   private readonly instants: BigIntBuilder
   private readonly zones: Utf8Builder
   private readonly struct: StructBuilder
 
   constructor(
     readonly type: Struct,
-    private readonly digits: number,
+    /** Fraction digits of the Arrow unit (0, 3, 6, 9). */
+    readonly digits: number,
     private readonly scale: number,
   ) {
     this.instants = new BigIntBuilder(type.children[0]!.type, (v) => v as bigint | number)
@@ -348,8 +350,14 @@ class ZonedTimestampBuilder implements ColumnBuilder {
     this.struct.appendValidFields()
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  /**
+   * Appends an instant given in UTC (`seconds` since the epoch and a fraction in units of
+   * 10^-digits) with the zone `UTC`: what the page decoder reads of `… UTC` without any text.
+   */
+  appendUtc(seconds: number, fraction: number): void {
+    this.instants.appendInt64(unitsOf(seconds, fraction, this.scale))
+    this.zones.append('UTC')
+    this.struct.appendValidFields()
   }
 
   finish() {
@@ -372,15 +380,10 @@ class MappedBuilder implements ColumnBuilder {
   append(value: unknown): void {
     this.inner.append(value === null || value === undefined ? null : this.map(value))
   }
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
-  }
   finish() {
     return this.inner.finish()
   }
 }
-
-const TWO_32 = 4_294_967_296
 
 /**
  * A decimal's text (`-123.45`) as a 128-bit two's-complement unscaled integer, in four
@@ -421,14 +424,6 @@ export function writeDecimal(text: string, scale: number, out: Uint32Array, at: 
   }
   const unsigned = BigInt.asUintN(128, negative ? -BigInt(digits) : BigInt(digits))
   for (let w = 0; w < 4; w++) out[at + w] = Number((unsigned >> BigInt(32 * w)) & 0xffffffffn)
-}
-
-/** A safe integer as a 128-bit two's-complement value in four little-endian words. */
-function writeWords(value: number, out: Uint32Array, at: number): void {
-  const high = Math.floor(value / TWO_32)
-  out[at] = value - high * TWO_32
-  out[at + 1] = high >>> 0
-  out[at + 2] = out[at + 3] = value < 0 ? 0xffffffff : 0
 }
 
 function writeUuid(text: string, out: Uint32Array | Uint8Array, at: number): void {

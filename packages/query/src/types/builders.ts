@@ -1,8 +1,9 @@
 /**
- * Column builders: Trino's JSON values of one column appended straight into Arrow buffers
- * (typed arrays, validity bitmaps, offsets), then handed to `makeData` once per batch.
- * No per-value Arrow objects and no per-value `Vector` calls, so conversion stays cheap next to
- * the JSON parse.
+ * Column builders: Trino's values of one column appended straight into Arrow buffers (typed
+ * arrays, validity bitmaps, offsets), then handed to `makeData` once per batch. No per-value
+ * Arrow objects and no per-value `Vector` calls. Besides `append` (a JSON value), the builders of
+ * the common scalar types take values the page decoder reads from the response bytes without
+ * making a JS value first (`appendNumber`, `appendInt64`, `appendUtf8`).
  */
 import {
   type Binary,
@@ -25,12 +26,6 @@ export interface ColumnBuilder {
   readonly length: number
   /** Appends one JSON value (`null` for SQL NULL). */
   append(value: unknown): void
-  /**
-   * Appends `rows[start..end)[column]`. Each class has its own copy of this loop, so that the
-   * call to `append` inside it sees one class only and is inlined (a loop shared by all builders
-   * would make that call megamorphic: measured at about a fifth of the conversion time).
-   */
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void
   /** The appended values as Arrow data; the builder starts over empty. */
   finish(): Data
 }
@@ -101,14 +96,19 @@ export class NumberBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
+  /** Appends a value that needs no conversion (an integer or float read from the page bytes). */
+  appendNumber(value: number): void {
+    const i = this.length
+    if (i === this.values.length) this.grow()
+    this.validity.ensure(i)
+    this.values[i] = value
+    this.length = i + 1
+  }
+
   private grow(): void {
     const next = new this.ArrayType(this.values.length * 2)
     next.set(this.values as never)
     this.values = next
-  }
-
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -137,6 +137,27 @@ export class BigIntBuilder implements ColumnBuilder {
   ) {}
 
   append(value: unknown): void {
+    if (value === null || value === undefined) {
+      this.reserve()
+      this.validity.setNull(this.length)
+      this.length += 1
+    } else this.appendInt64(this.convert(value))
+  }
+
+  /** Appends a 64-bit value: a safe-integer `number` (no `bigint` allocated) or a `bigint`. */
+  appendInt64(v: bigint | number): void {
+    this.reserve()
+    const i = this.length
+    this.validity.ensure(i)
+    if (typeof v === 'number') {
+      // ToInt32 keeps the low 32 bits exactly for any safe integer; the high word is the rest.
+      this.words[2 * i] = v | 0
+      this.words[2 * i + 1] = Math.floor(v / 4_294_967_296)
+    } else this.values[i] = v
+    this.length = i + 1
+  }
+
+  private reserve(): void {
     const i = this.length
     if (i === this.values.length) {
       const next = new BigInt64Array(i * 2)
@@ -144,21 +165,6 @@ export class BigIntBuilder implements ColumnBuilder {
       this.values = next
       this.words = new Int32Array(next.buffer)
     }
-    if (value === null || value === undefined) this.validity.setNull(i)
-    else {
-      this.validity.ensure(i)
-      const v = this.convert(value)
-      if (typeof v === 'number') {
-        // ToInt32 keeps the low 32 bits exactly for any safe integer; the high word is the rest.
-        this.words[2 * i] = v | 0
-        this.words[2 * i + 1] = Math.floor(v / 4_294_967_296)
-      } else this.values[i] = v
-    }
-    this.length = i + 1
-  }
-
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -188,13 +194,7 @@ export class FixedBytesBuilder implements ColumnBuilder {
 
   append(value: unknown): void {
     const i = this.length
-    if ((i + 1) * this.width > this.values.length) {
-      const next = this.words
-        ? new Uint32Array(this.values.length * 2)
-        : new Uint8Array(this.values.length * 2)
-      next.set(this.values)
-      this.values = next
-    }
+    if ((i + 1) * this.width > this.values.length) this.grow()
     if (value === null || value === undefined) this.validity.setNull(i)
     else {
       this.validity.ensure(i)
@@ -203,8 +203,19 @@ export class FixedBytesBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  private grow(): void {
+    const next = this.words ? new Uint32Array(this.values.length * 2) : new Uint8Array(this.values.length * 2)
+    next.set(this.values)
+    this.values = next
+  }
+
+  /** Appends a decimal128 whose unscaled value is a safe integer (the builder's words are 32-bit). */
+  appendUnscaled(value: number): void {
+    const i = this.length
+    if ((i + 1) * this.width > this.values.length) this.grow()
+    this.validity.ensure(i)
+    writeWords(value, this.values as Uint32Array, i * this.width)
+    this.length = i + 1
   }
 
   finish(): Data {
@@ -240,10 +251,6 @@ export class BoolBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
-  }
-
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -256,11 +263,14 @@ export class BoolBuilder implements ColumnBuilder {
 }
 
 /**
- * UTF-8 text. A batch's strings are joined and encoded in one call; when the text is ASCII
- * (its byte length is its length) the offsets come from the JS lengths without another call.
+ * UTF-8 text, written into one growing byte buffer with offsets. The page decoder copies a
+ * string's UTF-8 bytes from the response as they are when the string has no escapes; other
+ * strings are encoded here (ASCII by a plain loop, the rest by `Buffer.write`).
  */
 export class Utf8Builder implements ColumnBuilder {
-  private strings: string[] = []
+  length = 0
+  private offsets = new Int32Array(1025)
+  private bytes = Buffer.allocUnsafe(16 * 1024)
   private readonly validity = new Validity()
 
   constructor(
@@ -268,41 +278,74 @@ export class Utf8Builder implements ColumnBuilder {
     private readonly toText: (value: unknown) => string = String,
   ) {}
 
-  get length(): number {
-    return this.strings.length
-  }
-
   append(value: unknown): void {
     if (value === null || value === undefined) {
-      this.validity.setNull(this.strings.length)
-      this.strings.push('')
-    } else {
-      this.validity.ensure(this.strings.length)
-      this.strings.push(typeof value === 'string' ? value : this.toText(value))
-    }
+      const i = this.reserve()
+      this.validity.setNull(i)
+      this.offsets[i + 1] = this.offsets[i]!
+      this.length = i + 1
+    } else this.appendString(typeof value === 'string' ? value : this.toText(value))
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
+  /** Appends text given as UTF-8 bytes `source[start..end)`. */
+  appendUtf8(source: Uint8Array, start: number, end: number): void {
+    const i = this.reserve()
+    this.validity.ensure(i)
+    const at = this.offsets[i]!
+    const n = end - start
+    if (at + n > this.bytes.length) this.growBytes(at + n)
+    const bytes = this.bytes
+    if (n < 16) for (let k = 0; k < n; k++) bytes[at + k] = source[start + k]!
+    else bytes.set(source.subarray(start, end), at)
+    this.offsets[i + 1] = at + n
+    this.length = i + 1
+  }
+
+  private appendString(text: string): void {
+    const i = this.reserve()
+    this.validity.ensure(i)
+    const at = this.offsets[i]!
+    const n = text.length
+    // At most 3 bytes per UTF-16 unit (a surrogate pair: 4 bytes for 2 units).
+    if (at + 3 * n > this.bytes.length) this.growBytes(at + 3 * n)
+    const bytes = this.bytes
+    let k = 0
+    for (; k < n; k++) {
+      const c = text.charCodeAt(k)
+      if (c >= 0x80) break
+      bytes[at + k] = c
+    }
+    this.offsets[i + 1] = k === n ? at + n : at + bytes.write(text, at, 'utf8')
+    this.length = i + 1
+  }
+
+  /** Makes room for value `length`; returns its index. */
+  private reserve(): number {
+    const i = this.length
+    if (i + 1 === this.offsets.length) {
+      const next = new Int32Array(this.offsets.length * 2)
+      next.set(this.offsets)
+      this.offsets = next
+    }
+    return i
+  }
+
+  private growBytes(needed: number): void {
+    const next = Buffer.allocUnsafe(Math.max(needed, this.bytes.length * 2))
+    this.bytes.copy(next, 0, 0, this.offsets[this.length]!)
+    this.bytes = next
   }
 
   finish(): Data {
-    const strings = this.strings
-    const length = strings.length
-    this.strings = []
+    const { length } = this
     const nullCount = this.validity.nullCount
     const nullBitmap = this.validity.take(length)
-    const joined = strings.join('')
-    const bytes = Buffer.from(joined, 'utf8')
-    const valueOffsets = new Int32Array(length + 1)
-    const ascii = bytes.length === joined.length
-    let end = 0
-    for (let i = 0; i < length; i++) {
-      const s = strings[i]!
-      end += ascii ? s.length : Buffer.byteLength(s, 'utf8')
-      valueOffsets[i + 1] = end
-    }
-    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length)
+    const valueOffsets = this.offsets.slice(0, length + 1)
+    const end = valueOffsets[length]!
+    const data = new Uint8Array(end)
+    data.set(this.bytes.subarray(0, end))
+    this.offsets[0] = 0
+    this.length = 0
     return makeData({ type: this.type as Utf8, length, nullCount, nullBitmap, valueOffsets, data })
   }
 }
@@ -342,10 +385,6 @@ export class BinaryBuilder implements ColumnBuilder {
     this.bytes = next
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
-  }
-
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
@@ -367,10 +406,6 @@ export class NullBuilder implements ColumnBuilder {
   append(_value?: unknown): void {
     this.length += 1
   }
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
-  }
-
   finish(): Data {
     const length = this.length
     this.length = 0
@@ -407,10 +442,6 @@ export class ListBuilder implements ColumnBuilder {
       next.set(this.offsets)
       this.offsets = next
     }
-  }
-
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -461,10 +492,6 @@ export class MapBuilder implements ColumnBuilder {
     }
     this.offsets[i + 1] = this.keys.length
     this.length = i + 1
-  }
-
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
   }
 
   finish(): Data {
@@ -518,10 +545,6 @@ export class StructBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
-  appendColumn(rows: readonly unknown[][], column: number, start: number, end: number): void {
-    for (let r = start; r < end; r++) this.append(rows[r]![column])
-  }
-
   finish(): Data {
     const { length } = this
     const nullCount = this.validity.nullCount
@@ -535,4 +558,12 @@ export class StructBuilder implements ColumnBuilder {
 /** The names of a struct's fields, for {@link StructBuilder}. */
 export function fieldNames(fields: readonly Field[]): string[] {
   return fields.map((field) => field.name)
+}
+
+/** A safe integer as a 128-bit two's-complement value in four little-endian 32-bit words. */
+export function writeWords(value: number, out: Uint32Array, at: number): void {
+  const high = Math.floor(value / 4_294_967_296)
+  out[at] = value - high * 4_294_967_296
+  out[at + 1] = high >>> 0
+  out[at + 2] = out[at + 3] = value < 0 ? 0xffffffff : 0
 }
