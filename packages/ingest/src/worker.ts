@@ -1,4 +1,4 @@
-import { coerceValue, type Schema } from '@lake/catalog'
+import { coerceValue, type StructType } from '@lake/catalog'
 import {
   AbortedError,
   IngestError,
@@ -53,7 +53,8 @@ interface PartitionState {
 
 interface Target {
   sink: TableSink
-  schema: Schema
+  /** The table's schema as one struct, made once: validation caches its plan per struct object. */
+  struct: StructType
   names: ReadonlySet<string>
 }
 
@@ -276,7 +277,11 @@ class Worker implements IngestWorker {
         byTable.set(name, sink)
       }
       const schema = sink.table.schema()
-      this.#targets.set(route, { sink, schema, names: new Set(schema.fields.map((f) => f.name)) })
+      this.#targets.set(route, {
+        sink,
+        struct: schema.asStruct(),
+        names: new Set(schema.fields.map((f) => f.name)),
+      })
     }
   }
 
@@ -331,6 +336,37 @@ class Worker implements IngestWorker {
     })
   }
 
+  /**
+   * Rewinds lost partitions that are still assigned to the offsets the tables now hold, at
+   * once: their records may all have been fetched already, so no later batch would prompt it.
+   */
+  async #reseek(lost: readonly { topic: string; partition: number }[]): Promise<void> {
+    await this.#inLane(async () => {
+      const parts = lost
+        .map((r) => this.#parts.get(partitionKey(r.topic, r.partition)))
+        .filter((p): p is PartitionState => p !== undefined && !p.loaded)
+      if (parts.length === 0) return
+      await Promise.all(this.#sinks().map((sink) => sink.reset(parts)))
+      for (const part of parts) {
+        part.loaded = true
+        const position = this.#position(part.topic, part.partition)
+        if (position === undefined) continue
+        part.soughtTo = position
+        try {
+          this.#consumer?.seek({ topic: part.topic, partition: part.partition, offset: String(position) })
+        } catch (error) {
+          // Revoked meanwhile: its next owner starts from the table.
+          part.loaded = false
+          this.#log(
+            'debug',
+            'ingest.seek',
+            `Could not seek ${part.topic}/${part.partition}: ${describe(error)}`,
+          )
+        }
+      }
+    })
+  }
+
   /** Where consumption of a partition must continue: the lowest position of any table, undefined if one has none. */
   #position(topic: string, partition: number): bigint | undefined {
     let min: bigint | undefined
@@ -343,6 +379,16 @@ class Worker implements IngestWorker {
   }
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    // A batch may wait for a commit (positions load in the same lane): keep the session alive.
+    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
+    try {
+      await this.#processBatch(payload)
+    } finally {
+      clearInterval(beat)
+    }
+  }
+
+  async #processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload
     if (batch.isEmpty() || payload.isStale() || this.#stopping) return
     const key = partitionKey(batch.topic, batch.partition)
@@ -366,7 +412,7 @@ class Worker implements IngestWorker {
       this.#log('debug', 'ingest.seek', `Seeking ${batch.topic}/${batch.partition} to ${position}`)
       return
     }
-    if (!(await this.#ingest(batch, payload))) {
+    if (!(await this.#ingest(batch))) {
       part.loaded = false
       return
     }
@@ -374,18 +420,17 @@ class Worker implements IngestWorker {
     this.#gauges()
     const bytes = this.#bufferedBytes()
     if (bytes >= this.#maxBufferedBytes) {
-      await this.#backpressure(payload)
+      await this.#backpressure()
     } else if (bytes >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows) {
       void this.flush().catch(() => {})
     }
   }
 
-  /** Pauses fetching until a commit frees buffered memory, heartbeating meanwhile. */
-  async #backpressure(payload: EachBatchPayload): Promise<void> {
+  /** Pauses fetching until a commit frees buffered memory (the batch's heartbeat keeps the session). */
+  async #backpressure(): Promise<void> {
     const topics = this.#opts.topics.map((topic) => ({ topic }))
     this.#consumer!.pause(topics)
     this.#hooks.counter('lake.ingest.backpressure.pauses', 1)
-    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
     try {
       await this.flush().catch(() => {})
       // A commit that could not land leaves the memory held: wait and try again rather than read more.
@@ -398,13 +443,12 @@ class Worker implements IngestWorker {
         await this.flush().catch(() => {})
       }
     } finally {
-      clearInterval(beat)
       this.#consumer!.resume(topics)
     }
   }
 
   /** Decodes, transforms, routes and validates a batch's records, and buffers them per table. */
-  async #ingest(batch: Batch, payload: EachBatchPayload): Promise<boolean> {
+  async #ingest(batch: Batch): Promise<boolean> {
     const { topic, partition } = batch
     const sinks = this.#sinks()
     const messages = batch.messages.filter((m) => {
@@ -447,7 +491,7 @@ class Worker implements IngestWorker {
       perRecord.push(perSink)
     }
     // Dead letters are sent before their offsets are buffered, so no commit can cover them first.
-    if (refused.length > 0) await this.#refuse(refused, payload)
+    if (refused.length > 0) await this.#refuse(refused)
     if (this.#failed !== undefined) return false
     let written = 0
     for (let i = 0; i < messages.length; i++) {
@@ -552,7 +596,7 @@ class Worker implements IngestWorker {
         for (const name in row) if (target.names.has(name)) input[name] = row[name]
       }
       try {
-        coerceValue(target.schema.asStruct(), input, '')
+        coerceValue(target.struct, input, '')
       } catch (error) {
         if (isLakeError(error) && error instanceof ValidationError) {
           error.context.table = table
@@ -571,7 +615,7 @@ class Worker implements IngestWorker {
   }
 
   /** Refused records go to the dead-letter topic before their offsets can be committed, or are skipped, or fail the worker. */
-  async #refuse(refused: RefusedRecord[], payload: EachBatchPayload): Promise<void> {
+  async #refuse(refused: RefusedRecord[]): Promise<void> {
     for (const r of refused) {
       this.#log(
         'warn',
@@ -607,7 +651,6 @@ class Worker implements IngestWorker {
       return
     }
     const topic = this.#opts.deadLetter!.topic!
-    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
     try {
       await withRetry(
         () =>
@@ -628,8 +671,6 @@ class Worker implements IngestWorker {
     } catch (error) {
       this.#fail(error)
       return
-    } finally {
-      clearInterval(beat)
     }
     for (const r of refused) this.#hooks.counter('lake.ingest.records.dead_lettered', 1, { stage: r.stage })
   }
@@ -675,7 +716,7 @@ class Worker implements IngestWorker {
       }
       this.#committed(sink, result, performance.now() - started)
     }
-    await this.#commitKafkaOffsets()
+    this.#commitKafkaOffsets()
     this.#gauges()
   }
 
@@ -697,6 +738,7 @@ class Worker implements IngestWorker {
         },
       )
     }
+    if (result.lost.length > 0) void this.#reseek(result.lost).catch(() => {})
     if (!result.snapshot) return
     const summary = result.snapshot.summary
     this.#hooks.counter('lake.ingest.commits', 1, { table })
@@ -714,7 +756,12 @@ class Worker implements IngestWorker {
     })
   }
 
-  async #commitKafkaOffsets(): Promise<void> {
+  /**
+   * Tells Kafka the tables' offsets, for lag monitoring only. Not awaited: kafkajs may rejoin the
+   * group inside `commitOffsets` during a rebalance, and the rebalance waits for this worker's
+   * batch, which may be waiting for the commit that called this.
+   */
+  #commitKafkaOffsets(): void {
     const offsets: { topic: string; partition: number; offset: string }[] = []
     for (const part of this.#parts.values()) {
       let min: bigint | undefined
@@ -736,7 +783,7 @@ class Worker implements IngestWorker {
     }
     if (offsets.length === 0 || !this.#consumer) return
     // For lag monitoring only; it fails harmlessly for partitions that just moved.
-    await this.#consumer.commitOffsets(offsets).catch((error: unknown) => {
+    void this.#consumer.commitOffsets(offsets).catch((error: unknown) => {
       this.#log(
         'debug',
         'ingest.kafka-commit',
