@@ -1,14 +1,50 @@
-// Artifacts fetched straight from Maven Central (a distribution archive, not a jar with a
-// dependency tree): streamed to a `.part` file, checked against Maven's SHA-1, then renamed,
-// so an interrupted download is never taken for a complete one.
+// What the stack fetches from Maven Central: a service's jars with their runtime dependencies
+// (through Maven and ~/.m2), and single artifacts such as a distribution archive, streamed to a
+// `.part` file, checked against Maven's SHA-1, then renamed, so an interrupted download is never
+// taken for a complete one.
+import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs'
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { cacheDir, StackError } from './env.mjs'
+import { findMaven } from './process.mjs'
 
 const CENTRAL = 'https://repo1.maven.org/maven2'
+
+/**
+ * Copies the runtime dependency closure of a stack `pom.xml` into `<home>/lib`, once (a
+ * `.complete` marker is written only after Maven succeeded).
+ * @param {{ service: string, what: string, pom: string, properties: Record<string, string>, home: string }} jars
+ *   `what` names the jars in messages (e.g. `Hadoop 3.4.3`); `properties` are passed as `-D`.
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(message: string) => void} log
+ */
+export function mavenRuntimeJars({ service, what, pom, properties, home }, env, log) {
+  const marker = join(home, '.complete')
+  if (existsSync(marker)) return
+  const mvn = findMaven(env)
+  log(`${service}: fetching ${what} jars from Maven Central into ${home}`)
+  rmSync(join(home, 'lib'), { recursive: true, force: true })
+  const result = spawnSync(
+    mvn,
+    [
+      '-q',
+      '-B',
+      '-f',
+      pom,
+      ...Object.entries(properties).map(([key, value]) => `-D${key}=${value}`),
+      'dependency:copy-dependencies',
+      '-DincludeScope=runtime',
+      `-DoutputDirectory=${join(home, 'lib')}`,
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  if (result.status !== 0)
+    throw new StackError(`Maven could not fetch the ${what} jars (exit ${result.status})`)
+  writeFileSync(marker, `${new Date().toISOString()}\n`)
+}
 
 /**
  * The local path of a Maven Central artifact, downloaded into `<cache>/downloads` once.

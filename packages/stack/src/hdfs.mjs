@@ -5,17 +5,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { mavenRuntimeJars } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
-import {
-  checkPortsFree,
-  findJava,
-  findMaven,
-  runningPid,
-  sleep,
-  startDaemon,
-  stopDaemon,
-  tail,
-} from './process.mjs'
+import { checkPortsFree, findJava, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
 
 export const HADOOP_VERSION = '3.4.3'
 const HOST = '127.0.0.1'
@@ -249,29 +241,17 @@ function portsToCheck(endpoints, starting) {
  * @param {(message: string) => void} log
  */
 function fetchJars(home, env, log) {
-  const marker = join(home, '.complete')
-  if (!existsSync(marker)) {
-    const mvn = findMaven(env)
-    log(`hdfs: fetching Hadoop ${HADOOP_VERSION} jars from Maven Central into ${home}`)
-    rmSync(join(home, 'lib'), { recursive: true, force: true })
-    const result = spawnSync(
-      mvn,
-      [
-        '-q',
-        '-B',
-        '-f',
-        POM,
-        `-Dhadoop.version=${HADOOP_VERSION}`,
-        'dependency:copy-dependencies',
-        '-DincludeScope=runtime',
-        `-DoutputDirectory=${join(home, 'lib')}`,
-      ],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
-    )
-    if (result.status !== 0)
-      throw new StackError(`Maven could not fetch the Hadoop jars (exit ${result.status})`)
-    writeFileSync(marker, `${new Date().toISOString()}\n`)
-  }
+  mavenRuntimeJars(
+    {
+      service: 'hdfs',
+      what: `Hadoop ${HADOOP_VERSION}`,
+      pom: POM,
+      properties: { 'hadoop.version': HADOOP_VERSION },
+      home,
+    },
+    env,
+    log,
+  )
   // The NameNode's and DataNode's HTTP servers look up `webapps/<name>` on the classpath; a
   // Hadoop distribution ships them as folders beside the jars, Maven Central does not.
   for (const name of ['hdfs', 'datanode', 'secondary']) {

@@ -6,17 +6,9 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel } from 'kafkajs'
+import { mavenRuntimeJars } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
-import {
-  checkPortsFree,
-  findJava,
-  findMaven,
-  runningPid,
-  sleep,
-  startDaemon,
-  stopDaemon,
-  tail,
-} from './process.mjs'
+import { checkPortsFree, findJava, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
 
 export const KAFKA_VERSION = '4.4.0'
 const HOST = '127.0.0.1'
@@ -161,28 +153,17 @@ export const kafka = {
  * @param {(message: string) => void} log
  */
 function fetchJars(home, env, log) {
-  const marker = join(home, '.complete')
-  if (existsSync(marker)) return
-  const mvn = findMaven(env)
-  log(`kafka: fetching Kafka ${KAFKA_VERSION} jars from Maven Central into ${home}`)
-  rmSync(join(home, 'lib'), { recursive: true, force: true })
-  const result = spawnSync(
-    mvn,
-    [
-      '-q',
-      '-B',
-      '-f',
-      POM,
-      `-Dkafka.version=${KAFKA_VERSION}`,
-      'dependency:copy-dependencies',
-      '-DincludeScope=runtime',
-      `-DoutputDirectory=${join(home, 'lib')}`,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
+  mavenRuntimeJars(
+    {
+      service: 'kafka',
+      what: `Kafka ${KAFKA_VERSION}`,
+      pom: POM,
+      properties: { 'kafka.version': KAFKA_VERSION },
+      home,
+    },
+    env,
+    log,
   )
-  if (result.status !== 0)
-    throw new StackError(`Maven could not fetch the Kafka jars (exit ${result.status})`)
-  writeFileSync(marker, `${new Date().toISOString()}\n`)
 }
 
 /**
