@@ -7,7 +7,14 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { mavenRuntimeJars } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
-import { checkPortsFree, findJava, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
+import {
+  checkPortsFree,
+  findJava,
+  runningPid,
+  startDaemon,
+  stopDaemon,
+  waitUntilHealthy,
+} from './process.mjs'
 
 export const HADOOP_VERSION = '3.4.3'
 const HOST = '127.0.0.1'
@@ -418,32 +425,19 @@ async function testWrite(endpoints) {
 }
 
 /**
+ * Healthy means the NameNode answers and a file can be written through a DataNode.
  * @param {ReturnType<typeof hdfsEndpoints>} endpoints
  * @param {ReturnType<typeof layout>} paths
  * @param {number} timeoutMs
  */
-async function waitHealthy(endpoints, paths, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = /** @type {unknown} */ (undefined)
-  while (Date.now() < deadline) {
-    for (const daemon of Object.values(paths.daemons)) {
-      if (!runningPid(daemon)) {
-        throw new StackError(`${daemon.name} exited while starting. Its log ends:\n${tail(daemon.logFile)}`)
-      }
-    }
-    try {
+function waitHealthy(endpoints, paths, timeoutMs) {
+  return waitUntilHealthy({
+    what: 'HDFS',
+    daemons: Object.values(paths.daemons),
+    timeoutMs,
+    probe: async () => {
       await getFileStatus(endpoints, '/')
       await testWrite(endpoints)
-      return
-    } catch (error) {
-      last = error
-    }
-    await sleep(250)
-  }
-  const logs = Object.values(paths.daemons)
-    .map((daemon) => `--- ${daemon.logFile}\n${tail(daemon.logFile, 15)}`)
-    .join('\n')
-  throw new StackError(
-    `HDFS did not become healthy within ${timeoutMs} ms (last error: ${last instanceof Error ? last.message : String(last)}).\n${logs}`,
-  )
+    },
+  })
 }

@@ -8,7 +8,14 @@ import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel } from 'kafkajs'
 import { mavenRuntimeJars } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
-import { checkPortsFree, findJava, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
+import {
+  checkPortsFree,
+  findJava,
+  runningPid,
+  startDaemon,
+  stopDaemon,
+  waitUntilHealthy,
+} from './process.mjs'
 
 export const KAFKA_VERSION = '4.4.0'
 const HOST = '127.0.0.1'
@@ -342,23 +349,11 @@ async function probe(endpoints) {
  * @param {ReturnType<typeof layout>} paths
  * @param {number} timeoutMs
  */
-async function waitHealthy(endpoints, paths, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = /** @type {unknown} */ (undefined)
-  while (Date.now() < deadline) {
-    if (!runningPid(paths.daemon)) {
-      throw new StackError(`kafka exited while starting. Its log ends:\n${tail(paths.daemon.logFile)}`)
-    }
-    try {
-      await probe(endpoints)
-      return
-    } catch (error) {
-      last = error
-    }
-    await sleep(250)
-  }
-  throw new StackError(
-    `Kafka did not become healthy within ${timeoutMs} ms (last error: ${last instanceof Error ? last.message : String(last)}).\n` +
-      `--- ${paths.daemon.logFile}\n${tail(paths.daemon.logFile, 15)}`,
-  )
+function waitHealthy(endpoints, paths, timeoutMs) {
+  return waitUntilHealthy({
+    what: 'Kafka',
+    daemons: [paths.daemon],
+    timeoutMs,
+    probe: () => probe(endpoints),
+  })
 }

@@ -161,6 +161,43 @@ function alive(pid) {
   }
 }
 
+/**
+ * Polls `probe` until it resolves, the way every service's health check waits: each round first
+ * checks that the service's daemons are still alive (a daemon that exited fails at once, with
+ * the end of its log), then runs the probe; a probe that throws is retried after `intervalMs`.
+ * @param {{
+ *   what: string,
+ *   daemons: Daemon[],
+ *   probe: () => Promise<void>,
+ *   timeoutMs: number,
+ *   intervalMs?: number,
+ *   logLines?: number,
+ * }} options
+ * @returns {Promise<void>}
+ */
+export async function waitUntilHealthy({ what, daemons, probe, timeoutMs, intervalMs = 250, logLines = 15 }) {
+  const deadline = Date.now() + timeoutMs
+  let last = /** @type {unknown} */ (undefined)
+  while (Date.now() < deadline) {
+    for (const daemon of daemons) {
+      if (!runningPid(daemon)) {
+        throw new StackError(`${daemon.name} exited while starting. Its log ends:\n${tail(daemon.logFile)}`)
+      }
+    }
+    try {
+      await probe()
+      return
+    } catch (error) {
+      last = error
+    }
+    await sleep(intervalMs)
+  }
+  const logs = daemons.map((daemon) => `--- ${daemon.logFile}\n${tail(daemon.logFile, logLines)}`).join('\n')
+  throw new StackError(
+    `${what} did not become healthy within ${timeoutMs} ms (last error: ${last instanceof Error ? last.message : String(last)}).\n${logs}`,
+  )
+}
+
 /** @param {number} ms */
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms))

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { port, StackError, stackDir } from './env.mjs'
 import { hdfsEndpoints } from './hdfs.mjs'
-import { checkPortsFree, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
+import { checkPortsFree, runningPid, startDaemon, stopDaemon, waitUntilHealthy } from './process.mjs'
 
 const HOST = '127.0.0.1'
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'rest-catalog.mjs')
@@ -109,22 +109,14 @@ async function getConfig(endpoint) {
  * @param {ReturnType<typeof daemon>} process_
  * @param {number} timeoutMs
  */
-async function waitHealthy(endpoint, process_, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = /** @type {unknown} */ (undefined)
-  while (Date.now() < deadline) {
-    if (!runningPid(process_)) {
-      throw new StackError(`${process_.name} exited while starting. Its log ends:\n${tail(process_.logFile)}`)
-    }
-    try {
+function waitHealthy(endpoint, process_, timeoutMs) {
+  return waitUntilHealthy({
+    what: 'The REST catalog',
+    daemons: [process_],
+    timeoutMs,
+    intervalMs: 200,
+    probe: async () => {
       await getConfig(endpoint)
-      return
-    } catch (error) {
-      last = error
-    }
-    await sleep(200)
-  }
-  throw new StackError(
-    `The REST catalog did not answer within ${timeoutMs} ms (last error: ${last instanceof Error ? last.message : String(last)}).\n${tail(process_.logFile, 15)}`,
-  )
+    },
+  })
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path'
 import { mavenArtifact } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
-import { checkPortsFree, runningPid, sleep, startDaemon, stopDaemon, tail } from './process.mjs'
+import { checkPortsFree, runningPid, startDaemon, stopDaemon, waitUntilHealthy } from './process.mjs'
 import { restEndpoint } from './rest.mjs'
 
 export const TRINO_VERSION = '476'
@@ -321,29 +321,20 @@ export async function runQuery(endpoint, sql, timeoutMs = 60_000) {
  * @param {ReturnType<typeof layout>} paths
  * @param {number} timeoutMs
  */
-async function waitHealthy(endpoint, paths, timeoutMs) {
-  const deadline = Date.now() + timeoutMs
-  let last = /** @type {unknown} */ (undefined)
-  while (Date.now() < deadline) {
-    if (!runningPid(paths.daemon)) {
-      throw new StackError(`Trino exited while starting. Its log ends:\n${tail(paths.daemon.logFile)}`)
-    }
-    try {
+function waitHealthy(endpoint, paths, timeoutMs) {
+  return waitUntilHealthy({
+    what: 'Trino',
+    daemons: [paths.daemon],
+    timeoutMs,
+    intervalMs: 500,
+    logLines: 20,
+    probe: async () => {
       const info = await fetch(`${endpoint.url}/v1/info`, { signal: AbortSignal.timeout(5_000) })
       const body = /** @type {{ starting?: boolean }} */ (await info.json())
-      if (body.starting === false) {
-        // Not `SELECT 1`: that runs on the coordinator alone, and answers while queries that
-        // read a table still fail with "No nodes available" until the worker has announced itself.
-        await runQuery(endpoint, 'SELECT count(*) FROM tpch.tiny.region', 30_000)
-        return
-      }
-      last = new Error('still starting')
-    } catch (error) {
-      last = error
-    }
-    await sleep(500)
-  }
-  throw new StackError(
-    `Trino did not become healthy within ${timeoutMs} ms (last error: ${last instanceof Error ? last.message : String(last)}).\n${tail(paths.daemon.logFile, 20)}`,
-  )
+      if (body.starting !== false) throw new Error('still starting')
+      // Not `SELECT 1`: that runs on the coordinator alone, and answers while queries that
+      // read a table still fail with "No nodes available" until the worker has announced itself.
+      await runQuery(endpoint, 'SELECT count(*) FROM tpch.tiny.region', 30_000)
+    },
+  })
 }
