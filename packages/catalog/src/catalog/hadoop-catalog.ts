@@ -19,19 +19,9 @@ import { toFileUri } from '../io/local.js'
 import { ResolvingFileIO } from '../io/resolve.js'
 import { readManifestList } from '../spec/manifest-list.js'
 import {
-  assignPartitionFieldIds,
-  buildPartitionSpec,
-  lastAssignedFieldId,
-  UNPARTITIONED,
-  UNPARTITIONED_LAST_ASSIGNED_ID,
-} from '../spec/partition-spec.js'
-import { isUnsorted, UNSORTED_ORDER } from '../spec/sort-order.js'
-import {
-  DEFAULT_FORMAT_VERSION,
-  type FormatVersion,
   parseTableMetadata,
   serializeTableMetadata,
-  TableMetadata,
+  type TableMetadata,
   withMetadataLogEntry,
 } from '../spec/table-metadata.js'
 import {
@@ -59,7 +49,7 @@ import {
   type TableIdentifier,
   type TableIdentifierInput,
 } from './identifier.js'
-import { buildNewTableMetadata } from './new-table.js'
+import { buildNewTableMetadata, metadataBeforeCreate } from './new-table.js'
 import { createTableOptionsSchema, parseOptions } from './table-options.js'
 
 /** Options of {@link HadoopCatalog}. */
@@ -619,56 +609,6 @@ function decodeMetadata(bytes: Uint8Array, location: string): TableMetadata {
     })
   }
   return parseTableMetadata(text, location)
-}
-
-/**
- * What a table created by a commit holds before its updates are applied: the first schema, spec
- * and sort order the updates add, with the ids they carry and the ids Java's builder gives them
- * on empty metadata (spec 0, a sorted order 1). Applying the updates then finds each one present
- * instead of adding it a second time.
- */
-function metadataBeforeCreate(
-  updates: readonly TableUpdate[],
-  location: string,
-  timestampMs: number,
-): TableMetadata {
-  const first = <A extends TableUpdate['action']>(action: A) =>
-    updates.find((u): u is Extract<TableUpdate, { action: A }> => u.action === action)
-  const addSchema = first('add-schema')
-  if (!addSchema) throw new ValidationError('A table created by a commit needs an add-schema update')
-  const schema = addSchema.schema
-  const formatVersion = (first('upgrade-format-version')?.['format-version'] ??
-    DEFAULT_FORMAT_VERSION) as FormatVersion
-  const unbound = first('add-spec')?.spec ?? UNPARTITIONED
-  const spec = buildPartitionSpec(
-    schema,
-    assignPartitionFieldIds(unbound, [], UNPARTITIONED_LAST_ASSIGNED_ID, formatVersion),
-  )
-  const order = first('add-sort-order')?.['sort-order'] ?? UNSORTED_ORDER
-  const sortOrder = isUnsorted(order) ? UNSORTED_ORDER : { orderId: 1, fields: order.fields }
-  return new TableMetadata({
-    formatVersion,
-    tableUuid: first('assign-uuid')?.uuid ?? randomUUID(),
-    location,
-    lastSequenceNumber: 0n,
-    lastUpdatedMs: timestampMs,
-    lastColumnId: Math.max(schema.highestFieldId(), addSchema['last-column-id'] ?? 0),
-    schemas: [schema],
-    currentSchemaId: schema.schemaId,
-    partitionSpecs: [spec],
-    defaultSpecId: spec.specId,
-    lastPartitionId: lastAssignedFieldId(spec),
-    properties: {},
-    currentSnapshotId: undefined,
-    snapshots: [],
-    snapshotLog: [],
-    metadataLog: [],
-    sortOrders: [sortOrder],
-    defaultSortOrderId: sortOrder.orderId,
-    refs: new Map(),
-    statistics: [],
-    partitionStatistics: [],
-  })
 }
 
 function namespaceNotFound(namespace: Namespace): NotFoundError {

@@ -1,8 +1,21 @@
+import { randomUUID } from 'node:crypto'
 import { ValidationError } from '@lake/errors'
-import { buildPartitionSpec } from '../spec/partition-spec.js'
+import {
+  assignPartitionFieldIds,
+  buildPartitionSpec,
+  UNPARTITIONED,
+  UNPARTITIONED_LAST_ASSIGNED_ID,
+} from '../spec/partition-spec.js'
 import type { Schema } from '../spec/schema.js'
-import { sortField } from '../spec/sort-order.js'
-import { newTableMetadata, type TableMetadata } from '../spec/table-metadata.js'
+import { isUnsorted, sortField, UNSORTED_ORDER } from '../spec/sort-order.js'
+import {
+  DEFAULT_FORMAT_VERSION,
+  type FormatVersion,
+  firstTableMetadata,
+  newTableMetadata,
+  type TableMetadata,
+} from '../spec/table-metadata.js'
+import type { TableUpdate } from '../spec/table-update.js'
 import { parseTransform } from '../spec/transform.js'
 import type { PartitionByField, SortByField } from './table-options.js'
 
@@ -56,5 +69,43 @@ export function buildNewTableMetadata(input: NewTableInput): TableMetadata {
     properties: input.properties,
     tableUuid: input.tableUuid,
     timestampMs: input.timestampMs,
+  })
+}
+
+/**
+ * What a table created by a commit holds before its updates are applied: the first schema, spec
+ * and sort order the updates add, with the ids they carry and the ids Java's builder gives them
+ * on empty metadata (spec 0, a sorted order 1). Applying the updates then finds each one present
+ * instead of adding it a second time.
+ */
+export function metadataBeforeCreate(
+  updates: readonly TableUpdate[],
+  location: string,
+  timestampMs: number,
+): TableMetadata {
+  const first = <A extends TableUpdate['action']>(action: A) =>
+    updates.find((u): u is Extract<TableUpdate, { action: A }> => u.action === action)
+  const addSchema = first('add-schema')
+  if (!addSchema) throw new ValidationError('A table created by a commit needs an add-schema update')
+  const schema = addSchema.schema
+  const formatVersion = (first('upgrade-format-version')?.['format-version'] ??
+    DEFAULT_FORMAT_VERSION) as FormatVersion
+  const unbound = first('add-spec')?.spec ?? UNPARTITIONED
+  const spec = buildPartitionSpec(
+    schema,
+    assignPartitionFieldIds(unbound, [], UNPARTITIONED_LAST_ASSIGNED_ID, formatVersion),
+  )
+  const order = first('add-sort-order')?.['sort-order'] ?? UNSORTED_ORDER
+  const sortOrder = isUnsorted(order) ? UNSORTED_ORDER : { orderId: 1, fields: order.fields }
+  return firstTableMetadata({
+    formatVersion,
+    tableUuid: first('assign-uuid')?.uuid ?? randomUUID(),
+    location,
+    timestampMs,
+    lastColumnId: Math.max(schema.highestFieldId(), addSchema['last-column-id'] ?? 0),
+    schema,
+    spec,
+    sortOrder,
+    properties: {},
   })
 }

@@ -727,27 +727,59 @@ export function newTableMetadata(options: NewTableMetadataOptions): TableMetadat
     ? UNSORTED_ORDER
     : { orderId: 1, fields: order.fields.map((f) => ({ ...f, sourceId: freshSourceId(f.sourceId) })) }
   validateSortOrder(sortOrder, schema)
-  return new TableMetadata({
+  return firstTableMetadata({
     formatVersion,
     tableUuid: options.tableUuid,
     location: options.location,
-    lastSequenceNumber: 0n,
-    lastUpdatedMs: options.timestampMs,
+    timestampMs: options.timestampMs,
     lastColumnId,
-    schemas: [schema],
-    currentSchemaId: schema.schemaId,
-    partitionSpecs: [spec],
-    defaultSpecId: spec.specId,
-    lastPartitionId: lastAssignedFieldId(spec),
+    schema,
+    spec,
+    sortOrder,
     properties: Object.fromEntries(
       Object.entries(properties).filter(([key]) => !RESERVED_PROPERTIES.has(key)),
     ),
+  })
+}
+
+/** What the creator of a table chooses for its first metadata; everything else starts empty. */
+export interface FirstTableMetadataParts {
+  readonly formatVersion: FormatVersion
+  readonly tableUuid: string
+  readonly location: string
+  /** The creation time, which becomes `last-updated-ms`. */
+  readonly timestampMs: number
+  readonly lastColumnId: number
+  readonly schema: Schema
+  readonly spec: PartitionSpec
+  readonly sortOrder: SortOrder
+  readonly properties: Readonly<Record<string, string>>
+}
+
+/**
+ * A table's first metadata from its one schema, spec and sort order: no snapshots, refs, logs or
+ * statistics yet, sequence number 0. Ids are taken as given.
+ */
+export function firstTableMetadata(parts: FirstTableMetadataParts): TableMetadata {
+  return new TableMetadata({
+    formatVersion: parts.formatVersion,
+    tableUuid: parts.tableUuid,
+    location: parts.location,
+    lastSequenceNumber: 0n,
+    lastUpdatedMs: parts.timestampMs,
+    lastColumnId: parts.lastColumnId,
+    schemas: [parts.schema],
+    currentSchemaId: parts.schema.schemaId,
+    partitionSpecs: [parts.spec],
+    defaultSpecId: parts.spec.specId,
+    lastPartitionId: lastAssignedFieldId(parts.spec),
+    properties: { ...parts.properties },
     currentSnapshotId: undefined,
     snapshots: [],
     snapshotLog: [],
     metadataLog: [],
-    sortOrders: [sortOrder],
-    defaultSortOrderId: sortOrder.orderId,
+    sortOrders: [parts.sortOrder],
+    defaultSortOrderId: parts.sortOrder.orderId,
     refs: new Map(),
     statistics: [],
     partitionStatistics: [],
