@@ -1,5 +1,6 @@
 // Lake's interop harness: the same table read (and written) by Apache Iceberg Java, PyIceberg and
 // Lake, in one canonical JSON form, so tests compare them with `toEqual`.
+export { allTypes, allTypesColumns, allTypesRows } from './all-types.js'
 export {
   type CanonicalRow,
   type CanonicalValue,

@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { and, col, defineSchema, eq, gtEq, HadoopCatalog, lt, type Table, Types } from '@lake/catalog'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  allTypesColumns,
+  allTypesRows,
   type CanonicalRow,
   javaAppend,
   javaAudit,
@@ -23,75 +25,30 @@ import { undoPyIcebergNullListOfStructs } from './known-bugs.js'
 const TABLE = 'lake_db.all_types'
 
 const schema = defineSchema({
-  id: col.long().required(),
-  ts: col.timestamptz().required(),
-  b: col.boolean(),
-  i: col.int(),
-  f: col.float(),
-  d: col.double(),
-  dec: col.decimal(38, 10),
-  small: col.decimal(9, 2),
-  dt: col.date(),
-  t: col.time(),
-  tsl: col.timestamp(),
-  s: col.string(),
-  u: col.uuid(),
-  fx: col.fixed(3),
-  bin: col.binary(),
-  st: col.struct({ x: col.int(), y: col.string().required() }),
-  li: col.list(col.long()),
-  mp: col.map(col.string().required(), col.double()),
+  ...allTypesColumns,
   deep: col.list(col.struct({ a: col.int(), m: col.map(col.int().required(), col.string()) })),
 })
 
-const pad = (n: number, width = 2) => String(n).padStart(width, '0')
-
-/** `count` rows on day `day` of January 2026 (0-based), ids from `firstId`, in canonical form. */
+/** `count` rows of every type on day `day` of January 2026 (0-based), with a list of structs of maps. */
 function rows(day: number, firstId: number, count: number): CanonicalRow[] {
-  return Array.from({ length: count }, (_, i) => {
-    const id = firstId + i
-    const allNull = i === count - 1
-    const row: CanonicalRow = {
-      id: String(id),
-      ts: `2026-01-${pad(day + 1)}T${pad(i)}:${pad((7 * i) % 60)}:${pad(i)}.${pad(id, 6)}Z`,
-      b: i % 2 === 0,
-      i: id * 1000 - 2_147_483_000,
-      f: [0.5, Math.fround(0.1), 'NaN', Math.fround(-1e-7), '-Infinity'][i % 5]!,
-      d: [1.25e10, -0.125, 'Infinity', Number.MAX_VALUE, 5e-324][i % 5]!,
-      dec: `${i % 2 ? '-' : ''}${String(id + 1).padEnd(28, '7')}.${pad(i, 10)}`,
-      small: `${i * 3}.${pad(i)}`,
-      dt: `19${69 + (i % 3)}-12-${pad(29 + (i % 3))}`,
-      t: `${pad(23 - i)}:59:${pad(i)}.${pad(id * 7, 6)}`,
-      tsl: `2026-03-08T02:${pad(i)}:00.${pad(id, 6)}`,
-      s: ['', 'grüße, 世界 🌍', `row ${id}`][i % 3]!,
-      u: `f79c3e09-677c-4bbd-a479-${pad(id, 12)}`,
-      fx: ['000000', '7fff80', 'ffffff'][i % 3]!,
-      bin: Buffer.from(`\u0000bytes ${id}\n`).toString('hex'),
-      st: i % 3 === 2 ? null : { x: i % 2 ? null : id, y: `inner ${id}` },
-      li: [String(id), null, '-9223372036854775808'].slice(0, i % 4),
-      mp: [
-        ['a', i % 2 ? null : 1.5],
-        ['z', -2.5],
-      ].slice(0, i % 3),
-      deep:
-        i % 2
+  return allTypesRows(day, firstId, count).map((row, i) => ({
+    ...row,
+    deep:
+      i === count - 1
+        ? null
+        : i % 2
           ? []
           : [
               {
                 a: i,
                 m: [
                   [1, 'one'],
-                  [2, `two ${id}`],
+                  [2, `two ${firstId + i}`],
                 ],
               },
               { a: null, m: null },
             ],
-    }
-    if (allNull) {
-      for (const key of Object.keys(row)) if (key !== 'id' && key !== 'ts') row[key] = null
-    }
-    return row
-  })
+  }))
 }
 
 /** Rows as the table's current schema shows them: `s` renamed to `label`, `i` widened to long, `note` added. */

@@ -13,6 +13,8 @@ import {
   WebHdfsFileIO,
 } from '@lake/catalog'
 import {
+  allTypes,
+  allTypesRows,
   type CanonicalRow,
   type CanonicalValue,
   canonicalRowsFromArrow,
@@ -120,79 +122,24 @@ async function lakeCanonical(table: string): Promise<CanonicalRow[]> {
 
 // ------------------------------------------------------------------------------------- data
 
-const everyType = defineSchema({
-  id: col.long().required(),
-  ts: col.timestamptz().required(),
-  b: col.boolean(),
-  i: col.int(),
-  f: col.float(),
-  d: col.double(),
-  dec: col.decimal(38, 10),
-  small: col.decimal(9, 2),
-  dt: col.date(),
-  t: col.time(),
-  tsl: col.timestamp(),
-  s: col.string(),
-  u: col.uuid(),
-  fx: col.fixed(3),
-  bin: col.binary(),
-  st: col.struct({ x: col.int(), y: col.string().required() }),
-  li: col.list(col.long()),
-  mp: col.map(col.string().required(), col.double()),
-})
-
-const pad = (n: number, width = 2) => String(n).padStart(width, '0')
-
-/** `count` rows on day `day` of January 2026, ids from `firstId`; the last one all nulls. */
-function rows(day: number, firstId: number, count: number): CanonicalRow[] {
-  return Array.from({ length: count }, (_, i) => {
-    const id = firstId + i
-    const row: CanonicalRow = {
-      id: String(id === firstId ? 9_007_199_254_740_993n + BigInt(id) : id),
-      ts: `2026-01-${pad(day + 1)}T${pad(i)}:${pad((7 * i) % 60)}:${pad(i)}.${pad(id, 6)}Z`,
-      b: i % 2 === 0,
-      i: id * 1000 - 2_147_483_000,
-      f: [0.5, Math.fround(0.1), 'NaN', Math.fround(-1e-7), '-Infinity'][i % 5]!,
-      d: [1.25e10, -0.125, 'Infinity', Number.MAX_VALUE, 5e-324][i % 5]!,
-      dec: `${i % 2 ? '-' : ''}${String(id + 1).padEnd(28, '7')}.${pad(i, 10)}`,
-      small: `${i * 3}.${pad(i)}`,
-      dt: `19${69 + (i % 3)}-12-${pad(29 + (i % 3))}`,
-      t: `${pad(23 - i)}:59:${pad(i)}.${pad(id * 7, 6)}`,
-      tsl: `2026-03-08T02:${pad(i)}:00.${pad(id, 6)}`,
-      s: ['', 'grüße, 世界 🌍', `row ${id}`, "it's -- ; DROP"][i % 4]!,
-      u: `f79c3e09-677c-4bbd-a479-${pad(id, 12)}`,
-      fx: ['000000', '7fff80', 'ffffff'][i % 3]!,
-      bin: Buffer.from(`\u0000bytes ${id}\n`).toString('hex'),
-      st: i % 3 === 2 ? null : { x: i % 2 ? null : id, y: `inner ${id}` },
-      li: [String(id), null, '-9223372036854775808'].slice(0, i % 4),
-      mp: [
-        ['a', i % 2 ? null : 1.5],
-        ['z', -2.5],
-      ].slice(0, i % 3),
-    }
-    if (i === count - 1) for (const key of Object.keys(row)) if (key !== 'id' && key !== 'ts') row[key] = null
-    return row
-  })
-}
-
 // ------------------------------------------------------------------------------------- tests
 
 describe('Trino reads what Lake writes', () => {
   it('sees every type exactly, partitioned by day and bucket, after schema evolution and a delete', async () => {
     const table = await catalog.createTable(`${NS}.every_type`, {
-      schema: everyType,
+      schema: allTypes,
       partitionBy: [
         { source: 'ts', transform: 'day' },
         { source: 'id', transform: 'bucket[8]' },
       ],
     })
-    const first = rows(0, 1, 12)
-    const second = rows(1, 101, 12)
-    await table.append(lakeRows(everyType.schema, first))
-    await table.append(lakeRows(everyType.schema, second))
+    const first = allTypesRows(0, 1, 12)
+    const second = allTypesRows(1, 101, 12)
+    await table.append(lakeRows(allTypes.schema, first))
+    await table.append(lakeRows(allTypes.schema, second))
     await table.updateSchema().renameColumn('s', 'label').addColumn('note', Types.string).commit()
     const evolvedSchema = (await table.refresh()).schema()
-    const third: CanonicalRow[] = rows(2, 201, 6).map(({ s, ...rest }) => ({
+    const third: CanonicalRow[] = allTypesRows(2, 201, 6).map(({ s, ...rest }) => ({
       ...rest,
       label: s ?? null,
       note: 'added',
