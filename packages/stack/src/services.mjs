@@ -3,6 +3,7 @@
 import { hdfs } from './hdfs.mjs'
 import { kafka } from './kafka.mjs'
 import { rest } from './rest.mjs'
+import { s3 } from './s3.mjs'
 import { trino } from './trino.mjs'
 
 /**
@@ -19,7 +20,7 @@ import { trino } from './trino.mjs'
  */
 
 /** @type {Service[]} */
-export const services = [hdfs, kafka, rest, trino]
+export const services = [hdfs, kafka, rest, s3, trino]
 
 /** What `up` of these services starts, with what they require, in start order. */
 export function withRequirements(/** @type {Service[]} */ selected) {

@@ -2,16 +2,19 @@
 // Maven Central, one node that is coordinator and worker, on a Java 24+ runtime. Its `lake`
 // catalog is Lake's Iceberg REST endpoint (src/rest.mjs); data files are read over HDFS RPC.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { mavenArtifact } from './download.mjs'
 import { cacheDir, port, StackError, stackDir } from './env.mjs'
 import { checkPortsFree, runningPid, startDaemon, stopDaemon, waitUntilHealthy } from './process.mjs'
 import { restEndpoint } from './rest.mjs'
+import { s3Endpoint } from './s3.mjs'
 
 export const TRINO_VERSION = '476'
 const HOST = '127.0.0.1'
-const PLUGINS = ['iceberg', 'tpch', 'memory']
+// `spooling-filesystem`: the spooling manager behind the spooling client protocol.
+const PLUGINS = ['iceberg', 'tpch', 'memory', 'spooling-filesystem']
 /** Trino 476 is compiled for Java 24. */
 const MINIMUM_JAVA = 24
 
@@ -37,7 +40,7 @@ function layout(env = process.env) {
     logs,
     daemon: {
       name: 'trino',
-      requires: ['rest'],
+      requires: ['rest', 's3'],
       mainClass: 'io.trino.server.TrinoServer',
       pidFile: join(stackDir(env), 'run', 'trino.pid'),
       logFile: join(logs, 'trino.log'),
@@ -97,7 +100,7 @@ export async function stopTrino(env = process.env, log = console.error) {
 /** @type {import('./services.mjs').Service} */
 export const trino = {
   name: 'trino',
-  requires: ['rest'],
+  requires: ['rest', 's3'],
   describe: () => `Trino ${TRINO_VERSION} (coordinator + worker; catalogs lake, tpch, memory)`,
   logFiles: (env) => [layout(env).daemon.logFile, join(layout(env).logs, 'trino-server.log')],
 
@@ -175,7 +178,10 @@ function javaVersion(path) {
  * @param {(message: string) => void} log
  */
 async function install(home, env, log) {
-  if (existsSync(join(home, '.complete'))) return
+  if (existsSync(join(home, '.complete'))) {
+    await addMissingPlugins(home, env, log)
+    return
+  }
   const coordinates = {
     group: 'io.trino',
     artifact: 'trino-server',
@@ -195,6 +201,31 @@ async function install(home, env, log) {
   writeFileSync(join(staging, '.complete'), `${new Date().toISOString()}\n`)
   rmSync(home, { recursive: true, force: true })
   renameSync(staging, home)
+}
+
+/**
+ * Adds to an install the plugins of {@link PLUGINS} it lacks (an install made when the list was
+ * shorter), without touching the rest: a running Trino may be using it. The archive is unpacked
+ * beside, whole (its plugins share jars as hard links), and the missing folders moved in.
+ * @param {string} home
+ * @param {NodeJS.ProcessEnv} env
+ * @param {(message: string) => void} log
+ */
+async function addMissingPlugins(home, env, log) {
+  const missing = PLUGINS.filter((name) => !existsSync(join(home, 'plugin', name)))
+  if (missing.length === 0) return
+  const archive = await mavenArtifact(
+    { group: 'io.trino', artifact: 'trino-server', version: TRINO_VERSION, extension: 'tar.gz' },
+    env,
+    log,
+  )
+  log(`trino: adding the plugins ${missing.join(', ')} to ${home}`)
+  const staging = `${home}.plugins`
+  rmSync(staging, { recursive: true, force: true })
+  mkdirSync(staging, { recursive: true })
+  run('tar', ['xzf', archive, '-C', staging, '--strip-components=1'])
+  for (const name of missing) renameSync(join(staging, 'plugin', name), join(home, 'plugin', name))
+  rmSync(staging, { recursive: true, force: true })
 }
 
 /**
@@ -257,6 +288,28 @@ function writeConfig(paths, endpoint, env) {
     // Two cores: a handful of drivers, not one per hyperthread of a big server.
     'task.concurrency': '2',
     'task.max-worker-threads': '8',
+    // The spooling client protocol, for clients that ask for it (`X-Trino-Query-Data-Encoding`);
+    // others get the direct protocol's inline JSON as before. Segments go to the stack's S3
+    // store; clients fetch them through the coordinator, which reads the store itself.
+    'protocol.spooling.enabled': 'true',
+    'protocol.spooling.shared-secret-key': sharedSecretKey(paths),
+    'protocol.spooling.retrieval-mode': 'coordinator_proxy',
+  })
+  const s3 = s3Endpoint(env)
+  // Trino reads this file from `etc/` under its working directory (paths.data), nowhere else.
+  mkdirSync(join(paths.data, 'etc'), { recursive: true })
+  writeProperties(join(paths.data, 'etc', 'spooling-manager.properties'), {
+    'spooling-manager.name': 'filesystem',
+    // Trino 476's file system spooling manager writes to S3, GCS or Azure only.
+    'fs.s3.enabled': 'true',
+    'fs.location': 's3://spooling/',
+    's3.endpoint': s3.url,
+    's3.region': s3.region,
+    's3.path-style-access': 'true',
+    's3.aws-access-key': s3.accessKey,
+    's3.aws-secret-key': s3.secretKey,
+    // SSE-C needs HTTPS; the store is on the loopback and its folder is the stack's.
+    'fs.segment.encryption': 'false',
   })
   writeProperties(join(paths.etc, 'log.properties'), {
     'io.trino': 'INFO',
@@ -277,6 +330,17 @@ function writeConfig(paths, endpoint, env) {
   })
   writeProperties(join(catalogs, 'tpch.properties'), { 'connector.name': 'tpch' })
   writeProperties(join(catalogs, 'memory.properties'), { 'connector.name': 'memory' })
+}
+
+/**
+ * The key that signs the segment ids handed to clients: 256 random bits, base64, made once and
+ * kept in the stack's data dir, so it stays the same across restarts.
+ * @param {ReturnType<typeof layout>} paths
+ */
+function sharedSecretKey(paths) {
+  const file = join(paths.data, 'spooling-secret-key')
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  return readFileSync(file, 'utf8').trim()
 }
 
 /**
