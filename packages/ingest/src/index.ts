@@ -21,4 +21,11 @@ export type {
   RouteOptions,
   TransformResult,
 } from './options.js'
+export {
+  createProducer,
+  type HeaderValue,
+  type LakeProducer,
+  type ProducerOptions,
+  type Serializer,
+} from './producer.js'
 export { createIngestWorker, type IngestWorker } from './worker.js'
