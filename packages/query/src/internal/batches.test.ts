@@ -128,6 +128,22 @@ describe('decoding rows from the page bytes', () => {
     )
   })
 
+  it('reads the doubles only the text parser reads, and the strings Trino sends for NaN and infinities', () => {
+    const texts = [
+      '4.9E-324',
+      '2.2250738585072014E-308',
+      '1.7976931348623157E308',
+      '1.0E23',
+      '-0.0',
+      '-1.0E-5',
+    ]
+    const special = ['"NaN"', '"Infinity"', '"-Infinity"']
+    const batches = decode({ d: 'double' }, `[${[...texts, ...special].map((t) => `[${t}]`).join(',')}]`)
+    const got = values(batches, 'd')
+    for (const [i, t] of texts.entries()) expect(Object.is(got[i], JSON.parse(t)), t).toBe(true)
+    expect(got.slice(texts.length)).toEqual([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+  })
+
   it('reads every 64-bit and 32-bit integer exactly', () => {
     fc.assert(
       fc.property(

@@ -18,6 +18,7 @@ import type {
 } from '../types/builders.js'
 import type { TrinoType } from '../types/signature.js'
 import { daysFromCivil } from '../types/temporal.js'
+import { decimalToDouble } from './double.js'
 import { parseJsonLossless, skipValue, skipWhitespace } from './json.js'
 import { text } from './page.js'
 
@@ -71,8 +72,9 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
  * doubles and booleans without a JS value in between, strings without escapes copied as bytes,
  * other values (decimals, dates, timestamps, nested types) read as JS values one at a time.
  * Batches are cut as they fill, so a batch never depends on how the server sized its pages.
- * Values stay exact: an integer of more than 15 digits is read through `BigInt`, a double that is
- * not exactly computable from its digits (more than 15 of them, or a large exponent) through
+ * Values stay exact: an integer of more than 15 digits is read through `BigInt`; a double is
+ * computed from its digits exactly (see {@link decimalToDouble}), or, when that cannot decide
+ * (more than 18 digits, an exponent beyond ±250, a value next to a halfway point), read through
  * `Number` of its text, as `JSON.parse` would.
  */
 export class BatchAssembler {
@@ -328,45 +330,53 @@ export class BatchAssembler {
   private double(bytes: Buffer, p: number): number {
     const negative = bytes[p] === 45
     let i = negative ? p + 1 : p
-    let mantissa = 0
-    let digits = 0
+    // The first nine significant digits, then up to nine more (see decimalToDouble).
+    let high = 0
+    let low = 0
+    let lowDigits = 0
     let exponent = 0
     let d = bytes[i]!
+    const digitsAt = i
     while (d >= 48 && d <= 57) {
-      mantissa = mantissa * 10 + (d - 48)
-      digits += 1
+      if (high < 100_000_000) high = high * 10 + (d - 48)
+      else {
+        low = low * 10 + (d - 48)
+        lowDigits += 1
+      }
       d = bytes[++i]!
     }
+    let digits = i - digitsAt
     if (d === 46) {
+      const fractionAt = i + 1
       d = bytes[++i]!
       while (d >= 48 && d <= 57) {
-        mantissa = mantissa * 10 + (d - 48)
-        digits += 1
-        exponent -= 1
+        if (high < 100_000_000) high = high * 10 + (d - 48)
+        else {
+          low = low * 10 + (d - 48)
+          lowDigits += 1
+        }
         d = bytes[++i]!
       }
+      exponent = fractionAt - i
+      digits += i - fractionAt
     }
-    let exact = digits > 0 && digits <= 15
     if (d === 101 || d === 69) {
       d = bytes[++i]!
       const negativeExponent = d === 45
       if (d === 45 || d === 43) d = bytes[++i]!
       let e = 0
-      let eDigits = 0
+      const exponentAt = i
       while (d >= 48 && d <= 57) {
         e = e * 10 + (d - 48)
-        eDigits += 1
         d = bytes[++i]!
       }
-      if (eDigits === 0 || eDigits > 3) exact = false
-      exponent += negativeExponent ? -e : e
+      // No exponent digits, or more than four: left to Number (which rejects the former).
+      exponent = i - exponentAt === 0 || i - exponentAt > 4 ? 9999 : exponent + (negativeExponent ? -e : e)
     }
     this.at = i
-    // Clinger's fast path: a mantissa below 2^53 times or over an exact power of ten is one
-    // correctly rounded operation, hence the double the text denotes.
-    if (exact && exponent >= -22 && exponent <= 22) {
-      const magnitude = exponent >= 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!
-      return negative ? -magnitude : magnitude
+    if (digits > 0) {
+      const magnitude = decimalToDouble(high, low, lowDigits, exponent)
+      if (!Number.isNaN(magnitude)) return negative ? -magnitude : magnitude
     }
     const value = Number(latin1(bytes, p, i))
     if (Number.isNaN(value)) throw new SyntaxError(`not a JSON number at byte ${p}`)
