@@ -13,13 +13,15 @@ export {
   readStoredOffsets,
   type StoredOffsets,
 } from './offsets.js'
-export type {
-  CommitTriggers,
-  DeadLetterOptions,
-  IngestWorkerOptions,
-  MetadataColumns,
-  RouteOptions,
-  TransformResult,
+export {
+  type CommitTriggers,
+  type DeadLetterOptions,
+  defaultRevocationBudgetMs,
+  type IngestWorkerOptions,
+  type MetadataColumns,
+  type RevocationOptions,
+  type RouteOptions,
+  type TransformResult,
 } from './options.js'
 export {
   createProducer,

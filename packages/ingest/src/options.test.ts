@@ -1,6 +1,7 @@
 import { ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
 import { localCatalog } from '../test/helpers.js'
+import { defaultRevocationBudgetMs, parseWorkerOptions } from './options.js'
 import { createIngestWorker } from './worker.js'
 
 describe('worker options', async () => {
@@ -19,6 +20,11 @@ describe('worker options', async () => {
     ['dead-letter mode without a topic', { ...base, deadLetter: { mode: 'dead-letter' } }, 'deadLetter'],
     ['a zero commit interval', { ...base, commit: { intervalMs: 0 } }, 'commit.intervalMs'],
     ['a decoder that is not one', { ...base, decode: 'xml' }, 'decode'],
+    [
+      'a revocation budget not less than the rebalance timeout',
+      { ...base, consumer: { rebalanceTimeout: 20_000 }, revocation: { budgetMs: 20_000 } },
+      'revocation.budgetMs',
+    ],
   ])('refuses %s, naming the option', (_, options, field) => {
     try {
       createIngestWorker(options as never)
@@ -27,6 +33,20 @@ describe('worker options', async () => {
       expect(error).toBeInstanceOf(ValidationError)
       expect((error as ValidationError).context.field).toBe(field)
     }
+  })
+
+  it('derives the revocation budget from the rebalance timeout, leaving a heartbeat and 5 s', () => {
+    expect(defaultRevocationBudgetMs()).toBe(30_000)
+    expect(defaultRevocationBudgetMs({ rebalanceTimeout: 20_000, heartbeatInterval: 1_000 })).toBe(10_000)
+    expect(defaultRevocationBudgetMs({ rebalanceTimeout: 10_000, heartbeatInterval: 3_000 })).toBe(2_000)
+    expect(defaultRevocationBudgetMs({ rebalanceTimeout: 6_000 })).toBe(0)
+  })
+
+  it('fills the revocation budget in when the options are parsed', () => {
+    expect(parseWorkerOptions(base).revocation.budgetMs).toBe(30_000)
+    const given = parseWorkerOptions({ ...base, revocation: { budgetMs: 1_500 } })
+    expect(given.revocation.budgetMs).toBe(1_500)
+    expect(given.catalog).toBe(catalog)
   })
 
   it('refuses a bad Avro schema when the worker is created, not per record', () => {

@@ -55,6 +55,41 @@ export interface DeadLetterOptions {
   mode?: 'dead-letter' | 'skip' | 'fail'
 }
 
+/** How a worker gives its partitions up when its consumer group rebalances. */
+export interface RevocationOptions {
+  /**
+   * Milliseconds a worker spends, once it sees a rebalance, committing what it holds before it
+   * rejoins the group. kafkajs's groups are eager: every partition is revoked, so all buffered
+   * rows are committed. A commit not done by then is abandoned: the worker drops what it holds
+   * and rejoins, and the next owner of each partition replays it from the table's offsets (if
+   * the abandoned commit lands later, its compare-and-set keeps it exact).
+   *
+   * The rejoin must reach the broker within `consumer.rebalanceTimeout` of the rebalance's start,
+   * or the member is removed from the group, so the budget must be less than it. Default
+   * {@link defaultRevocationBudgetMs}: the smaller of half the rebalance timeout and the rebalance
+   * timeout less a heartbeat interval (the worker may see the rebalance that late) and 5 s.
+   */
+  budgetMs?: number
+}
+
+/** kafkajs's defaults, which the worker keeps unless `consumer` changes them. */
+const KAFKAJS_REBALANCE_TIMEOUT_MS = 60_000
+const KAFKAJS_HEARTBEAT_INTERVAL_MS = 3_000
+
+/**
+ * The default revocation budget for a consumer's timeouts: `min(rebalanceTimeout / 2,
+ * rebalanceTimeout − heartbeatInterval − 5 s)`, at least 0. With kafkajs's defaults (60 s,
+ * 3 s) it is 30 s.
+ */
+export function defaultRevocationBudgetMs(consumer?: {
+  rebalanceTimeout?: number
+  heartbeatInterval?: number
+}): number {
+  const rebalance = consumer?.rebalanceTimeout ?? KAFKAJS_REBALANCE_TIMEOUT_MS
+  const heartbeat = consumer?.heartbeatInterval ?? KAFKAJS_HEARTBEAT_INTERVAL_MS
+  return Math.max(0, Math.min(Math.floor(rebalance / 2), rebalance - heartbeat - 5_000))
+}
+
 /** The options of {@link createIngestWorker}. */
 export interface IngestWorkerOptions {
   /** A kafkajs `Kafka` client, or the configuration of one (`{ brokers: ['127.0.0.1:9092'] }`). */
@@ -107,6 +142,8 @@ export interface IngestWorkerOptions {
     maxBytes?: number
     maxWaitTimeInMs?: number
   }
+  /** How partitions are given up in a rebalance. */
+  revocation?: RevocationOptions
   /** Where a partition without offsets in the table starts: `'earliest'` (default) or `'latest'`. */
   startFrom?: 'earliest' | 'latest'
   /** Metrics and logs. */
@@ -188,6 +225,7 @@ const schema = z
       })
       .strict()
       .optional(),
+    revocation: z.object({ budgetMs: z.number().int().nonnegative().optional() }).strict().optional(),
     startFrom: z.enum(['earliest', 'latest']).optional(),
     hooks: z.record(z.string(), z.unknown()).optional(),
     handleSignals: z.boolean().optional(),
@@ -197,9 +235,24 @@ const schema = z
     (o) => (o.table === undefined) !== (o.route === undefined),
     'give exactly one of `table` and `route`',
   )
+  .refine(
+    (o) =>
+      o.revocation?.budgetMs === undefined ||
+      o.revocation.budgetMs < (o.consumer?.rebalanceTimeout ?? KAFKAJS_REBALANCE_TIMEOUT_MS),
+    {
+      message: 'must be less than consumer.rebalanceTimeout (60 000 by default)',
+      path: ['revocation', 'budgetMs'],
+    },
+  )
+  .transform((o) => ({
+    ...o,
+    revocation: { budgetMs: o.revocation?.budgetMs ?? defaultRevocationBudgetMs(o.consumer) },
+  }))
 
 /** Checks the options at the boundary; a mistake is a `ValidationError` naming the option. */
-export function parseWorkerOptions(options: IngestWorkerOptions): IngestWorkerOptions {
+export function parseWorkerOptions(
+  options: IngestWorkerOptions,
+): IngestWorkerOptions & { revocation: Required<RevocationOptions> } {
   const result = schema.safeParse(options)
   if (!result.success) {
     const issue = result.error.issues[0]!
@@ -208,6 +261,6 @@ export function parseWorkerOptions(options: IngestWorkerOptions): IngestWorkerOp
       context: { field: path || 'options' },
     })
   }
-  // Functions and class instances are passed on as given, not as zod's copies.
-  return options
+  // Functions and class instances are passed on as given, not as zod's copies; defaults are filled.
+  return { ...options, revocation: result.data.revocation }
 }

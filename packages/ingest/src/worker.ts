@@ -11,16 +11,23 @@ import {
 } from '@lake/errors'
 import {
   type Batch,
+  type Cluster,
   type Consumer,
   type EachBatchPayload,
   Kafka,
   type KafkaMessage,
+  PartitionAssigners,
   type Producer,
 } from 'kafkajs'
 import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead-letter.js'
 import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
 import { mapLimit } from './limit.js'
-import { type IngestWorkerOptions, parseWorkerOptions, type TransformResult } from './options.js'
+import {
+  defaultRevocationBudgetMs,
+  type IngestWorkerOptions,
+  parseWorkerOptions,
+  type TransformResult,
+} from './options.js'
 import { partitionKey, type SinkCommit, TableSink } from './sink.js'
 
 /** A running ingest worker. */
@@ -101,6 +108,7 @@ class Worker implements IngestWorker {
   readonly #commitBytes: number
   readonly #commitRows: number
   readonly #maxRecordBytes: number
+  readonly #revocationBudgetMs: number
   readonly #parts = new Map<string, PartitionState>()
   /** Route name (or the table's name, without routing) to its target, once loaded. */
   #targets = new Map<string, Target>()
@@ -114,6 +122,15 @@ class Worker implements IngestWorker {
   #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
   #failed: unknown
   #removeSignals: (() => void) | undefined
+  /** The revocation under way: from the moment a rebalance is seen until the worker may rejoin. */
+  #revocation: Promise<void> | undefined
+  /** Resolved when a revocation ends, then replaced: a batch waiting on the commit lane stops waiting. */
+  #revocationEnd = settled()
+  /** The latest batch's `heartbeat`: kafkajs's runner's, valid across the batches of one run. */
+  #heartbeat: (() => Promise<void>) | undefined
+  #beat: NodeJS.Timeout | undefined
+  /** Group joins seen, so that a heartbeat answered after a rejoin is not taken for a new rebalance. */
+  #joins = 0
 
   constructor(opts: IngestWorkerOptions) {
     this.#opts = opts
@@ -127,6 +144,7 @@ class Worker implements IngestWorker {
     this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
     this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
+    this.#revocationBudgetMs = opts.revocation?.budgetMs ?? defaultRevocationBudgetMs(opts.consumer)
   }
 
   async run(): Promise<void> {
@@ -145,16 +163,20 @@ class Worker implements IngestWorker {
       ...(c.maxBytesPerPartition ? { maxBytesPerPartition: c.maxBytesPerPartition } : {}),
       ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
       ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
+      // kafkajs's own assigner; the worker only takes the consumer's cluster from it, see #holdJoins.
+      partitionAssigners: [
+        (config) => {
+          this.#holdJoins(config.cluster)
+          return PartitionAssigners.roundRobin(config)
+        },
+      ],
     })
     this.#consumer = consumer
     if (this.#mode === 'dead-letter') {
       this.#producer = this.#kafka.producer({ allowAutoTopicCreation: true, idempotent: false })
       await this.#producer.connect()
     }
-    consumer.on(consumer.events.REBALANCING, () => {
-      this.#log('info', 'ingest.rebalance', 'Rebalancing: committing what is buffered before partitions move')
-      void this.flush().catch(() => {})
-    })
+    consumer.on(consumer.events.REBALANCING, () => void this.#revoke('the consumer is rejoining'))
     consumer.on(consumer.events.GROUP_JOIN, (event) => this.#assigned(event.payload.memberAssignment))
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload
@@ -179,6 +201,8 @@ class Worker implements IngestWorker {
       if (this.#hasPending()) void this.flush().catch(() => {})
     }, this.#intervalMs)
     this.#timer.unref()
+    this.#beat = setInterval(() => this.#keepAlive(), Math.min(1_000, c.heartbeatInterval ?? 3_000))
+    this.#beat.unref()
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -220,6 +244,7 @@ class Worker implements IngestWorker {
         }
       }
     } finally {
+      clearInterval(this.#beat)
       await consumer?.disconnect().catch(() => {})
       await this.#producer?.disconnect().catch(() => {})
       this.#log('info', 'ingest.stop', `Stopped group member of ${this.#opts.groupId}`)
@@ -303,6 +328,7 @@ class Worker implements IngestWorker {
 
   /** A new assignment: partitions gone are forgotten (the next owner replays them), new ones load lazily. */
   #assigned(assignment: Record<string, number[]>): void {
+    this.#joins++
     const now = new Set<string>()
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
@@ -379,18 +405,15 @@ class Worker implements IngestWorker {
   }
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    // A batch may wait for a commit (positions load in the same lane): keep the session alive.
-    const beat = setInterval(() => void payload.heartbeat().catch(() => {}), 1_000)
-    try {
-      await this.#processBatch(payload)
-    } finally {
-      clearInterval(beat)
-    }
+    // #keepAlive beats with it, also while a batch waits for a commit and while a rejoin is held.
+    this.#heartbeat = payload.heartbeat
+    await this.#processBatch(payload)
   }
 
   async #processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload
-    if (batch.isEmpty() || payload.isStale() || this.#stopping) return
+    // During a revocation every partition is being given up: buffering more would only be dropped.
+    if (batch.isEmpty() || payload.isStale() || this.#stopping || this.#revocation) return
     const key = partitionKey(batch.topic, batch.partition)
     let part = this.#parts.get(key)
     if (!part) {
@@ -401,7 +424,8 @@ class Worker implements IngestWorker {
     part.highWatermark = BigInt(batch.highWatermark)
     if (!part.loaded || this.#sinks().some((s) => !s.knows(batch.topic, batch.partition))) {
       part.loaded = false
-      await this.#loadPositions()
+      // Loads wait in the commit lane, which an abandoned commit may hold past the revocation.
+      if (!(await this.#unlessRevoked(this.#loadPositions())) || this.#revocation) return
     }
     const position = this.#position(batch.topic, batch.partition)
     const first = BigInt(batch.firstOffset()!)
@@ -420,7 +444,7 @@ class Worker implements IngestWorker {
     this.#gauges()
     const bytes = this.#bufferedBytes()
     if (bytes >= this.#maxBufferedBytes) {
-      await this.#backpressure()
+      await this.#unlessRevoked(this.#backpressure())
     } else if (bytes >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows) {
       void this.flush().catch(() => {})
     }
@@ -437,7 +461,8 @@ class Worker implements IngestWorker {
       while (
         this.#bufferedBytes() >= this.#maxBufferedBytes &&
         this.#failed === undefined &&
-        !this.#stopping
+        !this.#stopping &&
+        !this.#revocation
       ) {
         await new Promise((resolve) => setTimeout(resolve, 1_000))
         await this.flush().catch(() => {})
@@ -445,6 +470,108 @@ class Worker implements IngestWorker {
     } finally {
       this.#consumer!.resume(topics)
     }
+  }
+
+  /**
+   * Waits for `work`, or until a revocation ends, whichever is first; false when the revocation
+   * ended first. A batch runs to its end before kafkajs rejoins the group, so a batch waiting on
+   * the commit lane must stop waiting once the worker has given its partitions up.
+   */
+  async #unlessRevoked(work: Promise<unknown>): Promise<boolean> {
+    work.catch(() => {})
+    return Promise.race([work.then(() => true), this.#revocationEnd.promise.then(() => false)])
+  }
+
+  /**
+   * Makes each group join of the consumer wait for the revocation under way, or one it starts.
+   * kafkajs has no hook before it revokes partitions: once it sees a rebalance it lets the running
+   * batch finish and rejoins at once, and the first step of its join is to find the group
+   * coordinator on the consumer's own cluster, which each partition assigner is given. Holding
+   * that step holds the JoinGroup, and with it the new assignment of every member, so a
+   * partition's next owner reads the table's offsets only after this worker's commit.
+   */
+  #holdJoins(cluster: Cluster): void {
+    const find = cluster.findGroupCoordinator.bind(cluster)
+    cluster.findGroupCoordinator = async (group) => {
+      await this.#revoke('the consumer is joining the group')
+      return find(group)
+    }
+  }
+
+  /**
+   * Heartbeats on the worker's own clock (kafkajs beats only between fetches and after batches),
+   * so that a rebalance is seen within a second, and the session stays alive while a batch waits
+   * on a commit and while the worker holds its rejoin: the broker removes a member that neither
+   * heartbeats nor rejoins once its session times out, rebalance or not.
+   */
+  #keepAlive(): void {
+    const heartbeat = this.#heartbeat
+    if (!heartbeat) return
+    const joins = this.#joins
+    heartbeat().catch((error: unknown) => {
+      const type = (error as { type?: unknown }).type
+      if (type === 'REBALANCE_IN_PROGRESS' && joins === this.#joins) void this.#revoke('a heartbeat')
+    })
+  }
+
+  /**
+   * Gives every partition up, as kafkajs's eager rebalance revokes them all (which ones move is
+   * known only after the rejoin): commits what is held within the revocation budget, then
+   * forgets every partition, so that the next assignment reads each table's offsets again. A
+   * commit not done within the budget is abandoned, not cancelled: it keeps its place in the
+   * commit lane, so the worker reads offsets only after it settles, and if it lands after another
+   * owner took a partition over, the compare-and-set drops one of the two copies.
+   */
+  #revoke(reason: string): Promise<void> {
+    if (this.#revocation) return this.#revocation
+    if (this.#parts.size === 0 && !this.#hasPending()) return Promise.resolve()
+    const end = this.#revocationEnd
+    const revocation = this.#revokeWithinBudget(reason).finally(() => {
+      this.#revocation = undefined
+      this.#revocationEnd = settled()
+      end.resolve()
+    })
+    this.#revocation = revocation
+    return revocation
+  }
+
+  async #revokeWithinBudget(reason: string): Promise<void> {
+    const started = performance.now()
+    const budgetMs = this.#revocationBudgetMs
+    const rows = this.#bufferedRows()
+    this.#log(
+      'info',
+      'ingest.rebalance',
+      `Rebalancing (seen by ${reason}): committing ${rows} buffered rows within ${budgetMs} ms before rejoining`,
+      { budgetMs, rows },
+    )
+    let timer: NodeJS.Timeout | undefined
+    const budget = new Promise<'abandoned'>((resolve) => {
+      timer = setTimeout(() => resolve('abandoned'), budgetMs)
+    })
+    const outcome = await Promise.race([
+      this.flush().then(
+        () => 'committed' as const,
+        () => 'failed' as const,
+      ),
+      budget,
+    ])
+    clearTimeout(timer)
+    for (const part of this.#parts.values())
+      for (const sink of this.#sinks()) sink.forget(part.topic, part.partition)
+    this.#parts.clear()
+    const ms = performance.now() - started
+    this.#hooks.histogram('lake.ingest.revocation.flush_ms', ms, { outcome })
+    this.#hooks.counter('lake.ingest.revocations', 1, { outcome })
+    this.#log(
+      outcome === 'committed' ? 'info' : 'warn',
+      'ingest.revocation',
+      outcome === 'committed'
+        ? `Committed what was held in ${Math.round(ms)} ms; rejoining`
+        : `The commit ${outcome === 'failed' ? 'failed' : `was not done within ${budgetMs} ms`}; rejoining without it: the partitions' next owners replay from the tables' offsets`,
+      { outcome, ms: Math.round(ms), budgetMs, rows },
+    )
+    this.#gauges()
   }
 
   /** Decodes, transforms, routes and validates a batch's records, and buffers them per table. */
@@ -805,6 +932,15 @@ class Worker implements IngestWorker {
   ): void {
     this.#hooks.log({ level, event, message, fields: { groupId: this.#opts.groupId, ...fields } })
   }
+}
+
+/** A promise and its resolve function. */
+function settled(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void
+  const promise = new Promise<void>((r) => {
+    resolve = r
+  })
+  return { promise, resolve }
 }
 
 function asRows(result: TransformResult): Row[] {
