@@ -61,6 +61,28 @@ describe('WebHdfsFileIO on HDFS', () => {
     expect(new Uint8Array(await buffer.slice(5 << 20, (5 << 20) + 2))).toEqual(new Uint8Array([5, 5]))
   })
 
+  it('streams a range byte for byte through the DataNode, and reads whole files and ranges into arrays of their own', async () => {
+    const data = new Uint8Array(9 << 20).map((_, i) => (i * 2654435761) >>> 24)
+    await io.write(`${run}/ranges.bin`, data)
+    const offset = 1_234_567
+    const length = 5 << 20
+    let at = offset
+    for await (const chunk of io.readStream(`${run}/ranges.bin`, { offset, length })) {
+      // A chunk is lent until the next is asked for; checked before asking.
+      expect(Buffer.compare(chunk, data.subarray(at, at + chunk.byteLength))).toBe(0)
+      at += chunk.byteLength
+    }
+    expect(at).toBe(offset + length)
+    const [whole, range, tail] = await Promise.all([
+      io.read(`${run}/ranges.bin`),
+      io.readRange(`${run}/ranges.bin`, offset, length),
+      io.readRange(`${run}/ranges.bin`, data.byteLength - 10, 100),
+    ])
+    expect(Buffer.compare(whole, data)).toBe(0)
+    expect(Buffer.compare(range, data.subarray(offset, offset + length))).toBe(0)
+    expect(Buffer.compare(tail, data.subarray(data.byteLength - 10))).toBe(0)
+  })
+
   it('lets exactly one of 16 writers racing for a vN.metadata.json win with renameIfAbsent', async () => {
     const dir = `${run}/race/metadata`
     const temps = Array.from({ length: 16 }, (_, i) => `${dir}/${i}-${crypto.randomUUID()}.metadata.json`)

@@ -50,7 +50,11 @@ export interface FileIO {
   readRange(location: string, offset: number, length: number): Promise<Uint8Array>
   /** A random-access view that reads ranges on demand. */
   open(location: string): Promise<AsyncBuffer>
-  /** Streams the file (or a range of it) in chunks without buffering it whole. */
+  /**
+   * Streams the file (or a range of it) in chunks without buffering it whole. A chunk is the
+   * caller's until it asks for the next one: a backend may then reuse its memory (the WebHDFS
+   * one does, to spare the garbage collector), so copy what you keep.
+   */
   readStream(location: string, range?: { offset?: number; length?: number }): AsyncIterable<Uint8Array>
   /**
    * Writes a file from bytes or a stream of chunks. Parent directories are created.

@@ -21,6 +21,7 @@ import {
   parentLocation,
   type WriteOptions,
 } from './file-io.js'
+import { type HttpResponse, httpGet } from './http-reader.js'
 
 /** Options of {@link WebHdfsFileIO}. */
 export interface WebHdfsFileIOOptions {
@@ -36,7 +37,11 @@ export interface WebHdfsFileIOOptions {
   delegationToken?: string
   /** Retries of transient faults (standby, safe mode, resets, 5xx). Default 4 retries from 100 ms. */
   retry?: { retries?: number; minDelayMs?: number; maxDelayMs?: number }
-  /** Time allowed for a NameNode answer, in ms. Default 60 000. Data transfers are not limited. */
+  /**
+   * Time allowed for a NameNode answer, and for a DataNode to send more of a read (a silent
+   * one counts as a dropped connection, and the read resumes), in ms. Default 60 000. The
+   * length of a transfer is not limited.
+   */
   timeoutMs?: number
   /** Metrics and logs of retried attempts. */
   hooks?: Partial<LakeHooks>
@@ -122,13 +127,14 @@ export class WebHdfsFileIO implements FileIO {
   }
 
   async read(location: string): Promise<Uint8Array> {
-    return collect(this.readStream(location))
+    return collect(this.readStream(location), 0)
   }
 
   async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(location, offset, length)
     if (length === 0) return new Uint8Array(0)
-    return collect(this.readStream(location, { offset, length }))
+    // Room for the whole range up front (it is one copy), within reason for a length past the end.
+    return collect(this.readStream(location, { offset, length }), Math.min(length, 64 * 1024 * 1024))
   }
 
   async open(location: string): Promise<AsyncBuffer> {
@@ -146,7 +152,9 @@ export class WebHdfsFileIO implements FileIO {
 
   /**
    * Streams the file from its DataNode. A connection lost mid-stream is resumed from the byte
-   * reached (within the retry budget), so a long read survives a DataNode restart.
+   * reached (within the retry budget), so a long read survives a DataNode restart. Chunks are
+   * up to 1 MiB from a small pool reused for the whole read: each is valid until the next is
+   * requested, as {@link FileIO.readStream} allows.
    */
   async *readStream(
     location: string,
@@ -163,7 +171,7 @@ export class WebHdfsFileIO implements FileIO {
       const response = await this.#openData(location, params)
       if (!response) return
       try {
-        for await (const chunk of response as AsyncIterable<Uint8Array>) {
+        for await (const chunk of response.body) {
           offset += chunk.byteLength
           if (remaining !== undefined) remaining -= chunk.byteLength
           yield chunk
@@ -288,10 +296,11 @@ export class WebHdfsFileIO implements FileIO {
 
   /**
    * The DataNode's answer to `OPEN`, or `undefined` when the range starts at or past the end.
-   * Read with node:http rather than `fetch`: a web stream costs more CPU per byte,
-   * which on a busy machine is read throughput lost (docs/benchmarks.md, hdfs).
+   * Read with Lake's own HTTP reader (`http-reader.ts`) rather than `node:http` or `fetch`:
+   * it reuses one socket buffer where `node:http` allocates 64 KiB per socket read, which a
+   * long-running process pays for in full collections (docs/benchmarks.md, hdfs).
    */
-  async #openData(location: string, params: Record<string, string>): Promise<IncomingMessage | undefined> {
+  async #openData(location: string, params: Record<string, string>): Promise<HttpResponse | undefined> {
     return withRetry(
       async () => {
         let redirect: Response
@@ -302,14 +311,15 @@ export class WebHdfsFileIO implements FileIO {
           throw error
         }
         const target = redirectTarget(redirect, 'OPEN', location)
-        let response: IncomingMessage
+        let response: HttpResponse
         try {
-          response = await getStream(target)
+          response = await httpGet(target, { idleTimeoutMs: this.#timeoutMs })
         } catch (error) {
           throw transportError('OPEN', location, error)
         }
-        if (response.statusCode === 200) return response
-        const error = await dataNodeError(response, 'OPEN', location)
+        if (response.status === 200) return response
+        const body = await response.text().catch(() => '')
+        const error = dataNodeError(response.status, body, 'OPEN', location)
         if (isPastEnd(error)) return undefined
         throw error
       },
@@ -604,33 +614,24 @@ async function putStream(
     if (sendError !== undefined) throw sendError
     return
   }
-  throw await dataNodeError(response, 'CREATE', location)
-}
-
-/** A GET whose answer streams; its body is the caller's to read or destroy. */
-function getStream(url: string): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    const request = (url.startsWith('https:') ? httpsRequest : httpRequest)(url, { method: 'GET' })
-    request.on('response', resolve)
-    request.on('error', reject)
-    request.end()
-  })
+  const body = await readText(response).catch(() => '')
+  throw dataNodeError(response.statusCode ?? 0, body, 'CREATE', location)
 }
 
 /** A LakeError for a DataNode's error answer, from its `RemoteException` JSON. */
-async function dataNodeError(
-  response: IncomingMessage,
+function dataNodeError(
+  status: number,
+  body: string,
   op: string,
   location: string,
-): Promise<StorageError | NotFoundError | AlreadyExistsError> {
-  const body = await readText(response).catch(() => '')
+): StorageError | NotFoundError | AlreadyExistsError {
   let remote = {}
   try {
     remote = (JSON.parse(body) as { RemoteException?: object }).RemoteException ?? {}
   } catch {
     // Not JSON: the status decides.
   }
-  return mapRemoteException(response.statusCode ?? 0, remote, op, location, body)
+  return mapRemoteException(status, remote, op, location, body)
 }
 
 function drained(request: ReturnType<typeof httpRequest>): Promise<void> {
@@ -672,21 +673,25 @@ async function readText(response: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8')
 }
 
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
+/**
+ * The chunks as one array of its own (a stream's chunks are only lent, see
+ * {@link FileIO.readStream}). `capacity` is the size expected (a range's length), else 0: the
+ * array then grows by doubling, and is trimmed when much of it is left unused.
+ */
+async function collect(stream: AsyncIterable<Uint8Array>, capacity: number): Promise<Uint8Array> {
+  let out = new Uint8Array(capacity)
   let size = 0
   for await (const chunk of stream) {
-    chunks.push(chunk)
+    if (size + chunk.byteLength > out.byteLength) {
+      const grown = new Uint8Array(Math.max(size + chunk.byteLength, out.byteLength * 2, 64 * 1024))
+      grown.set(out.subarray(0, size))
+      out = grown
+    }
+    out.set(chunk, size)
     size += chunk.byteLength
   }
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const chunk of chunks) {
-    out.set(chunk, at)
-    at += chunk.byteLength
-  }
-  return out
+  if (size === out.byteLength) return out
+  return size < out.byteLength / 2 ? out.slice(0, size) : out.subarray(0, size)
 }
 
 function checkRange(location: string, offset: number, length: number): void {
