@@ -169,6 +169,7 @@ export {
 export { coerceValue } from './spec/values.js'
 // Tables
 export {
+  type AppendColumnsOptions,
   type AppendOptions,
   type HistoryEntry,
   type PendingSchemaUpdate,
@@ -178,3 +179,4 @@ export {
 export type { SnapshotSelector } from './table/time-travel.js'
 export type { AppendInput } from './transaction/append.js'
 export { type AddColumnOptions, SchemaUpdate, type UpdateColumnOptions } from './transaction/update-schema.js'
+export { type ColumnBatch, ColumnBuilder } from './writer/column-batch.js'

@@ -187,22 +187,11 @@ export function coerceColumns(
   rows: readonly unknown[],
   context: ErrorContext = {},
 ): unknown[][] {
-  const fields = type.fields
-  const plan = structPlan(type, '')
-  const coerce = fields.map((field) => coercer(field.type))
-  const columns = fields.map(() => new Array<unknown>(rows.length))
+  const into = rowCoercion(type)
+  const columns = type.fields.map(() => new Array<unknown>(rows.length))
   for (let r = 0; r < rows.length; r++) {
-    const input = rows[r]
     try {
-      if (!isPlainObject(input)) throw refuse(type, input, '', 'expected an object with a key per field')
-      checkKeys(type, plan, input, '')
-      for (let c = 0; c < fields.length; c++) {
-        const field = fields[c]!
-        const raw = input[field.name]
-        const value = raw === null || raw === undefined ? null : coerce[c]!(raw, plan.paths[c]!)
-        if (value === null && field.required) throw missing(plan.paths[c]!, 'is required')
-        columns[c]![r] = value
-      }
+      into(rows[r], columns, r)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       throw new ValidationError(`Row ${r}: ${error.message}`, {
@@ -212,6 +201,29 @@ export function coerceColumns(
     }
   }
   return columns
+}
+
+/**
+ * The coercion of one row of a struct type into column arrays, planned once per struct:
+ * `into(input, columns, r)` sets `columns[c][r]` for every field, by exactly the rules of
+ * `coerceValue(type, input, '')`, or throws a {@link ValidationError} for the field refused
+ * (having set some of the row's values, which the caller discards).
+ */
+export function rowCoercion(type: StructType): (input: unknown, columns: unknown[][], r: number) => void {
+  const fields = type.fields
+  const plan = structPlan(type, '')
+  const coerce = fields.map((field) => coercer(field.type))
+  return (input, columns, r) => {
+    if (!isPlainObject(input)) throw refuse(type, input, '', 'expected an object with a key per field')
+    checkKeys(type, plan, input, '')
+    for (let c = 0; c < fields.length; c++) {
+      const field = fields[c]!
+      const raw = input[field.name]
+      const value = raw === null || raw === undefined ? null : coerce[c]!(raw, plan.paths[c]!)
+      if (value === null && field.required) throw missing(plan.paths[c]!, 'is required')
+      columns[c]![r] = value
+    }
+  }
 }
 
 /**

@@ -15,11 +15,12 @@ import type { Schema } from '../spec/schema.js'
 import { MAIN_BRANCH, type Snapshot } from '../spec/snapshot.js'
 import type { SortOrder } from '../spec/sort-order.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
-import { type AppendInput, appendAction } from '../transaction/append.js'
+import { type AppendInput, appendAction, appendColumnsAction } from '../transaction/append.js'
 import { commitAction } from '../transaction/commit.js'
 import { deleteAction, overwriteAction } from '../transaction/delete.js'
 import { propertiesAction } from '../transaction/properties.js'
 import { SchemaUpdate } from '../transaction/update-schema.js'
+import type { ColumnBatch } from '../writer/column-batch.js'
 import { referencedFiles } from './referenced-files.js'
 import { type SnapshotSelector, selectSnapshot } from './time-travel.js'
 
@@ -51,6 +52,12 @@ export interface AppendOptions {
    * retryable one is retried like a conflict.
    */
   summary?: (base: TableMetadata) => Readonly<Record<string, string>>
+}
+
+/** Options of {@link Table.appendColumns}. */
+export interface AppendColumnsOptions extends AppendOptions {
+  /** The schema the batches were validated against (`ColumnBuilder.schemaId`). */
+  schemaId: number
 }
 
 /** A schema change in progress: {@link SchemaUpdate} with a `commit()` that applies it to the table. */
@@ -168,6 +175,23 @@ export class Table {
    */
   async append(data: AppendInput, options: AppendOptions = {}): Promise<Snapshot> {
     const action = await appendAction(this, data, options.signal ? { signal: options.signal } : {})
+    action.extraSummary = options.summary
+    return this.#commitSnapshot(action)
+  }
+
+  /**
+   * Appends batches of rows already validated against the schema `options.schemaId` by a
+   * `ColumnBuilder`, without validating them again, as one snapshot. Refused with a
+   * non-retryable `CommitConflictError`, before writing and on every commit attempt, when the
+   * table's current schema is another one: the caller validates again against the new schema.
+   */
+  async appendColumns(batches: readonly ColumnBatch[], options: AppendColumnsOptions): Promise<Snapshot> {
+    const action = await appendColumnsAction(
+      this,
+      batches,
+      options.schemaId,
+      options.signal ? { signal: options.signal } : {},
+    )
     action.extraSummary = options.summary
     return this.#commitSnapshot(action)
   }

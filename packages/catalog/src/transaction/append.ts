@@ -1,8 +1,9 @@
-import { ValidationError } from '@lake/errors'
+import { CommitConflictError, ValidationError } from '@lake/errors'
 import { Table as ArrowTable, DataType, RecordBatch } from 'apache-arrow'
 import { batchToRows } from '../scan/arrow-rows.js'
 import { formatDecimal } from '../spec/conversions.js'
 import type { Schema } from '../spec/schema.js'
+import type { TableMetadata } from '../spec/table-metadata.js'
 import { type IcebergType, typeToString } from '../spec/types.js'
 import { coerceColumns } from '../spec/values.js'
 import type { Table } from '../table/table.js'
@@ -180,11 +181,54 @@ export async function appendAction(
   return producer
 }
 
+/**
+ * Writes batches already validated against schema `schemaId` (see `ColumnBuilder`) and prepares
+ * their snapshot, which every commit attempt refuses if the table's current schema is no longer
+ * that one: the rows were checked against it, and the files would carry its field ids.
+ */
+export async function appendColumnsAction(
+  table: Table,
+  batches: readonly ColumnBatch[],
+  schemaId: number,
+  options: { signal?: AbortSignal } = {},
+): Promise<SnapshotProducer> {
+  checkSchemaId(table.metadata, schemaId, table.name)
+  const width = table.schema().fields.length
+  for (const batch of batches) {
+    if (batch.columns.length !== width || batch.columns.some((column) => column.length !== batch.rowCount)) {
+      throw new ValidationError(
+        `A column batch of ${batch.rowCount} rows must have ${width} columns of that many values`,
+        { context: { table: table.name, field: 'batches' } },
+      )
+    }
+  }
+  const files = await writeBatches(table, batches, options.signal)
+  const producer = new SnapshotProducer(table, (metadata) => {
+    checkSchemaId(metadata, schemaId, table.name)
+    return { operation: 'append', added: files, removed: new Set() }
+  })
+  producer.requiredSchemaId = schemaId
+  producer.dataFiles.push(...files.map((f) => f.filePath))
+  return producer
+}
+
+function checkSchemaId(metadata: TableMetadata, schemaId: number, table: string): void {
+  if (metadata.currentSchemaId === schemaId) return
+  throw new CommitConflictError(
+    `The schema of ${table} is now ${metadata.currentSchemaId}, not ${schemaId} as the rows were validated against`,
+    { retryable: false, context: { table, schemaId, currentSchemaId: metadata.currentSchemaId } },
+  )
+}
+
 /** Writes rows of internal values through a {@link TableWriter}; on failure nothing stays behind. */
 export async function writeRows(table: Table, rows: ColumnBatch, signal?: AbortSignal) {
+  return writeBatches(table, [rows], signal)
+}
+
+async function writeBatches(table: Table, batches: readonly ColumnBatch[], signal?: AbortSignal) {
   const writer = new TableWriter({ io: table.io, metadata: table.metadata, ...(signal ? { signal } : {}) })
   try {
-    await writer.write(rows)
+    for (const batch of batches) await writer.write(batch)
     return await writer.close()
   } catch (error) {
     await writer.abort()

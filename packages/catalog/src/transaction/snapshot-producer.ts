@@ -51,6 +51,11 @@ export class SnapshotProducer implements TableAction {
    * on; throwing ends the commit like any failed attempt (see `AppendOptions.summary`).
    */
   extraSummary: ((base: TableMetadata) => Readonly<Record<string, string>>) | undefined
+  /**
+   * The schema the data was validated against, when the commit must fail if the table's
+   * current schema is another one by then (the catalog would otherwise apply it on top).
+   */
+  requiredSchemaId: number | undefined
 
   constructor(
     table: Table,
@@ -131,6 +136,9 @@ export class SnapshotProducer implements TableAction {
       requirements: [
         { type: 'assert-table-uuid', uuid: metadata.tableUuid },
         { type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent?.snapshotId ?? null },
+        ...(this.requiredSchemaId === undefined
+          ? []
+          : [{ type: 'assert-current-schema-id' as const, 'current-schema-id': this.requiredSchemaId }]),
       ],
     }
   }

@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { ValidationError } from '@lake/errors'
 import type { Schema } from '../spec/schema.js'
+import { rowCoercion } from '../spec/values.js'
 
 /**
  * Rows of internal values (see `types.ts`) as one array per top-level field of the schema, in
@@ -22,6 +24,79 @@ export function columnBatch(schema: Schema, rows: readonly Readonly<Record<strin
   return {
     rowCount: rows.length,
     columns: schema.fields.map((field) => rows.map((row) => row[field.name] ?? null)),
+  }
+}
+
+/**
+ * Validates rows one at a time straight into a {@link ColumnBatch} of a schema, for a caller that
+ * must refuse a bad row alone (an ingest worker's dead letters) yet hand the rows on without
+ * validating them again: `Table.appendColumns` takes what {@link ColumnBuilder.take} returns.
+ * Each row is checked by the rules of `append` (`coerceValue`); a refused row leaves nothing
+ * behind, and {@link ColumnBuilder.truncate} drops rows already added (the other rows of a
+ * refused record).
+ *
+ * @example
+ * ```ts
+ * const builder = new ColumnBuilder(table.schema())
+ * for (const row of rows) {
+ *   try { builder.add(row) } catch (error) { deadLetters.push({ row, error }) }
+ * }
+ * await table.appendColumns([builder.take()], { schemaId: builder.schemaId })
+ * ```
+ */
+export class ColumnBuilder {
+  /** The id of the schema the rows are validated against. */
+  readonly schemaId: number
+  readonly #into: (input: unknown, columns: unknown[][], r: number) => void
+  readonly #width: number
+  #columns: unknown[][]
+  #rowCount = 0
+
+  constructor(schema: Schema) {
+    this.schemaId = schema.schemaId
+    this.#into = rowCoercion(schema.asStruct())
+    this.#width = schema.fields.length
+    this.#columns = this.#empty()
+  }
+
+  /** Rows added and not yet taken. */
+  get rowCount(): number {
+    return this.#rowCount
+  }
+
+  /** Validates a row and adds it, or throws the `ValidationError` of its first bad field and adds nothing. */
+  add(row: unknown): void {
+    const r = this.#rowCount
+    try {
+      this.#into(row, this.#columns, r)
+    } catch (error) {
+      for (const column of this.#columns) column.length = r
+      throw error
+    }
+    this.#rowCount = r + 1
+  }
+
+  /** Drops the rows from `rowCount` on, keeping the first `rowCount`. */
+  truncate(rowCount: number): void {
+    if (!Number.isInteger(rowCount) || rowCount < 0 || rowCount > this.#rowCount) {
+      throw new ValidationError(`Cannot truncate ${this.#rowCount} rows to ${rowCount}`, {
+        context: { field: 'rowCount' },
+      })
+    }
+    for (const column of this.#columns) column.length = rowCount
+    this.#rowCount = rowCount
+  }
+
+  /** The rows added so far, as a batch that is no longer this builder's; the builder starts empty. */
+  take(): ColumnBatch {
+    const batch = { rowCount: this.#rowCount, columns: this.#columns }
+    this.#columns = this.#empty()
+    this.#rowCount = 0
+    return batch
+  }
+
+  #empty(): unknown[][] {
+    return Array.from({ length: this.#width }, () => [])
   }
 }
 
