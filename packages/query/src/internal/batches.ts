@@ -132,25 +132,33 @@ export class BatchAssembler {
     try {
       for (;;) {
         if (bytes[p] !== 91) throw new SyntaxError(`expected a row at byte ${p}`)
-        this.at = skipWhitespace(bytes, p + 1)
+        const rowAt = p
+        p += 1
         for (column = 0; column < n; column++) {
+          // Trino writes no whitespace: it is looked for only where the expected byte is not.
           if (column > 0) {
-            // Trino writes no whitespace: look for it only when the comma is not right there.
-            let comma = this.at
-            if (bytes[comma] !== 44) comma = skipWhitespace(bytes, comma)
-            if (bytes[comma] !== 44) throw new SyntaxError(`a row at byte ${p} has fewer values than columns`)
-            const next = bytes[comma + 1]!
-            this.at = next > 32 ? comma + 1 : skipWhitespace(bytes, comma + 1)
+            if (bytes[p] !== 44) {
+              p = skipWhitespace(bytes, p)
+              if (bytes[p] !== 44)
+                throw new SyntaxError(`a row at byte ${rowAt} has fewer values than columns`)
+            }
+            p += 1
           }
-          valueAt = this.at
-          this.readValue(bytes, column)
+          if (bytes[p]! <= 32) p = skipWhitespace(bytes, p)
+          valueAt = p
+          p = this.readValue(bytes, p, column)
         }
-        p = skipWhitespace(bytes, this.at)
-        if (bytes[p] !== 93) throw new SyntaxError(`a row ends at byte ${p} with more values than columns`)
+        if (bytes[p] !== 93) {
+          p = skipWhitespace(bytes, p)
+          if (bytes[p] !== 93) throw new SyntaxError(`a row ends at byte ${p} with more values than columns`)
+        }
         if (++this.rows === this.batchRows) this.full.push(this.flush())
-        p = skipWhitespace(bytes, p + 1)
-        if (bytes[p] === 44) p = skipWhitespace(bytes, p + 1)
-        else if (bytes[p] === 93) return p + 1
+        p += 1
+        if (bytes[p] !== 44) p = skipWhitespace(bytes, p)
+        if (bytes[p] === 44) {
+          p += 1
+          if (bytes[p] !== 91) p = skipWhitespace(bytes, p)
+        } else if (bytes[p] === 93) return p + 1
         else throw new SyntaxError(`expected ',' or ']' after a row at byte ${p}`)
       }
     } catch (error) {
@@ -163,47 +171,51 @@ export class BatchAssembler {
     }
   }
 
-  /** Reads the value at `this.at` into column `c`'s builder; leaves `this.at` after it. */
-  private readValue(bytes: Buffer, c: number): void {
-    const p = this.at
+  /** Reads the value at `p` into column `c`'s builder; returns the index after it. */
+  private readValue(bytes: Buffer, p: number, c: number): number {
     const first = bytes[p]!
-    const number = (first >= 48 && first <= 57) || first === 45
     switch (this.readers[c]) {
       case INT:
-        if (number && this.integer(bytes, p)) {
+        if (((first >= 48 && first <= 57) || first === 45) && this.integer(bytes, p)) {
           ;(this.builders[c] as NumberBuilder).appendNumber(this.integerValue as number)
-          return
+          return this.at
         }
         break
       case BIGINT:
-        if (number && this.integer(bytes, p)) {
+        if (((first >= 48 && first <= 57) || first === 45) && this.integer(bytes, p)) {
           ;(this.builders[c] as BigIntBuilder).appendInt64(this.integerValue)
-          return
+          return this.at
         }
         break
       case FLOAT:
-        if (number) {
+        if ((first >= 48 && first <= 57) || first === 45) {
           ;(this.builders[c] as NumberBuilder).appendNumber(this.double(bytes, p))
-          return
+          return this.at
         }
         break
       case BOOL:
-        if (first === 116 || first === 102) {
-          this.at = this.literal(bytes, p, first === 116 ? 'true' : 'false')
-          ;(this.builders[c] as BoolBuilder).append(first === 116)
-          return
+        if (first === 116 && bytes[p + 1] === 114 && bytes[p + 2] === 117 && bytes[p + 3] === 101) {
+          ;(this.builders[c] as BoolBuilder).appendBoolean(true)
+          return p + 4
+        }
+        if (
+          first === 102 &&
+          bytes[p + 1] === 97 &&
+          bytes[p + 2] === 108 &&
+          bytes[p + 3] === 115 &&
+          bytes[p + 4] === 101
+        ) {
+          ;(this.builders[c] as BoolBuilder).appendBoolean(false)
+          return p + 5
         }
         break
       case TEXT:
-        if (first === 34) {
-          this.text(bytes, p, this.builders[c] as Utf8Builder)
-          return
-        }
+        if (first === 34) return this.text(bytes, p, this.builders[c] as Utf8Builder)
         break
       case DECIMAL:
         if (first === 34 && this.decimal(bytes, p + 1, this.scales[c]!)) {
           ;(this.builders[c] as FixedBytesBuilder).appendUnscaled(this.integerValue as number)
-          return
+          return this.at
         }
         break
       case DATE:
@@ -211,8 +223,7 @@ export class BatchAssembler {
           const days = dateAt(bytes, p + 1)
           if (!Number.isNaN(days)) {
             ;(this.builders[c] as NumberBuilder).appendNumber(days)
-            this.at = p + 12
-            return
+            return p + 12
           }
         }
         break
@@ -221,19 +232,18 @@ export class BatchAssembler {
           ;(this.builders[c] as BigIntBuilder).appendInt64(
             unitsOf(this.seconds, this.fraction, POW10[this.scales[c]!]!),
           )
-          this.at += 1
-          return
+          return this.at + 1
         }
         break
       case ZONED_TIMESTAMP:
         if (first === 34 && this.timestamp(bytes, p + 1, this.scales[c]!) && isUtcEnd(bytes, this.at)) {
           ;(this.builders[c] as ZonedTimestampBuilder).appendUtc(this.seconds, this.fraction)
-          this.at += 5
-          return
+          return this.at + 5
         }
         break
     }
     this.builders[c]!.append(this.jsValue(bytes, p))
+    return this.at
   }
 
   private integerValue: number | bigint = 0
@@ -383,8 +393,8 @@ export class BatchAssembler {
     return value
   }
 
-  /** A string at `p` into a UTF-8 column: its bytes as they are, unless it has escapes. */
-  private text(bytes: Buffer, p: number, builder: Utf8Builder): void {
+  /** A string at `p` into a UTF-8 column (its bytes as they are, unless it has escapes); the index after it. */
+  private text(bytes: Buffer, p: number, builder: Utf8Builder): number {
     const n = bytes.length
     let i = p + 1
     let escaped = false
@@ -399,7 +409,7 @@ export class BatchAssembler {
     if (i >= n) throw new SyntaxError(`JSON string at byte ${p} does not end`)
     if (escaped) builder.append(JSON.parse(text(bytes, p, i + 1)))
     else builder.appendUtf8(bytes, p + 1, i)
-    this.at = i + 1
+    return i + 1
   }
 
   /** The JSON value at `p` as a JS value (long integers as digit strings); moves `at` past it. */
@@ -461,7 +471,7 @@ function twoDigits(bytes: Buffer, p: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : Number.NaN
 }
 
-/** Days since the epoch of `YYYY-MM-DD` (a four-digit year) at `p`, or NaN. */
+/** Days since the epoch of `YYYY-MM-DD` (a four-digit year) at `p`, or NaN; as `daysFromCivil`, from tables. */
 function dateAt(bytes: Buffer, p: number): number {
   if (bytes[p + 4] !== 45 || bytes[p + 7] !== 45) return Number.NaN
   const year = twoDigits(bytes, p) * 100 + twoDigits(bytes, p + 2)
@@ -469,8 +479,19 @@ function dateAt(bytes: Buffer, p: number): number {
   const day = twoDigits(bytes, p + 8)
   // NaN propagates; a month or day out of range is left to the text parser's error.
   if (!(month >= 1 && month <= 12 && day >= 1 && day <= 31) || Number.isNaN(year)) return Number.NaN
-  return daysFromCivil(year, month, day)
+  return YEAR_DAYS[year]! + MONTH_DAYS[LEAP[year]! * 13 + month]! + day - 1
 }
+
+/** Days from the epoch to 1 January of each four-digit year, and whether it is a leap year. */
+const YEAR_DAYS = Int32Array.from({ length: 10_000 }, (_, year) => daysFromCivil(year, 1, 1))
+const LEAP = Uint8Array.from({ length: 10_000 }, (_, year) =>
+  daysFromCivil(year, 3, 1) - daysFromCivil(year, 2, 1) === 29 ? 1 : 0,
+)
+/** Days in a year before each month (1–12), for common years then (from 13 on) for leap years. */
+const MONTH_DAYS = Int32Array.from([
+  0, 0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 0, 0, 31, 60, 91, 121, 152, 182, 213, 244, 274,
+  305, 335,
+])
 
 /** Whether ` UTC"` is at `p`: the zone of every value read with the session time zone UTC. */
 function isUtcEnd(bytes: Buffer, p: number): boolean {

@@ -34,10 +34,13 @@ for (let k = 0; k <= MAX_EXPONENT; k++) {
 /** Below 2^53 every integer is an exact double. */
 const EXACT_INTEGERS = 9_007_199_254_740_992
 
-/** The bits of a double, to find its unit in the last place. */
-const float = new Float64Array(1)
-const words = new Uint32Array(float.buffer)
-const HIGH_WORD = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0
+/**
+ * Rump's unit in the first place, ufp(x) = q − (1 − 2^-53) × q for q = (2^52 + 1) × x: the largest
+ * power of two not above a positive normal x, in three operations (Rump, Ogita and Oishi,
+ * "Accurate floating-point summation part I", 2008).
+ */
+const UFP_FACTOR = 2 ** 52 + 1
+const ONE_MINUS_EPSILON = 1 - 2 ** -53
 
 /**
  * The double nearest to (`high` × 10^`lowDigits` + `low`) × 10^`exponent`, or NaN when it is not
@@ -91,15 +94,12 @@ export function decimalToDouble(high: number, low: number, lowDigits: number, ex
     hi = s + rest
     lo = rest - (hi - s)
   }
-  // hi is the nearest double to x unless x may lie on the other side of a halfway point.
-  float[0] = hi
-  const top = words[HIGH_WORD]!
-  const powerOfTwo = (top & 0xfffff) === 0 && words[1 - HIGH_WORD] === 0
-  // Half an ulp of hi: 2^(e − 53) for hi's biased exponent e (hi is normal, e > 53 here).
-  words[HIGH_WORD] = (((top >>> 20) & 0x7ff) - 53) << 20
-  words[1 - HIGH_WORD] = 0
-  const halfUp = float[0]!
+  // hi is the nearest double to x unless x may lie on the other side of a halfway point. Half an
+  // ulp above hi is 2^-53 × ufp(hi), the power of two at or below it; below a power of two, half that.
+  const q = UFP_FACTOR * hi
+  const ufp = q - ONE_MINUS_EPSILON * q
+  const halfUp = ufp * 2 ** -53
   const margin = hi * 2 ** -90
-  const decided = lo >= 0 ? lo < halfUp - margin : -lo < (powerOfTwo ? halfUp / 2 : halfUp) - margin
+  const decided = lo >= 0 ? lo < halfUp - margin : -lo < (hi === ufp ? halfUp / 2 : halfUp) - margin
   return decided ? hi : Number.NaN
 }

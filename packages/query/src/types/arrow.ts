@@ -311,6 +311,9 @@ function parseTimestamp(text: string, digits: number): { seconds: number; fracti
   return { seconds: days * 86_400 + time.seconds, fraction: time.fraction, end: time.end }
 }
 
+/** The zone name `UTC` as UTF-8. */
+const UTC = new Uint8Array([85, 84, 67])
+
 /**
  * `timestamp(p) with time zone` into Struct{timestamp (the UTC instant), zone}: the fields are
  * appended straight to their builders, with no per-value array.
@@ -356,7 +359,7 @@ export class ZonedTimestampBuilder implements ColumnBuilder {
    */
   appendUtc(seconds: number, fraction: number): void {
     this.instants.appendInt64(unitsOf(seconds, fraction, this.scale))
-    this.zones.append('UTC')
+    this.zones.appendUtf8(UTC, 0, 3)
     this.struct.appendValidFields()
   }
 

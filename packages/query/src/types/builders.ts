@@ -251,6 +251,19 @@ export class BoolBuilder implements ColumnBuilder {
     this.length = i + 1
   }
 
+  /** Appends a valid boolean (read from the page bytes). */
+  appendBoolean(value: boolean): void {
+    const i = this.length
+    if (i >> 3 >= this.values.length) {
+      const next = new Uint8Array(this.values.length * 2)
+      next.set(this.values)
+      this.values = next
+    }
+    this.validity.ensure(i)
+    if (value) this.values[i >> 3]! |= 1 << (i & 7)
+    this.length = i + 1
+  }
+
   finish(): Data {
     const { length, type } = this
     const nullCount = this.validity.nullCount
