@@ -106,6 +106,8 @@ interface JavaRun {
   firstMs: number
   /** Its second run in the same JVM, JIT-warm, as in a long-running Java process. */
   warmMs: number
+  /** The JVM's CPU time (all threads) during that second run. */
+  warmCpuMs: number
   /** What `-cat` printed, both runs. */
   stdoutBytes: number
 }
@@ -147,6 +149,7 @@ function fsShell(args: string[]): Promise<JavaRun> {
         enteredMs: number
         warmupMs: number
         commandMs: [number, number]
+        commandCpuMs: [number, number]
         stdoutBytes: number
       }
       resolve({
@@ -155,6 +158,7 @@ function fsShell(args: string[]): Promise<JavaRun> {
         warmupMs: timed.warmupMs,
         firstMs: timed.commandMs[0],
         warmMs: timed.commandMs[1],
+        warmCpuMs: timed.commandCpuMs[1],
         stdoutBytes: timed.stdoutBytes,
       })
     })
@@ -295,7 +299,7 @@ async function throughput(): Promise<void> {
       java.read.push(read)
       const [w, r] = [java.write.at(-1)!, read]
       progress(
-        `(a) Java: write ${fmt(mibs(w.firstMs))} then ${fmt(mibs(w.warmMs))} MiB/s, read ${fmt(mibs(r.firstMs))} then ${fmt(mibs(r.warmMs))} MiB/s`,
+        `(a) Java: write ${fmt(mibs(w.firstMs))} then ${fmt(mibs(w.warmMs))} MiB/s (CPU ${fmt(w.warmCpuMs)} ms), read ${fmt(mibs(r.firstMs))} then ${fmt(mibs(r.warmMs))} MiB/s (CPU ${fmt(r.warmCpuMs)} ms)`,
       )
       if (read.stdoutBytes !== 2 * size)
         throw new Error(`FsShell -cat printed ${read.stdoutBytes} bytes, not ${2 * size}`)
@@ -337,7 +341,9 @@ async function throughput(): Promise<void> {
   print()
   print('| client | write MiB/s | read MiB/s | Lake / this, write | Lake / this, read |')
   print('|---|---:|---:|---:|---:|')
-  print(`| **Lake \`WebHdfsFileIO\`** (WebHDFS, Node's HTTP) | ${fmt(lakeW)} | ${fmt(lakeR)} | | |`)
+  print(
+    `| **Lake \`WebHdfsFileIO\`** (WebHDFS; node:http up, Lake's HTTP reader down) | ${fmt(lakeW)} | ${fmt(lakeR)} | | |`,
+  )
   const curlW = mibs(median(curl.write))
   const curlR = mibs(median(curl.read))
   print(
@@ -364,6 +370,14 @@ async function throughput(): Promise<void> {
     `Lake's CPU time (user + system, its whole process) per 256 MiB, median of ${ROUNDS}: write ${perFile(median(lakeCpu.write))} s, ` +
       `read ${perFile(median(lakeCpu.read))} s (reads: ${lakeCpu.read.map(perFile).join(', ')} s; ` +
       `full mark-compact GCs during each read: ${lakeCpu.readMajorGcs.join(', ')}). CPU time is what a busy machine cannot hide; wall time is what the other processes leave.`,
+  )
+  const javaCpu = (runs: JavaRun[]) => median(runs.map((r) => r.warmCpuMs))
+  const cpuW = median(lakeCpu.write) / javaCpu(java.write)
+  const cpuR = median(lakeCpu.read) / javaCpu(java.read)
+  print()
+  print(
+    `The JIT-warm JVM's CPU time (all its threads) per 256 MiB, median of ${ROUNDS}: write ${perFile(javaCpu(java.write))} s, read ${perFile(javaCpu(java.read))} s. ` +
+      `Lake's CPU / warm Java's (lower is less CPU for Lake): write ${ratio(cpuW)}, read ${ratio(cpuR)}.`,
   )
   const warmW = lakeW / rate(java.write, 'warmMs')
   const warmR = lakeR / rate(java.read, 'warmMs')
