@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { resolveHooks } from '@lake/errors'
+import { resolveHooks, ValidationError } from '@lake/errors'
 import type { Table } from 'apache-arrow'
 import { HttpTransport } from './internal/http.js'
+import { ENCODINGS } from './internal/segments.js'
 import { Session, type SessionState } from './internal/session.js'
-import { parseOptions, type TrinoClientOptions } from './options.js'
+import { encodingSchema, parseOptions, type TrinoClientOptions } from './options.js'
 import { encodeLiteral } from './params.js'
-import { type QueryOptions, QueryResult, type QueryStats } from './result.js'
+import { type QueryDataEncoding, type QueryOptions, QueryResult, type QueryStats } from './result.js'
 
 /** What {@link TrinoClient.execute} returns. */
 export interface ExecuteResult {
@@ -37,6 +38,22 @@ export interface TrinoClient {
   readonly session: SessionState
   /** Closes idle connections. */
   close(): void
+}
+
+/**
+ * The `X-Trino-Query-Data-Encoding` header of an encoding, none for the direct protocol.
+ *
+ * @throws ValidationError when it is no {@link QueryDataEncoding}
+ */
+function dataEncoding(encoding: QueryDataEncoding): string | undefined {
+  const checked = encodingSchema.safeParse(encoding)
+  if (!checked.success)
+    throw new ValidationError(`Invalid query option encoding: ${JSON.stringify(encoding)}`, {
+      cause: checked.error,
+      context: { field: 'encoding' },
+    })
+  if (checked.data === 'direct') return undefined
+  return checked.data === 'auto' ? ENCODINGS.join(',') : checked.data
 }
 
 /**
@@ -90,6 +107,7 @@ export function createTrinoClient(options: TrinoClientOptions): TrinoClient {
 
   const start = (sql: string, queryOptions: QueryOptions, kind: 'query' | 'execute'): QueryResult => {
     const params = queryOptions.params
+    const encoding = dataEncoding(queryOptions.encoding ?? o.encoding ?? 'direct')
     let text = sql
     const submitHeaders: Record<string, string> = {}
     if (params !== undefined && params.length > 0) {
@@ -110,6 +128,7 @@ export function createTrinoClient(options: TrinoClientOptions): TrinoClient {
       batchRows: o.batchRows ?? 65_536,
       options: queryOptions,
       kind,
+      dataEncoding: encoding,
     })
   }
 

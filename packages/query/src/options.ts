@@ -1,7 +1,11 @@
 import { type LakeHooks, ValidationError } from '@lake/errors'
 import { z } from 'zod'
+import type { QueryDataEncoding } from './result.js'
 
 const text = z.union([z.string(), z.instanceof(Buffer)])
+
+/** The zod schema of a {@link QueryDataEncoding}. */
+export const encodingSchema = z.enum(['direct', 'json', 'json+zstd', 'json+lz4', 'auto'])
 
 /** The zod schema of {@link TrinoClientOptions}. */
 const optionsSchema = z.strictObject({
@@ -50,6 +54,7 @@ const optionsSchema = z.strictObject({
     .optional(),
   hooks: z.custom<Partial<LakeHooks>>((value) => typeof value === 'object' && value !== null).optional(),
   batchRows: z.number().int().positive().optional(),
+  encoding: encodingSchema.optional(),
 })
 
 /**
@@ -118,6 +123,11 @@ export interface TrinoClientOptions {
   hooks?: Partial<LakeHooks>
   /** Rows per record batch. Default 65 536. */
   batchRows?: number
+  /**
+   * How Trino sends the rows of queries: the direct protocol or the spooling protocol in one of
+   * its encodings; see {@link QueryDataEncoding}. Default `direct`. A query's `encoding` overrides it.
+   */
+  encoding?: QueryDataEncoding
 }
 
 /** Validates client options at the boundary; a ValidationError names every problem. */

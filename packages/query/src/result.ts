@@ -4,8 +4,9 @@ import type { TrinoClient } from './client.js'
 import { failureError, QueryCancelledError, type TrinoFailure } from './errors.js'
 import { BatchAssembler } from './internal/batches.js'
 import { type HttpResponse, type HttpTransport, TransportError } from './internal/http.js'
-import { skipValue } from './internal/json.js'
-import { parsePage } from './internal/page.js'
+import { parseJsonLossless, skipValue, skipWhitespace } from './internal/json.js'
+import { parsePage, text } from './internal/page.js'
+import { encodedQueryData, type Segment, type SpooledSegment, segmentRows } from './internal/segments.js'
 import type { Session } from './internal/session.js'
 import { arrowSchema, type TrinoColumn } from './types/arrow.js'
 import { parseTrinoType } from './types/signature.js'
@@ -50,7 +51,19 @@ export interface QueryOptions {
   onProgress?: (stats: QueryStats) => void
   /** Rows per record batch; the client's `batchRows` by default. */
   batchRows?: number
+  /** How Trino sends the rows: the client's `encoding` by default; see {@link QueryDataEncoding}. */
+  encoding?: QueryDataEncoding
 }
+
+/**
+ * How Trino sends a query's rows. `direct`: the direct protocol, rows inline as JSON in each
+ * response, from the coordinator. `json`, `json+zstd`, `json+lz4`: the spooling protocol (Trino
+ * ≥ 466 with a spooling manager) — rows in segments written by the workers, fetched by URI (or
+ * inline when small) and acknowledged, `json+zstd` and `json+lz4` compressed; a server without
+ * spooling answers as `direct`. `auto`: the spooling protocol in whichever of the three the
+ * server prefers among those it has enabled.
+ */
+export type QueryDataEncoding = 'direct' | 'json' | 'json+zstd' | 'json+lz4' | 'auto'
 
 /** What a client hands a {@link QueryResult}: the connection, the session, the statement. */
 export interface StatementRequest {
@@ -68,6 +81,8 @@ export interface StatementRequest {
   batchRows: number
   options: QueryOptions
   kind: 'query' | 'execute'
+  /** The `X-Trino-Query-Data-Encoding` of the POST; none for the direct protocol. */
+  dataEncoding: string | undefined
 }
 
 interface QueryResults {
@@ -118,6 +133,12 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   private lastStats: QueryStats | undefined
   private submitted = false
   private prefetched: Promise<HttpResponse> | undefined
+  /** Segments of the spooling protocol received and not yet decoded, in row order. */
+  private segments: Segment[] = []
+  private encoding = 'json'
+  /** The fetch of `segments[0]`, started when the segment before it was decoded. */
+  private segmentAhead: Promise<Buffer> | undefined
+  private readonly acks = new Set<Promise<void>>()
   private readonly onAbort = () => void this.cancelOnServer()
 
   /** @hidden Made by {@link TrinoClient.query}. */
@@ -189,6 +210,7 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
         this.throwIfCancelled()
         const batch = this.pending.shift()
         if (batch !== undefined) yield this.emit(batch)
+        else if (this.segments.length > 0) await this.readSegment()
         else if (this.finished) break
         else await this.advance()
       }
@@ -207,6 +229,10 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
         )
         await this.cancelOnServer()
       }
+      // Segments not read are acknowledged too, so the server drops them now, not at expiry.
+      for (const segment of this.segments.splice(0)) if (segment.type === 'spooled') this.acknowledge(segment)
+      this.segmentAhead = undefined
+      await Promise.allSettled([...this.acks])
     }
   }
 
@@ -293,11 +319,134 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       this.prefetched = this.fetchPage(results.nextUri)
       this.prefetched.catch(() => {})
     }
+    if (body[skipWhitespace(body, at)] === 123) {
+      // The spooling protocol: `{ encoding, segments }`, decoded as the consumer pulls.
+      const end = skipValue(body, at)
+      const data = encodedQueryData(parseJsonLossless(text(body, at, end)), results.id ?? this.queryId)
+      this.encoding = data.encoding
+      this.segments.push(...data.segments)
+      return end
+    }
     if (this.assembler === undefined) {
       late.push(at)
       return skipValue(body, at)
     }
     return this.assembler.decodeRows(body, at)
+  }
+
+  /**
+   * Decodes the next segment into the batch assembler: its bytes are inline or fetched (the
+   * fetch started one segment ahead), then decompressed, decoded, and the segment acknowledged.
+   * The fetch of the segment after it starts now, so one segment at most is read ahead.
+   */
+  private async readSegment(): Promise<void> {
+    const segment = this.segments.shift()!
+    let bytes: Buffer
+    try {
+      if (segment.type === 'inline') bytes = Buffer.from(segment.data, 'base64')
+      else {
+        const ahead = this.segmentAhead
+        this.segmentAhead = undefined
+        bytes = await (ahead ?? this.fetchSegment(segment))
+      }
+    } catch (error) {
+      throw this.fail(error)
+    }
+    const next = this.segments[0]
+    if (next?.type === 'spooled') {
+      this.segmentAhead = this.fetchSegment(next)
+      this.segmentAhead.catch(() => {})
+    }
+    const where = {
+      queryId: this.queryId,
+      segment:
+        segment.type === 'spooled' ? segment.uri : `inline at row ${segment.metadata.rowOffset ?? '?'}`,
+    }
+    try {
+      const rows = segmentRows(this.encoding, bytes, segment.metadata, where)
+      const assembler = this.assembler
+      if (assembler === undefined)
+        throw new QueryError(`Segment ${where.segment} came before the columns`, { context: where })
+      const end = skipWhitespace(rows, assembler.decodeRows(rows, 0))
+      if (end !== rows.length) throw new SyntaxError(`text after the rows at byte ${end}`)
+      this.pending.push(...assembler.takeFull())
+    } catch (error) {
+      throw this.fail(
+        error instanceof SyntaxError
+          ? new QueryError(
+              `Segment ${where.segment} of query ${this.queryId} is not JSON rows: ${error.message}`,
+              {
+                cause: error,
+                context: where,
+              },
+            )
+          : error,
+      )
+    }
+    this.request.hooks.log({
+      level: 'debug',
+      event: 'query.segment',
+      message: `Query ${this.queryId}: ${segment.type} segment of ${segment.metadata.rowsCount ?? '?'} rows decoded`,
+      fields: {
+        queryId: this.queryId,
+        type: segment.type,
+        encoding: this.encoding,
+        bytes: bytes.length,
+        segment: where.segment,
+      },
+    })
+    if (segment.type === 'spooled') this.acknowledge(segment)
+  }
+
+  /** The headers of a segment's requests: its own, and the client's when it is on the coordinator. */
+  private segmentHeaders(segment: SpooledSegment, uri: string): Record<string, string> {
+    const own = Object.fromEntries(Object.entries(segment.headers ?? {}).map(([k, v]) => [k, v.join(',')]))
+    // A pre-signed storage URI must not get the client's credentials (nor would it accept them).
+    return new URL(uri, this.request.transport.server).origin === this.request.transport.server.origin
+      ? { ...this.request.headers(), ...own }
+      : own
+  }
+
+  private fetchSegment(segment: SpooledSegment): Promise<Buffer> {
+    const { transport, retry, hooks } = this.request
+    const headers = this.segmentHeaders(segment, segment.uri)
+    // A segment URI names stored bytes: fetching it again is safe.
+    return withRetry(
+      async () => {
+        const response = await transport.request('GET', segment.uri, headers, undefined, this.signal)
+        this.bytes += response.body.length
+        if (response.status === 200) return response.body
+        throw new QueryError(
+          `Trino answered ${response.status} to segment ${segment.uri} of query ${this.queryId}: ${response.body.toString('utf8', 0, 300).trim()}`,
+          {
+            retryable: response.status >= 500,
+            context: { queryId: this.queryId, segment: segment.uri, status: response.status },
+          },
+        )
+      },
+      { ...retry, signal: this.signal, hooks, operation: 'query.segment' },
+    )
+  }
+
+  /** Tells the server a segment was read (`GET ackUri`), so it deletes it; failures are logged. */
+  private acknowledge(segment: SpooledSegment): void {
+    const uri = segment.ackUri
+    if (uri === undefined) return
+    const ack = this.request.transport
+      .request('GET', uri, this.segmentHeaders(segment, uri), undefined, AbortSignal.timeout(10_000))
+      .then((response) => {
+        if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
+      })
+      .catch((error: unknown) => {
+        this.request.hooks.log({
+          level: 'warn',
+          event: 'query.segment_ack_failed',
+          message: `Could not acknowledge segment ${uri} of query ${this.queryId}: ${error instanceof Error ? error.message : String(error)}`,
+          fields: { queryId: this.queryId, segment: uri },
+        })
+      })
+      .finally(() => this.acks.delete(ack))
+    this.acks.add(ack)
   }
 
   private headers(): Record<string, string> {
@@ -316,6 +465,8 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       ...submitHeaders,
       'Content-Type': 'text/plain; charset=utf-8',
     }
+    if (this.request.dataEncoding !== undefined)
+      headers['X-Trino-Query-Data-Encoding'] = this.request.dataEncoding
     const ours = submitHeaders['X-Trino-Prepared-Statement']
     const theirs = session['X-Trino-Prepared-Statement']
     if (ours !== undefined && theirs !== undefined)

@@ -15,8 +15,8 @@ describe('@lake/query package', () => {
     expect(pkg.files).toContain('!src/**/*.test.ts')
   })
 
-  it('depends at run time on @lake/errors, apache-arrow and zod only', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@lake/errors', 'apache-arrow', 'zod'])
+  it('depends at run time on @lake/errors, apache-arrow, fzstd (json+zstd segments) and zod only', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@lake/errors', 'apache-arrow', 'fzstd', 'zod'])
   })
 
   it('exposes exactly its public API', () => {
