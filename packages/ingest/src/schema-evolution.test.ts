@@ -1,7 +1,7 @@
 import { Schema, Types, typeToString } from '@lake/catalog'
 import { ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
-import { inferType, schemaChanges, withoutUninferable } from './schema-evolution.js'
+import { evolutionOf, inferType, schemaChanges, withoutUninferable } from './schema-evolution.js'
 
 const schema: Schema = new Schema(
   [
@@ -139,5 +139,16 @@ describe('withoutUninferable', () => {
   it('returns the row itself when there is nothing to drop, and keeps fields that show a type', () => {
     const row = { id: 1, country: 'nl' }
     expect(withoutUninferable(schema, row)).toBe(row)
+  })
+})
+
+describe('evolutionOf', () => {
+  it('evolves for new or wider fields, retries without nulls of unknown fields, and lets other failures stand', () => {
+    expect(evolutionOf(schema, { id: 1, country: 'nl' })).toMatchObject({
+      changes: { additions: [{ path: ['country'] }] },
+    })
+    expect(evolutionOf(schema, { id: 1, later: null })).toEqual({ row: { id: 1 } })
+    expect(evolutionOf(schema, { id: 'one' })).toBeUndefined()
+    expect(() => evolutionOf(schema, { mixed: [1, 'a'] })).toThrow(ValidationError)
   })
 })

@@ -135,6 +135,19 @@ export function hasChanges(changes: SchemaChanges): boolean {
 }
 
 /**
+ * What `'add-columns'` does with a row that failed validation against `schema`: evolve the
+ * schema (`changes`, then validate again), validate again at once without the fields whose type
+ * cannot be told yet (`row`), or nothing (undefined: the failure stands, as for a string in a
+ * long column). A value no type holds throws a `ValidationError` naming the field.
+ */
+export function evolutionOf(schema: Schema, row: Row): { changes: SchemaChanges } | { row: Row } | undefined {
+  const changes = schemaChanges(schema, [row])
+  if (hasChanges(changes)) return { changes }
+  const pruned = withoutUninferable(schema, row)
+  return pruned === row ? undefined : { row: pruned }
+}
+
+/**
  * The row without the fields the schema lacks whose type cannot be told yet (`null`, `[]`, `{}`,
  * only nulls inside), at any depth; they get a column once a value shows its type. The row
  * itself when there is none; otherwise a copy, the row is not changed.
