@@ -40,7 +40,7 @@ export interface CommitTriggers {
   intervalMs?: number
   /** Buffered rows over all tables. No limit by default. */
   rows?: number
-  /** Buffered bytes (encoded record size) over all tables. Default half of `maxBufferedBytes`. */
+  /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default half of `maxBufferedBytes`. */
   bytes?: number
 }
 
@@ -127,8 +127,8 @@ export interface IngestWorkerOptions {
   /** A record value larger than this many bytes is refused (stage `size`). Default 8 MiB. */
   maxRecordBytes?: number
   /**
-   * Buffered bytes at which fetching pauses until a commit frees them. Default 32 MiB of
-   * encoded records (rows in memory take a few times more).
+   * Memory the buffered rows may hold before fetching pauses until a commit frees some: their
+   * estimated heap (column slots, boxed values such as bigints, and strings). Default 32 MiB.
    */
   maxBufferedBytes?: number
   /** Retries of a commit that fails with a retryable error (storage, broker) before it is tried again later. Default 6. */

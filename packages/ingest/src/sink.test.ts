@@ -1,8 +1,8 @@
-import { col, defineSchema, type HadoopCatalog } from '@lake/catalog'
+import { col, defineSchema, type HadoopCatalog, Types } from '@lake/catalog'
 import { describe, expect, it } from 'vitest'
 import { fastRetries, localCatalog, tableRows } from '../test/helpers.js'
 import { readStoredOffsets } from './offsets.js'
-import { TableSink } from './sink.js'
+import { heldBytesPerRow, TableSink } from './sink.js'
 
 const schema = defineSchema({ id: col.long().required(), p: col.int().required() })
 
@@ -18,9 +18,22 @@ async function sinkOf(catalog: HadoopCatalog, partitions: number[], group = 'g')
   return sink
 }
 
-/** Feeds records [from, to) of partition `p` into the sink, one row each. */
+/** Feeds records [from, to) of partition `p` into the sink as one batch, one row each. */
 function feed(sink: TableSink, p: number, from: number, to: number) {
-  for (let o = from; o < to; o++) sink.accept('t', p, BigInt(o), [{ id: BigInt(p * 1_000_000 + o), p }], 10)
+  const stage = sink.stage()
+  for (let o = from; o < to; o++) {
+    stage.add({ id: BigInt(p * 1_000_000 + o), p })
+    stage.end(BigInt(o), 10)
+  }
+  return sink.accept('t', p, stage)
+}
+
+/** Feeds one record of partition `p` with the given rows; returns the rows buffered. */
+function record(sink: TableSink, p: number, offset: bigint, rows: Record<string, unknown>[]) {
+  const stage = sink.stage()
+  for (const row of rows) stage.add(row)
+  stage.end(offset, 10)
+  return sink.accept('t', p, stage)
 }
 
 async function stored(catalog: HadoopCatalog) {
@@ -47,8 +60,8 @@ describe('TableSink commits', () => {
     const again = await sinkOf(catalog, [0, 1])
     expect(again.next('t', 0)).toBe(5n)
     // Records the table holds are not taken twice.
-    expect(again.accept('t', 0, 4n, [{ id: 4n, p: 0 }], 10)).toBe(false)
-    expect(again.accept('t', 0, 5n, [{ id: 5n, p: 0 }], 10)).toBe(true)
+    expect(record(again, 0, 4n, [{ id: 4n, p: 0 }])).toBe(0)
+    expect(record(again, 0, 5n, [{ id: 5n, p: 0 }])).toBe(1)
   })
 
   it('carries forward the offsets of partitions another worker committed', async () => {
@@ -73,8 +86,8 @@ describe('TableSink commits', () => {
   it('advances offsets of records that produced no rows', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0])
-    sink.accept('t', 0, 0n, [], 10)
-    sink.accept('t', 0, 1n, [], 10)
+    record(sink, 0, 0n, [])
+    record(sink, 0, 1n, [])
     expect(sink.hasPending).toBe(true)
     const result = await sink.commit()
     expect(result.rows).toBe(0)
@@ -163,5 +176,70 @@ describe('TableSink commits', () => {
     const rows = await tableRows(await catalog.loadTable('db.t'))
     expect(rows).toHaveLength(next)
     expect(new Set(rows.map((r) => r.id)).size).toBe(next)
+  })
+})
+
+describe('TableSink buffers', () => {
+  it('takes only the records of a batch the table does not hold yet', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0])
+    feed(sink, 0, 0, 4)
+    await sink.commit()
+    // A batch fetched again from offset 2: records 2 and 3 are in the table already.
+    expect(feed(sink, 0, 2, 7)).toBe(3)
+    await sink.commit()
+    const ids = (await tableRows(await catalog.loadTable('db.t'))).map((r) => r.id).sort()
+    expect(ids).toEqual([0n, 1n, 2n, 3n, 4n, 5n, 6n])
+  })
+
+  it('leaves no row of a refused record, and moves past it', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0])
+    const stage = sink.stage()
+    stage.add({ id: 1n, p: 0 })
+    stage.end(0n, 10)
+    stage.add({ id: 2n, p: 0 })
+    expect(() => stage.add({ id: 3n, p: 'x' })).toThrow(/p/)
+    stage.drop()
+    stage.end(1n, 10)
+    expect(sink.accept('t', 0, stage)).toBe(1)
+    await sink.commit()
+    expect(await tableRows(await catalog.loadTable('db.t'))).toEqual([{ id: 1n, p: 0 }])
+    expect(await stored(catalog)).toEqual(new Map([[0, 2n]]))
+  })
+
+  it('counts the memory rows hold, and frees it when they are committed', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0])
+    feed(sink, 0, 0, 10)
+    expect(sink.bufferedBytes).toBe(10 * (5 + heldBytesPerRow(sink.schema)))
+    await sink.commit()
+    expect(sink.bufferedBytes).toBe(0)
+  })
+
+  it('drops every buffered partition when the table schema changed, to be read again against the new one', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0, 1])
+    feed(sink, 0, 0, 3)
+    feed(sink, 1, 0, 2)
+    const staged = sink.stage()
+    staged.add({ id: 9n, p: 0 })
+    staged.end(3n, 10)
+    const table = await catalog.loadTable('db.t')
+    const update = table.updateSchema()
+    update.addColumn('note', Types.string)
+    await update.commit()
+    const result = await sink.commit()
+    expect(result.schemaChanged).toBe(true)
+    expect(result.lost.map((r) => r.partition).sort()).toEqual([0, 1])
+    expect(sink.knows('t', 0)).toBe(false)
+    expect(sink.schema.fields.map((f) => f.name)).toEqual(['id', 'p', 'note'])
+    expect(sink.fieldNames.has('note')).toBe(true)
+    await sink.reset([{ topic: 't', partition: 0 }])
+    // Rows staged against the old schema are refused whole.
+    expect(sink.accept('t', 0, staged)).toBeUndefined()
+    expect(record(sink, 0, 0n, [{ id: 1n, p: 0, note: 'new' }])).toBe(1)
+    await sink.commit()
+    expect(await tableRows(await catalog.loadTable('db.t'))).toEqual([{ id: 1n, p: 0, note: 'new' }])
   })
 })

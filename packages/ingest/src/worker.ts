@@ -1,4 +1,3 @@
-import { coerceValue, type StructType } from '@lake/catalog'
 import {
   AbortedError,
   IngestError,
@@ -28,7 +27,7 @@ import {
   parseWorkerOptions,
   type TransformResult,
 } from './options.js'
-import { partitionKey, type SinkCommit, TableSink } from './sink.js'
+import { partitionKey, type SinkCommit, type StagedRecords, TableSink } from './sink.js'
 
 /** A running ingest worker. */
 export interface IngestWorker {
@@ -60,12 +59,17 @@ interface PartitionState {
 
 interface Target {
   sink: TableSink
-  /** The table's schema as one struct, made once: validation caches its plan per struct object. */
-  struct: StructType
-  names: ReadonlySet<string>
 }
 
 const MiB = 1024 * 1024
+
+/** A decoded record: its rows (one until a transform splits it), metadata, encoded size and value. */
+interface Decoded {
+  rows: Row[]
+  meta: RecordMeta
+  size: number
+  value: Buffer | null
+}
 
 /**
  * Creates a worker that ingests Kafka topics into Iceberg tables exactly once.
@@ -118,6 +122,8 @@ class Worker implements IngestWorker {
   /** Serialises commits and position loads. */
   #lane: Promise<unknown> = Promise.resolve()
   #flushing: Promise<void> | undefined
+  /** Told when the running flush ends (true: it committed), so backpressure resumes on the first that frees memory. */
+  readonly #commitWaiters: ((ok: boolean) => void)[] = []
   #stopping: Promise<void> | undefined
   #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
   #failed: unknown
@@ -258,7 +264,13 @@ class Worker implements IngestWorker {
     if (this.#flushing) return this.#flushing
     const flushing = this.#inLane(async () => {
       this.#flushing = undefined
-      await this.#commitAll()
+      let ok = false
+      try {
+        await this.#commitAll()
+        ok = true
+      } finally {
+        for (const resolve of this.#commitWaiters.splice(0)) resolve(ok)
+      }
     })
     this.#flushing = flushing
     return flushing
@@ -301,12 +313,7 @@ class Worker implements IngestWorker {
         sink = new TableSink(await this.#opts.catalog.loadTable(name), this.#opts.groupId)
         byTable.set(name, sink)
       }
-      const schema = sink.table.schema()
-      this.#targets.set(route, {
-        sink,
-        struct: schema.asStruct(),
-        names: new Set(schema.fields.map((f) => f.name)),
-      })
+      this.#targets.set(route, { sink })
     }
   }
 
@@ -456,16 +463,17 @@ class Worker implements IngestWorker {
     this.#consumer!.pause(topics)
     this.#hooks.counter('lake.ingest.backpressure.pauses', 1)
     try {
-      await this.flush().catch(() => {})
-      // A commit that could not land leaves the memory held: wait and try again rather than read more.
       while (
         this.#bufferedBytes() >= this.#maxBufferedBytes &&
         this.#failed === undefined &&
         !this.#stopping &&
         !this.#revocation
       ) {
-        await new Promise((resolve) => setTimeout(resolve, 1_000))
-        await this.flush().catch(() => {})
+        // Fetching resumes as soon as a commit has freed enough, not once every queued one is done.
+        const ended = new Promise<boolean>((resolve) => this.#commitWaiters.push(resolve))
+        void this.flush().catch(() => {})
+        // A commit that could not land leaves the memory held: wait and try again rather than read more.
+        if (!(await ended)) await new Promise((resolve) => setTimeout(resolve, 1_000))
       }
     } finally {
       this.#consumer!.resume(topics)
@@ -578,16 +586,19 @@ class Worker implements IngestWorker {
   async #ingest(batch: Batch): Promise<boolean> {
     const { topic, partition } = batch
     const sinks = this.#sinks()
-    const messages = batch.messages.filter((m) => {
-      const offset = BigInt(m.offset)
-      return sinks.some((s) => {
-        const next = s.next(topic, partition)
-        return next === undefined || offset >= next
-      })
-    })
+    // A record is read if any table lacks it: if its offset reaches the lowest table's position.
+    const position = this.#position(topic, partition)
+    const offsets: bigint[] = []
+    const messages: KafkaMessage[] = []
+    for (const message of batch.messages) {
+      const offset = BigInt(message.offset)
+      if (position !== undefined && offset < position) continue
+      offsets.push(offset)
+      messages.push(message)
+    }
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
-    const pending = messages.map((m) => this.#decodeOne(m, topic, partition, refused))
+    const pending = messages.map((m, i) => this.#decodeOne(m, topic, partition, offsets[i]!, refused))
     const decoded = pending.some((d) => d instanceof Promise)
       ? await Promise.all(pending)
       : (pending as Awaited<(typeof pending)[number]>[])
@@ -596,49 +607,54 @@ class Worker implements IngestWorker {
       ? await mapLimit(decoded, this.#opts.transformConcurrency ?? 16, async (d) => {
           if (!d) return undefined
           try {
-            return { meta: d.meta, size: d.size, rows: asRows(await transform(d.row, d.meta)) }
+            return { meta: d.meta, size: d.size, rows: asRows(await transform(d.rows[0]!, d.meta)) }
           } catch (error) {
             refused.push({ stage: 'transform', error, meta: d.meta, value: d.value })
             return undefined
           }
         })
-      : decoded.map((d) => (d ? { meta: d.meta, size: d.size, rows: [d.row] } : undefined))
+      : decoded
 
-    const perRecord: Map<TableSink, Row[]>[] = []
+    // Each record's rows are validated straight into its tables' columns, once; a refused
+    // record leaves no row in any of them.
+    const stages = new Map<TableSink, StagedRecords>(sinks.map((sink) => [sink, sink.stage()]))
     for (let i = 0; i < messages.length; i++) {
       const item = transformed[i]
-      const perSink = new Map<TableSink, Row[]>()
       if (item) {
-        const problem = this.#routeAndValidate(item.rows, item.meta, perSink)
+        const problem = this.#routeAndValidate(item.rows, item.meta, stages)
         if (problem) {
           refused.push({ ...problem, meta: item.meta, value: messages[i]!.value })
-          perSink.clear()
+          for (const stage of stages.values()) stage.drop()
         }
       }
-      perRecord.push(perSink)
+      for (const stage of stages.values()) stage.end(offsets[i]!, item?.size ?? 0)
     }
     // Dead letters are sent before their offsets are buffered, so no commit can cover them first.
     if (refused.length > 0) await this.#refuse(refused)
     if (this.#failed !== undefined) return false
     let written = 0
-    for (let i = 0; i < messages.length; i++) {
-      const offset = BigInt(messages[i]!.offset)
-      for (const sink of sinks) {
-        // Lost while this batch was processed: stop here; the batch is fetched again from its start.
-        if (!sink.knows(topic, partition)) return false
-        const rows = perRecord[i]!.get(sink) ?? []
-        if (sink.accept(topic, partition, offset, rows, transformed[i]?.size ?? 0)) written += rows.length
-      }
+    for (const [sink, stage] of stages) {
+      // Lost, or the table's schema changed, while this batch was processed: it is fetched again.
+      if (!sink.knows(topic, partition)) return false
+      const rows = sink.accept(topic, partition, stage)
+      if (rows === undefined) return false
+      written += rows
     }
     this.#hooks.counter('lake.ingest.records.buffered', written, { topic })
     return true
   }
 
-  #decodeOne(message: KafkaMessage, topic: string, partition: number, refused: RefusedRecord[]) {
+  #decodeOne(
+    message: KafkaMessage,
+    topic: string,
+    partition: number,
+    offset: bigint,
+    refused: RefusedRecord[],
+  ): Decoded | undefined | Promise<Decoded | undefined> {
     const meta: RecordMeta = {
       topic,
       partition,
-      offset: BigInt(message.offset),
+      offset,
       timestamp: new Date(Number(message.timestamp)),
       key: message.key ?? null,
       headers: headersOf(message),
@@ -652,21 +668,27 @@ class Worker implements IngestWorker {
       refused.push({ stage: 'size', error, meta, value })
       return undefined
     }
-    const decoded = (row: Row) => {
-      this.#addMetadata(row, meta)
-      return { row, meta, size, value }
-    }
-    const refuse = (error: unknown) => {
+    // Synchronous decoders (JSON, Avro, raw) stay synchronous: no promise, and no closure, per record.
+    let row: Row | Promise<Row>
+    try {
+      row = this.#decode(value, meta)
+    } catch (error) {
       refused.push({ stage: 'decode', error, meta, value })
       return undefined
     }
-    // Synchronous decoders (JSON, Avro, raw) stay synchronous: no promise per record.
-    try {
-      const row = this.#decode(value, meta)
-      return row instanceof Promise ? row.then(decoded, refuse) : decoded(row)
-    } catch (error) {
-      return refuse(error)
-    }
+    if (!(row instanceof Promise)) return this.#decoded(row, meta, size, value)
+    return row.then(
+      (r) => this.#decoded(r, meta, size, value),
+      (error: unknown) => {
+        refused.push({ stage: 'decode', error, meta, value })
+        return undefined
+      },
+    )
+  }
+
+  #decoded(row: Row, meta: RecordMeta, size: number, value: Buffer | null): Decoded {
+    this.#addMetadata(row, meta)
+    return { rows: [row], meta, size, value }
   }
 
   #addMetadata(row: Row, meta: RecordMeta): void {
@@ -685,11 +707,14 @@ class Worker implements IngestWorker {
     }
   }
 
-  /** Routes each row and validates it against its table; the first problem refuses the whole record. */
+  /**
+   * Routes each row of a record and validates it into its table's stage; the first problem
+   * refuses the whole record (the caller drops the rows staged before it).
+   */
   #routeAndValidate(
     rows: readonly Row[],
     meta: RecordMeta,
-    perSink: Map<TableSink, Row[]>,
+    stages: ReadonlyMap<TableSink, StagedRecords>,
   ): { stage: FailureStage; error: unknown; table?: string } | undefined {
     for (const row of rows) {
       let target: Target | undefined
@@ -716,27 +741,22 @@ class Worker implements IngestWorker {
       } else {
         target = this.#targets.values().next().value!
       }
-      const table = target.sink.table.name
       let input = row
       if (this.#opts.unknownFields === 'ignore') {
+        const names = target.sink.fieldNames
         input = {}
-        for (const name in row) if (target.names.has(name)) input[name] = row[name]
+        for (const name in row) if (names.has(name)) input[name] = row[name]
       }
       try {
-        coerceValue(target.struct, input, '')
+        stages.get(target.sink)!.add(input)
       } catch (error) {
+        const table = target.sink.table.name
         if (isLakeError(error) && error instanceof ValidationError) {
           error.context.table = table
           return { stage: 'validate', error, table }
         }
         return { stage: 'validate', error, table }
       }
-      let list = perSink.get(target.sink)
-      if (!list) {
-        list = []
-        perSink.set(target.sink, list)
-      }
-      list.push(input)
     }
     return undefined
   }
@@ -853,6 +873,7 @@ class Worker implements IngestWorker {
       const part = this.#parts.get(partitionKey(range.topic, range.partition))
       if (part) part.loaded = false
       for (const other of this.#sinks()) other.forget(range.topic, range.partition)
+      if (result.schemaChanged) continue
       this.#hooks.counter('lake.ingest.partitions.lost', 1, { table })
       this.#log(
         'warn',
@@ -863,6 +884,14 @@ class Worker implements IngestWorker {
           topic: range.topic,
           partition: range.partition,
         },
+      )
+    }
+    if (result.schemaChanged) {
+      this.#log(
+        'warn',
+        'ingest.schema.changed',
+        `The schema of ${table} changed; its buffered rows are dropped and read again to be validated against schema ${sink.schema.schemaId}`,
+        { table, schemaId: sink.schema.schemaId },
       )
     }
     if (result.lost.length > 0) void this.#reseek(result.lost).catch(() => {})
@@ -949,9 +978,20 @@ function asRows(result: TransformResult): Row[] {
   return [result as Row]
 }
 
-function headersOf(message: KafkaMessage): Record<string, Buffer | undefined> {
+/** The headers of records that have none, shared. */
+const NO_HEADERS: Readonly<Record<string, Buffer | undefined>> = Object.freeze({})
+
+function headersOf(message: KafkaMessage): Readonly<Record<string, Buffer | undefined>> {
+  const headers = message.headers
+  if (!headers) return NO_HEADERS
+  let any = false
+  for (const _ in headers) {
+    any = true
+    break
+  }
+  if (!any) return NO_HEADERS
   const out: Record<string, Buffer | undefined> = {}
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
+  for (const [name, value] of Object.entries(headers)) {
     const last = Array.isArray(value) ? value[value.length - 1] : value
     out[name] = last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(String(last))
   }
