@@ -1,6 +1,7 @@
 // Helpers for the integration tests on the dev stack (`pnpm stack up kafka hdfs`).
 import { col, defineSchema, HadoopCatalog, ResolvingFileIO, type Table, WebHdfsFileIO } from '@lake/catalog'
 import { Kafka, logLevel } from 'kafkajs'
+import { createProducer } from '../src/index.js'
 
 // The stack's own helpers, by path: @lake/stack is a private package, not a dependency of this one.
 const stackSrc = new URL('../../stack/src/', import.meta.url)
@@ -99,17 +100,19 @@ export function event(i: number): string {
 
 /** Produces events [from, to) keyed by `key-i`, in batches; keys spread them over the partitions. */
 export async function produceEvents(topic: string, from: number, to: number, batch = 2_000): Promise<void> {
-  const producer = kafkaClient('lake-ingest-it-producer').producer({ allowAutoTopicCreation: false })
-  await producer.connect()
+  const producer = createProducer<number>({
+    kafka: kafkaClient('lake-ingest-it-producer'),
+    topic,
+    serializer: event,
+    key: (i) => `key-${i}`,
+    batch: { maxRecords: batch },
+  })
   try {
     for (let start = from; start < to; start += batch) {
-      const messages = []
-      for (let i = start; i < Math.min(to, start + batch); i++)
-        messages.push({ key: `key-${i}`, value: event(i) })
-      await producer.send({ topic, messages })
+      await producer.send(Array.from({ length: Math.min(to, start + batch) - start }, (_, j) => start + j))
     }
   } finally {
-    await producer.disconnect()
+    await producer.close()
   }
 }
 
