@@ -27,6 +27,12 @@ export interface FakeQuery {
   updateCount?: number
   /** Sends each page's `data` before its `columns` (Trino sends the columns first). */
   dataFirst?: boolean
+  /**
+   * The spooling protocol, when the client asks for the `json` encoding: each page's rows become
+   * one spooled segment at `/v1/spooled/download/<id>/<page>` (ack at `/v1/spooled/ack/…`),
+   * whose requests must carry the segment's header `X-Segment: <page>`.
+   */
+  spooling?: boolean
 }
 
 export type Fault = '503' | '502' | 'drop' | 'drop-mid-body'
@@ -34,7 +40,7 @@ export type Fault = '503' | '502' | 'drop' | 'drop-mid-body'
 export class FakeTrino {
   readonly requests: RecordedRequest[] = []
   /** Faults served to the next requests whose method and path match, one each. */
-  readonly faults: { method: string; page?: number; fault: Fault }[] = []
+  readonly faults: { method: string; page?: number; segment?: number; fault: Fault }[] = []
   private server: Server | undefined
   private next = 0
   url = ''
@@ -66,8 +72,12 @@ export class FakeTrino {
     this.requests.push(recorded)
     const match = /^\/v1\/statement\/(\w+)\/(\d+)$/.exec(req.url!)
     const page = match ? Number(match[2]) : undefined
-    const faultAt = this.faults.findIndex(
-      (f) => f.method === req.method && (f.page === undefined || f.page === page),
+    const spooled = /^\/v1\/spooled\/(download|ack)\/(\w+)\/(\d+)$/.exec(req.url!)
+    const segment = spooled?.[1] === 'download' ? Number(spooled[3]) : undefined
+    const faultAt = this.faults.findIndex((f) =>
+      f.segment !== undefined
+        ? f.segment === segment && f.method === req.method
+        : f.method === req.method && (f.page === undefined || f.page === page) && segment === undefined,
     )
     if (faultAt >= 0) {
       const { fault } = this.faults.splice(faultAt, 1)[0]!
@@ -89,7 +99,8 @@ export class FakeTrino {
     if (req.method === 'POST' && req.url === '/v1/statement') {
       const id = `q${++this.next}`
       const query = this.query(body, req.headers)
-      this.queries.set(id, query)
+      const spooling = query.spooling === true && req.headers['x-trino-query-data-encoding'] === 'json'
+      this.queries.set(id, { ...query, spooling })
       res.writeHead(200, { 'Content-Type': 'application/json', ...(query.responseHeaders ?? {}) })
       res.end(this.results(id, 0, query))
       return
@@ -99,6 +110,21 @@ export class FakeTrino {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(this.results(match[1]!, page!, query))
       return
     }
+    if (req.method === 'GET' && spooled) {
+      const [, kind, id, n] = spooled
+      if (req.headers['x-segment'] !== n) {
+        res.writeHead(403).end('missing the segment header')
+        return
+      }
+      if (kind === 'ack') {
+        res.writeHead(200).end()
+        return
+      }
+      const query = this.queries.get(id!)!
+      const rows = Buffer.from(`[${query.pages[this.pageIndex(Number(n), query)]!.join(',')}]`)
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' }).end(rows)
+      return
+    }
     if (req.method === 'DELETE' && match) {
       res.writeHead(204).end()
       return
@@ -106,10 +132,14 @@ export class FakeTrino {
     res.writeHead(404).end('not found')
   }
 
+  /** The page of response `n`. */
+  private pageIndex(n: number, query: FakeQuery): number {
+    return n - 1 - (query.emptyPolls ?? 0)
+  }
+
   /** Response `n` of a query: 0 is the POST's, then polls, then one per page. */
   private results(id: string, n: number, query: FakeQuery): string {
-    const polls = query.emptyPolls ?? 0
-    const pageIndex = n - 1 - polls
+    const pageIndex = this.pageIndex(n, query)
     const last = query.error ? n >= 1 : pageIndex >= query.pages.length - 1
     const fields = [
       `"id":"${id}"`,
@@ -120,7 +150,9 @@ export class FakeTrino {
     const columnsAt = fields.length
     if (n >= 1 && !query.error) fields.push(`"columns":${JSON.stringify(query.columns)}`)
     if (pageIndex >= 0 && query.pages[pageIndex] !== undefined) {
-      const data = `"data":[${query.pages[pageIndex]!.join(',')}]`
+      const data = query.spooling
+        ? `"data":{"encoding":"json","segments":[{"type":"spooled","uri":"${this.url}/v1/spooled/download/${id}/${n}","ackUri":"${this.url}/v1/spooled/ack/${id}/${n}","headers":{"X-Segment":["${n}"]},"metadata":{"rowOffset":0,"rowsCount":${query.pages[pageIndex]!.length}}}]}`
+        : `"data":[${query.pages[pageIndex]!.join(',')}]`
       if (query.dataFirst) fields.splice(columnsAt, 0, data)
       else fields.push(data)
     }

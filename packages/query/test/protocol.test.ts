@@ -363,3 +363,90 @@ describe('the statement protocol', () => {
     client.close()
   })
 })
+
+describe('the spooling protocol', () => {
+  const spooled = (pageCount: number, rowsPerPage: number): FakeQuery => ({
+    ...twoColumns(pageCount, rowsPerPage),
+    spooling: true,
+  })
+  const segmentRequests = (server: FakeTrino, kind: 'download' | 'ack') =>
+    server.gets().filter((r) => r.url.startsWith(`/v1/spooled/${kind}/`))
+
+  it('fetches each segment with its headers, decodes its rows and then acknowledges it', async () => {
+    const server = await serve(spooled(3, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 5, encoding: 'json' })
+    const batches = await client.queryTable('SELECT n, s FROM t')
+    expect([...batches.getChild('n')!]).toEqual(Array.from({ length: 12 }, (_, i) => BigInt(i)))
+    expect(server.requests[0]!.headers['x-trino-query-data-encoding']).toBe('json')
+    await until(() => segmentRequests(server, 'ack').length === 3)
+    const downloads = segmentRequests(server, 'download').map((r) => r.url)
+    const acks = segmentRequests(server, 'ack').map((r) => r.url)
+    expect(downloads).toEqual([
+      '/v1/spooled/download/q1/1',
+      '/v1/spooled/download/q1/2',
+      '/v1/spooled/download/q1/3',
+    ])
+    expect(acks).toEqual(downloads.map((url) => url.replace('download', 'ack')))
+    // The client's own headers go along: the segments are on the coordinator's origin.
+    expect(segmentRequests(server, 'download')[0]!.headers['x-trino-user']).toBe('u')
+    client.close()
+  })
+
+  it('sends no encoding header for the direct protocol, and then reads inline rows', async () => {
+    const server = await serve(spooled(2, 3))
+    const client = createTrinoClient({ server: server.url, user: 'u' })
+    const table = await client.queryTable('SELECT n, s FROM t')
+    expect(table.numRows).toBe(6)
+    expect(server.requests[0]!.headers['x-trino-query-data-encoding']).toBeUndefined()
+    expect(segmentRequests(server, 'download')).toEqual([])
+    client.close()
+  })
+
+  it('fetches one segment ahead of the consumer, no more', async () => {
+    const server = await serve(spooled(6, 4))
+    const client = createTrinoClient({ server: server.url, user: 'u', batchRows: 4, encoding: 'json' })
+    const iterator = client.query('SELECT n, s FROM t')[Symbol.asyncIterator]()
+    await iterator.next()
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(segmentRequests(server, 'download').length).toBeLessThanOrEqual(2)
+    await iterator.return?.()
+    client.close()
+  })
+
+  it('retries a segment that answers 503 or drops the connection', async () => {
+    const server = await serve(spooled(3, 4))
+    server.faults.push(
+      { method: 'GET', segment: 2, fault: '503' },
+      { method: 'GET', segment: 3, fault: 'drop' },
+    )
+    const client = createTrinoClient({ server: server.url, user: 'u', retry: fastRetry, encoding: 'json' })
+    const table = await client.queryTable('SELECT n, s FROM t')
+    expect(table.numRows).toBe(12)
+    expect(segmentRequests(server, 'download')).toHaveLength(5)
+    client.close()
+  })
+
+  it('fails with a QueryError naming the segment when its fetch keeps failing, and cancels the query', async () => {
+    const server = await serve(spooled(6, 4))
+    for (let i = 0; i < 5; i++) server.faults.push({ method: 'GET', segment: 2, fault: '503' })
+    const client = createTrinoClient({ server: server.url, user: 'u', retry: fastRetry, encoding: 'json' })
+    const error = await client.queryTable('SELECT n, s FROM t').catch((e: unknown) => e)
+    expect(isLakeError(error) && error.code).toBe('LAKE_QUERY')
+    expect((error as Error).message).toContain(`${server.url}/v1/spooled/download/q1/2`)
+    expect(error).toMatchObject({
+      context: { segment: `${server.url}/v1/spooled/download/q1/2`, status: 503 },
+    })
+    await until(() => server.requests.some((r) => r.method === 'DELETE'))
+    expect(server.requests.some((r) => r.method === 'DELETE')).toBe(true)
+    client.close()
+  })
+
+  it('refuses an encoding it does not know', () => {
+    const client = createTrinoClient({ server: 'http://127.0.0.1:1', user: 'u' })
+    expect(() => client.query('SELECT 1', { encoding: 'arrow' as 'json' })).toThrow(/encoding/)
+    expect(() =>
+      createTrinoClient({ server: 'http://127.0.0.1:1', user: 'u', encoding: 'csv' as 'json' }),
+    ).toThrow(/encoding/)
+    client.close()
+  })
+})

@@ -27,9 +27,13 @@ export function lz4DecompressBlock(src: Uint8Array, size: number): Buffer {
       }
     }
     if (i + literals > end || o + literals > size) throw new RangeError(`LZ4 literals overrun at byte ${i}`)
-    out.set(src.subarray(i, i + literals), o)
-    i += literals
-    o += literals
+    // Most runs are a few bytes: a loop beats the subarray a bulk copy needs.
+    if (literals < 32) for (const stop = i + literals; i < stop; ) out[o++] = src[i++]!
+    else {
+      out.set(src.subarray(i, i + literals), o)
+      i += literals
+      o += literals
+    }
     // The last sequence has literals only.
     if (i === end) break
     if (i + 2 > end) throw new RangeError(`LZ4 block ends inside a match offset at byte ${i}`)
@@ -48,11 +52,11 @@ export function lz4DecompressBlock(src: Uint8Array, size: number): Buffer {
     length += 4
     if (o + length > size) throw new RangeError(`LZ4 match overruns the ${size} bytes declared at byte ${i}`)
     let from = o - offset
-    if (offset >= length) {
+    if (length >= 32 && offset >= length) {
       out.copyWithin(o, from, from + length)
       o += length
     } else {
-      // An overlapping match repeats the bytes it is still writing.
+      // Short, or overlapping (repeating the bytes it is still writing): byte by byte.
       for (const stop = o + length; o < stop; ) out[o++] = out[from++]!
     }
   }
