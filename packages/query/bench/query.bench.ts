@@ -2,8 +2,11 @@
  * `pnpm bench query`: a 1M-row × 8-column SELECT from the dev stack's Trino, read as Lake's
  * Arrow record batches and, in the same run, as the raw protocol's rows (the same HTTP layer,
  * the body decoded as UTF-8 and `JSON.parse`d, no conversion) and as the Trino CLI's CSV output. Rounds are interleaved, median
- * reported; also time to first batch and peak memory during the stream. Prints a Markdown
- * section for docs/benchmarks.md.
+ * reported; also time to first batch and peak memory during the stream. Lake reads it over the
+ * direct protocol (rows inline in each response, the default) and over the spooling protocol in
+ * each encoding (`json`, `json+zstd`, `json+lz4`: segments written by Trino's worker to the
+ * stack's S3 store, fetched through the coordinator). Prints a Markdown section for
+ * docs/benchmarks.md.
  *
  * Needs `pnpm stack up trino`. Args: `[rows] [rounds]` (default 1,000,000 and 3). The CLI jar is
  * `~/.cache/lake-stack/downloads/trino-cli-476-executable.jar` (or `LAKE_BENCH_TRINO_CLI`), run
@@ -14,7 +17,7 @@ import { existsSync } from 'node:fs'
 import { homedir, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { trinoEndpoint } from '@lake/stack/trino'
-import { createTrinoClient } from '../src/index.js'
+import { createTrinoClient, type QueryDataEncoding } from '../src/index.js'
 import { HttpTransport } from '../src/internal/http.js'
 
 const ROWS = Number(process.argv[2] ?? 1_000_000)
@@ -65,8 +68,8 @@ async function measured(
   }
 }
 
-async function lake(): Promise<Run> {
-  const client = createTrinoClient({ server, user: 'bench', source: 'lake-bench' })
+async function lake(encoding: QueryDataEncoding = 'direct'): Promise<Run> {
+  const client = createTrinoClient({ server, user: 'bench', source: 'lake-bench', encoding })
   try {
     return await measured(async (sample) => {
       const start = performance.now()
@@ -161,7 +164,10 @@ const median = (values: number[]): number => {
 
 const contenders: [string, () => Promise<Run>][] = [
   ['raw protocol rows (`node:http` + `JSON.parse`, no conversion)', raw],
-  ['**Lake `client.query()` → Arrow record batches**', lake],
+  ['**Lake `client.query()` → Arrow record batches**', () => lake('direct')],
+  ['Lake, spooling protocol, `json` segments', () => lake('json')],
+  ['Lake, spooling protocol, `json+zstd` segments', () => lake('json+zstd')],
+  ['Lake, spooling protocol, `json+lz4` segments', () => lake('json+lz4')],
 ]
 const haveCli = existsSync(cliJar)
 if (haveCli) contenders.push(['Trino CLI 476 `--output-format CSV` (JVM start-up included)', cli])
@@ -171,6 +177,7 @@ const started = performance.now()
 console.error(`warm-up (${ROWS} rows)`)
 await raw()
 await lake()
+await lake('json+zstd')
 const runs = new Map<string, Run[]>(contenders.map(([name]) => [name, []]))
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, run] of contenders) {
@@ -192,6 +199,15 @@ const lakeRuns = runs.get(contenders[1]![0])!
 const pairedWall = rawRuns.map((r, i) => r.seconds / lakeRuns[i]!.seconds)
 const pairedCpu = rawRuns.map((r, i) => r.cpu / lakeRuns[i]!.cpu)
 const list = (ratios: number[]) => ratios.map((x) => `${x.toFixed(2)}×`).join(', ')
+/** Raw / contender within each round, wall and CPU, for the spooling contenders. */
+const spooling = contenders.slice(2, 5).map(([name]) => {
+  const r = runs.get(name)!
+  const wall = rawRuns.map((x, i) => x.seconds / r[i]!.seconds)
+  const cpu = rawRuns.map((x, i) => x.cpu / r[i]!.cpu)
+  const vsDirect = lakeRuns.map((x, i) => x.seconds / r[i]!.seconds)
+  const cpuVsDirect = lakeRuns.map((x, i) => x.cpu / r[i]!.cpu)
+  return { name, wall, cpu, vsDirect, cpuVsDirect }
+})
 const out: string[] = []
 out.push('## query', '')
 out.push(
@@ -219,6 +235,13 @@ if (!haveCli) out.push('', `The Trino CLI jar was not found at ${cliJar}; its ro
 out.push(
   '',
   `Raw / Lake within each round: wall time ${list(pairedWall)} (median ${median(pairedWall).toFixed(2)}×); client CPU ${list(pairedCpu)} (median ${median(pairedCpu).toFixed(2)}×).`,
+  '',
+  'Spooling contenders within each round (raw / contender; Lake direct / contender):',
+  '',
+  ...spooling.map(
+    (s) =>
+      `- ${s.name}: vs raw wall ${list(s.wall)} (median ${median(s.wall).toFixed(2)}×), CPU ${list(s.cpu)} (median ${median(s.cpu).toFixed(2)}×); vs Lake direct wall ${list(s.vsDirect)} (median ${median(s.vsDirect).toFixed(2)}×), CPU median ${median(s.cpuVsDirect).toFixed(2)}×.`,
+  ),
   '',
   `Goal: Lake ≥ 0.9× raw protocol rows/s — **${median(pairedWall) >= 0.9 ? 'met' : 'missed'}** by the median of the paired wall-time ratios (${median(pairedWall).toFixed(2)}×; ratio of the medians ${(rawSeconds / lakeSeconds).toFixed(2)}×; client CPU ${(rawCpu / lakeCpu).toFixed(2)}× raw's).`,
   '',
