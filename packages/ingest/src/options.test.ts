@@ -20,6 +20,12 @@ describe('worker options', async () => {
     ['dead-letter mode without a topic', { ...base, deadLetter: { mode: 'dead-letter' } }, 'deadLetter'],
     ['a zero commit interval', { ...base, commit: { intervalMs: 0 } }, 'commit.intervalMs'],
     ['a decoder that is not one', { ...base, decode: 'xml' }, 'decode'],
+    ['a schema evolution that is not one', { ...base, schemaEvolution: 'loose' }, 'schemaEvolution'],
+    [
+      'unknownFields beside add-columns',
+      { ...base, schemaEvolution: 'add-columns', unknownFields: 'ignore' },
+      'unknownFields',
+    ],
     [
       'a revocation budget not less than the rebalance timeout',
       { ...base, consumer: { rebalanceTimeout: 20_000 }, revocation: { budgetMs: 20_000 } },

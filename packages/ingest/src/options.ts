@@ -116,8 +116,19 @@ export interface IngestWorkerOptions {
   /** Outstanding `transform` calls at most. Default 16. */
   transformConcurrency?: number
   /**
-   * A top-level field the table does not have: `'dead-letter'` (the default) refuses the
-   * record as validation does; `'ignore'` drops the field.
+   * A field, at any depth, that the table does not have, or a value its column is too narrow
+   * for. `'strict'` (the default) leaves the schema as it is: such a record is refused (or its
+   * unknown top-level fields dropped, see `unknownFields`). `'add-columns'` adds an optional
+   * column for each new field whose type its value shows (whole numbers `long`, other numbers
+   * `double`, text `string` — never a timestamp —, objects `struct`, arrays `list`; a field that
+   * is only null or empty so far is left out until a value shows its type) and widens int →
+   * long and float → double, in a schema commit, then validates the record again; a value that
+   * still does not fit (text in a long column) is refused, naming the field.
+   */
+  schemaEvolution?: 'strict' | 'add-columns'
+  /**
+   * With `schemaEvolution: 'strict'`, a top-level field the table does not have:
+   * `'dead-letter'` (the default) refuses the record as validation does; `'ignore'` drops the field.
    */
   unknownFields?: 'dead-letter' | 'ignore'
   /** When to commit. */
@@ -198,6 +209,7 @@ const schema = z
       .optional(),
     transform: fn.optional(),
     transformConcurrency: positive.optional(),
+    schemaEvolution: z.enum(['strict', 'add-columns']).optional(),
     unknownFields: z.enum(['dead-letter', 'ignore']).optional(),
     commit: z
       .object({ intervalMs: positive.optional(), rows: positive.optional(), bytes: positive.optional() })
@@ -235,6 +247,10 @@ const schema = z
     (o) => (o.table === undefined) !== (o.route === undefined),
     'give exactly one of `table` and `route`',
   )
+  .refine((o) => o.schemaEvolution !== 'add-columns' || o.unknownFields === undefined, {
+    message: "applies only with schemaEvolution 'strict': 'add-columns' adds the fields instead",
+    path: ['unknownFields'],
+  })
   .refine(
     (o) =>
       o.revocation?.budgetMs === undefined ||

@@ -7,6 +7,7 @@ import {
   type Table,
 } from '@lake/catalog'
 import { CommitConflictError, CommitStateUnknownError } from '@lake/errors'
+import { migrateBatch } from './migrate.js'
 import {
   checkAndMerge,
   encodeOffsets,
@@ -249,12 +250,15 @@ export class TableSink {
   /**
    * Commits what is buffered now as one snapshot whose summary holds the group's offsets.
    * Partitions another owner moved since their rows began are dropped (and reported in
-   * `lost`) and the rest committed without them. A table whose schema changed drops every
-   * buffered partition (`schemaChanged`), to be read again and validated against the new
-   * schema. Other failures leave the buffers as they were.
+   * `lost`) and the rest committed without them. When the table's schema changed, the buffered
+   * rows are carried over to it if it only added optional columns and widened types (see
+   * {@link migrateBatch}) and committed; partitions whose rows cannot be are dropped
+   * (`schemaChanged`), to be read again and validated against the new schema. Other failures
+   * leave the buffers as they were.
    */
   async commit(): Promise<SinkCommit> {
     const lost: OffsetRange[] = []
+    let schemaChanged = false
     for (;;) {
       const taken = [...this.#parts.values()]
         .filter((p) => p.next !== undefined && p.next !== p.from)
@@ -264,7 +268,7 @@ export class TableSink {
           range: { topic: part.topic, partition: part.partition, from: part.from, to: part.next! },
         }))
       if (taken.length === 0) {
-        return { snapshot: undefined, rows: 0, attempts: 0, lost, committed: [], schemaChanged: false }
+        return { snapshot: undefined, rows: 0, attempts: 0, lost, committed: [], schemaChanged }
       }
       const batches = taken.flatMap((t) => t.part.chunks.slice(0, t.count).map((c) => c.batch))
       const rows = batches.reduce((n, b) => n + b.rowCount, 0)
@@ -294,15 +298,13 @@ export class TableSink {
           await this.table.refresh()
           continue
         }
-        if (error instanceof CommitConflictError && (await this.#schemaMoved())) {
-          for (const { range } of taken) this.forget(range.topic, range.partition)
-          return {
-            snapshot: undefined,
-            rows: 0,
-            attempts,
-            lost: [...lost, ...ranges],
-            committed: [],
-            schemaChanged: true,
+        if (error instanceof CommitConflictError) {
+          await this.table.refresh()
+          const dropped = this.adoptSchema()
+          if (dropped !== undefined) {
+            lost.push(...dropped)
+            schemaChanged ||= dropped.length > 0
+            continue
           }
         }
         throw error
@@ -322,19 +324,34 @@ export class TableSink {
         this.#rows -= rows
         this.#bytes -= freed
       }
-      return { snapshot, rows, attempts, lost, committed: ranges, schemaChanged: false }
+      return { snapshot, rows, attempts, lost, committed: ranges, schemaChanged }
     }
   }
 
-  /** Whether the table's current schema is not the one rows are validated against; if so, adopts it. */
-  async #schemaMoved(): Promise<boolean> {
-    await this.table.refresh()
+  /**
+   * Adopts the table's current schema as last loaded, when it is not the one rows are validated
+   * against (this worker or another changed it). Buffered rows are carried over to it when it
+   * only added optional columns and widened types ({@link migrateBatch}); partitions whose rows
+   * cannot be are dropped, to be read again, and returned. Undefined when the schema is the same.
+   */
+  adoptSchema(): OffsetRange[] | undefined {
     const current = this.table.schema()
-    if (current.schemaId === this.#schema.schemaId) return false
+    const old = this.#schema
+    if (current.schemaId === old.schemaId) return undefined
+    const dropped: OffsetRange[] = []
+    for (const part of [...this.#parts.values()]) {
+      const migrated = part.chunks.map((chunk) => migrateBatch(chunk.batch, old, current))
+      if (migrated.every((batch) => batch !== undefined)) {
+        part.chunks = migrated.map((batch, i) => ({ batch, bytes: part.chunks[i]!.bytes }))
+        continue
+      }
+      dropped.push({ topic: part.topic, partition: part.partition, from: part.from, to: part.next! })
+      this.forget(part.topic, part.partition)
+    }
     this.#schema = current
     this.#names = new Set(current.fields.map((f) => f.name))
     this.#rowBytes = heldBytesPerRow(current)
-    return true
+    return dropped
   }
 }
 

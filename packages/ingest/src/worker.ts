@@ -1,7 +1,6 @@
 import {
   AbortedError,
   IngestError,
-  isLakeError,
   isRetryable,
   type LakeHooks,
   resolveHooks,
@@ -20,6 +19,7 @@ import {
 } from 'kafkajs'
 import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead-letter.js'
 import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
+import { evolveSchema } from './evolve-schema.js'
 import { mapLimit } from './limit.js'
 import {
   defaultRevocationBudgetMs,
@@ -27,6 +27,7 @@ import {
   parseWorkerOptions,
   type TransformResult,
 } from './options.js'
+import { evolutionOf } from './schema-evolution.js'
 import { partitionKey, type SinkCommit, type StagedRecords, TableSink } from './sink.js'
 
 /** A running ingest worker. */
@@ -588,6 +589,9 @@ class Worker implements IngestWorker {
     const sinks = this.#sinks()
     // A record is read if any table lacks it: if its offset reaches the lowest table's position.
     const position = this.#position(topic, partition)
+    // Where each table stood when the batch began: a partition rewound meanwhile (lost, or its
+    // rows dropped for a schema change, then reset while this batch waited) must not take it.
+    const starts = new Map(sinks.map((sink) => [sink, sink.next(topic, partition)]))
     const offsets: bigint[] = []
     const messages: KafkaMessage[] = []
     for (const message of batch.messages) {
@@ -616,18 +620,33 @@ class Worker implements IngestWorker {
       : decoded
 
     // Each record's rows are validated straight into its tables' columns, once; a refused
-    // record leaves no row in any of them.
-    const stages = new Map<TableSink, StagedRecords>(sinks.map((sink) => [sink, sink.stage()]))
-    for (let i = 0; i < messages.length; i++) {
-      const item = transformed[i]
-      if (item) {
-        const problem = this.#routeAndValidate(item.rows, item.meta, stages)
-        if (problem) {
-          refused.push({ ...problem, meta: item.meta, value: messages[i]!.value })
-          for (const stage of stages.values()) stage.drop()
+    // record leaves no row in any of them. With 'add-columns', a record that needs new or wider
+    // columns changes its table's schema, and the batch is validated again against the new one.
+    const early = refused.length
+    let stages: Map<TableSink, StagedRecords>
+    validate: for (;;) {
+      stages = new Map(sinks.map((sink) => [sink, sink.stage()]))
+      for (let i = 0; i < messages.length; i++) {
+        const item = transformed[i]
+        if (item) {
+          let problem = this.#routeAndValidate(item.rows, item.meta, stages)
+          if (problem?.evolve) {
+            const outcome = await this.#evolve(problem.evolve, problem)
+            if (outcome === 'evolved') {
+              refused.length = early
+              continue validate
+            }
+            if (outcome === 'retry') return false
+            problem = outcome
+          }
+          if (problem) {
+            refused.push({ ...problem, meta: item.meta, value: messages[i]!.value })
+            for (const stage of stages.values()) stage.drop()
+          }
         }
+        for (const stage of stages.values()) stage.end(offsets[i]!, item?.size ?? 0)
       }
-      for (const stage of stages.values()) stage.end(offsets[i]!, item?.size ?? 0)
+      break
     }
     // Dead letters are sent before their offsets are buffered, so no commit can cover them first.
     if (refused.length > 0) await this.#refuse(refused)
@@ -635,7 +654,7 @@ class Worker implements IngestWorker {
     let written = 0
     for (const [sink, stage] of stages) {
       // Lost, or the table's schema changed, while this batch was processed: it is fetched again.
-      if (!sink.knows(topic, partition)) return false
+      if (!sink.knows(topic, partition) || sink.next(topic, partition) !== starts.get(sink)) return false
       const rows = sink.accept(topic, partition, stage)
       if (rows === undefined) return false
       written += rows
@@ -715,7 +734,7 @@ class Worker implements IngestWorker {
     rows: readonly Row[],
     meta: RecordMeta,
     stages: ReadonlyMap<TableSink, StagedRecords>,
-  ): { stage: FailureStage; error: unknown; table?: string } | undefined {
+  ): Refusal | undefined {
     for (const row of rows) {
       let target: Target | undefined
       const route = this.#opts.route
@@ -747,18 +766,83 @@ class Worker implements IngestWorker {
         input = {}
         for (const name in row) if (names.has(name)) input[name] = row[name]
       }
+      const stage = stages.get(target.sink)!
       try {
-        stages.get(target.sink)!.add(input)
+        stage.add(input)
       } catch (error) {
-        const table = target.sink.table.name
-        if (isLakeError(error) && error instanceof ValidationError) {
-          error.context.table = table
-          return { stage: 'validate', error, table }
-        }
-        return { stage: 'validate', error, table }
+        const refusal = validationRefusal(error, target.sink)
+        if (this.#opts.schemaEvolution !== 'add-columns' || !(error instanceof ValidationError))
+          return refusal
+        const retried = this.#evolution(stage, target.sink, input, refusal)
+        if (retried) return retried
       }
     }
     return undefined
+  }
+
+  /**
+   * `'add-columns'`, after `row` failed validation: undefined once it is validated again without
+   * the fields whose type cannot be told yet; a refusal marked `evolve` when it needs new or
+   * wider columns; else the refusal.
+   */
+  #evolution(stage: StagedRecords, sink: TableSink, row: Row, refusal: Refusal): Refusal | undefined {
+    try {
+      const next = evolutionOf(sink.schema, row)
+      if (next === undefined) return refusal
+      if ('changes' in next) return { ...refusal, evolve: { sink, row, schemaId: stage.schemaId } }
+      stage.add(next.row)
+      return undefined
+    } catch (error) {
+      return validationRefusal(error, sink)
+    }
+  }
+
+  /**
+   * `'add-columns'`: changes a table's schema so that `row` fits, in the commit lane. What is
+   * buffered, validated against the old schema, is committed first; what could not be is dropped
+   * and read again. `'evolved'` when the table's sink now validates against another schema
+   * (changed here or by another worker); `'retry'` when the change failed for a reason other
+   * than the row (the batch is fetched again); otherwise the record's refusal.
+   */
+  async #evolve(
+    { sink, row, schemaId }: NonNullable<Refusal['evolve']>,
+    refusal: Refusal,
+  ): Promise<'evolved' | 'retry' | Refusal> {
+    const table = sink.table.name
+    try {
+      const dropped = await this.#inLane(async () => {
+        await this.#commitAll().catch(() => {})
+        await evolveSchema(sink.table, [row])
+        return sink.adoptSchema()
+      })
+      // The row was validated against the schema the sink still uses: nothing changed for it.
+      if (sink.schema.schemaId === schemaId) return refusal
+      if (dropped !== undefined) {
+        const schemaId = sink.schema.schemaId
+        this.#hooks.counter('lake.ingest.schema.changes', 1, { table })
+        this.#log('info', 'ingest.schema.evolved', `The schema of ${table} is now ${schemaId}`, {
+          table,
+          schemaId,
+        })
+        // Rows that could not be carried over to the new schema are read again.
+        const lost = {
+          snapshot: undefined,
+          rows: 0,
+          attempts: 0,
+          lost: dropped,
+          committed: [],
+          schemaChanged: true,
+        }
+        if (dropped.length > 0) this.#committed(sink, lost, 0)
+      }
+      return 'evolved'
+    } catch (error) {
+      if (error instanceof ValidationError) return validationRefusal(error, sink)
+      const message = `Changing the schema of ${table} failed: ${describe(error)}`
+      this.#log('warn', 'ingest.schema.failed', message, { table, error })
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      return 'retry'
+    }
   }
 
   /** Refused records go to the dead-letter topic before their offsets can be committed, or are skipped, or fail the worker. */
@@ -970,6 +1054,22 @@ function settled(): { promise: Promise<void>; resolve: () => void } {
     resolve = r
   })
   return { promise, resolve }
+}
+
+/** Why a record was refused; `evolve` marks a refusal that a schema change may lift. */
+interface Refusal {
+  stage: FailureStage
+  error: unknown
+  table?: string
+  /** The sink, the row, and the schema the row was validated against. */
+  evolve?: { sink: TableSink; row: Row; schemaId: number }
+}
+
+/** A refusal at validation, with the table named in a `ValidationError`'s context. */
+function validationRefusal(error: unknown, sink: TableSink): Refusal {
+  const table = sink.table.name
+  if (error instanceof ValidationError) error.context.table = table
+  return { stage: 'validate', error, table }
 }
 
 function asRows(result: TransformResult): Row[] {
