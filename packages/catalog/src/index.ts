@@ -59,7 +59,7 @@ export {
   type UnboundUnaryPredicate,
 } from './expr/expressions.js'
 // Storage
-export type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './io/file-io.js'
+export type { AsyncBuffer, FileIO, FileStatus, ReadStreamOptions, WriteOptions } from './io/file-io.js'
 export { LocalFileIO } from './io/local.js'
 export { type FileIOFactory, ResolvingFileIO } from './io/resolve.js'
 export { WebHdfsFileIO, type WebHdfsFileIOOptions } from './io/webhdfs.js'

@@ -4,7 +4,7 @@ import { join, relative } from 'node:path'
 import type { Table as ArrowTable } from 'apache-arrow'
 import { afterEach } from 'vitest'
 import { HadoopCatalog, type HadoopCatalogOptions } from '../src/catalog/hadoop-catalog.js'
-import type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from '../src/io/file-io.js'
+import type { AsyncBuffer, FileIO, FileStatus, ReadStreamOptions, WriteOptions } from '../src/io/file-io.js'
 import { toPath } from '../src/io/local.js'
 import { ResolvingFileIO } from '../src/io/resolve.js'
 import { batchToRows } from '../src/scan/arrow-rows.js'
@@ -117,8 +117,8 @@ export class FaultyFileIO implements FileIO {
   open(location: string): Promise<AsyncBuffer> {
     return (this.faults.open ?? this.inner.open).call(this.inner, location)
   }
-  readStream(location: string, range?: { offset?: number; length?: number }): AsyncIterable<Uint8Array> {
-    return (this.faults.readStream ?? this.inner.readStream).call(this.inner, location, range)
+  readStream(location: string, options?: ReadStreamOptions): AsyncIterable<Uint8Array> {
+    return (this.faults.readStream ?? this.inner.readStream).call(this.inner, location, options)
   }
   write(
     location: string,

@@ -232,7 +232,7 @@ function curlRun(args: string[]): string {
 
 async function lakeHash(location: string): Promise<string> {
   const hash = createHash('sha256')
-  for await (const chunk of io.readStream(location)) hash.update(chunk)
+  for await (const chunk of io.readStream(location, { reuseChunks: true })) hash.update(chunk)
   return hash.digest('hex')
 }
 
@@ -280,7 +280,7 @@ async function throughput(): Promise<void> {
       let bytes = 0
       await settle()
       const read = await timed(async () => {
-        for await (const chunk of io.readStream(location)) bytes += chunk.byteLength
+        for await (const chunk of io.readStream(location, { reuseChunks: true })) bytes += chunk.byteLength
       })
       lake.read.push(read.ms)
       lakeCpu.read.push(read.cpuMs)

@@ -38,6 +38,21 @@ export interface WriteOptions {
   signal?: AbortSignal
 }
 
+/** Options of {@link FileIO.readStream}. */
+export interface ReadStreamOptions {
+  /** The first byte to read; 0 by default. */
+  offset?: number
+  /** How many bytes to read (fewer only at the end of the file); to the end by default. */
+  length?: number
+  /**
+   * `true` lends each chunk only until the next one is asked for: the backend may then reuse
+   * its memory (the WebHDFS one does, sparing the garbage collector the allocation of every
+   * byte read), so the caller must copy what it keeps. For consumers that hash, count, parse or
+   * forward each chunk as it comes. By default every chunk is the caller's to keep.
+   */
+  reuseChunks?: boolean
+}
+
 /** Storage operations Lake needs, no more. */
 export interface FileIO {
   /** Whether a file or directory exists at the location. */
@@ -51,11 +66,10 @@ export interface FileIO {
   /** A random-access view that reads ranges on demand. */
   open(location: string): Promise<AsyncBuffer>
   /**
-   * Streams the file (or a range of it) in chunks without buffering it whole. A chunk is the
-   * caller's until it asks for the next one: a backend may then reuse its memory (the WebHDFS
-   * one does, to spare the garbage collector), so copy what you keep.
+   * Streams the file (or a range of it) in chunks without buffering it whole. Each chunk is the
+   * caller's to keep, unless `reuseChunks` lends them (see {@link ReadStreamOptions}).
    */
-  readStream(location: string, range?: { offset?: number; length?: number }): AsyncIterable<Uint8Array>
+  readStream(location: string, options?: ReadStreamOptions): AsyncIterable<Uint8Array>
   /**
    * Writes a file from bytes or a stream of chunks. Parent directories are created.
    * Without `overwrite` this is create-if-absent: atomic, so two writers never both win.

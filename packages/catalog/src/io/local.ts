@@ -9,7 +9,7 @@ import {
   StorageError,
   ValidationError,
 } from '@lake/errors'
-import type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './file-io.js'
+import type { AsyncBuffer, FileIO, FileStatus, ReadStreamOptions, WriteOptions } from './file-io.js'
 
 /**
  * {@link FileIO} on the local file system. Locations are `file:` URIs (`file:/a/b`,
@@ -95,10 +95,8 @@ export class LocalFileIO implements FileIO {
     }
   }
 
-  async *readStream(
-    location: string,
-    range: { offset?: number; length?: number } = {},
-  ): AsyncIterable<Uint8Array> {
+  /** Chunks are always the caller's to keep (`reuseChunks` changes nothing here). */
+  async *readStream(location: string, range: ReadStreamOptions = {}): AsyncIterable<Uint8Array> {
     const start = range.offset ?? 0
     const options: { start: number; end?: number; highWaterMark: number } = { start, highWaterMark: 1 << 20 }
     if (range.length !== undefined) {

@@ -1,5 +1,5 @@
 import { ValidationError } from '@lake/errors'
-import type { AsyncBuffer, FileIO, FileStatus, WriteOptions } from './file-io.js'
+import type { AsyncBuffer, FileIO, FileStatus, ReadStreamOptions, WriteOptions } from './file-io.js'
 import { LocalFileIO } from './local.js'
 
 /** Makes the backend for one URI scheme. */
@@ -56,8 +56,8 @@ export class ResolvingFileIO implements FileIO {
   open(location: string): Promise<AsyncBuffer> {
     return this.backendFor(location).open(location)
   }
-  readStream(location: string, range?: { offset?: number; length?: number }): AsyncIterable<Uint8Array> {
-    return this.backendFor(location).readStream(location, range)
+  readStream(location: string, options?: ReadStreamOptions): AsyncIterable<Uint8Array> {
+    return this.backendFor(location).readStream(location, options)
   }
   write(
     location: string,

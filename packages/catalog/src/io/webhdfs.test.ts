@@ -265,13 +265,13 @@ describe('WebHdfsFileIO', () => {
     expect(Number(offsets[1])).toBeLessThanOrEqual(150_001)
   })
 
-  it('streams to a slow consumer: each chunk intact until the next is asked for, nothing lost', async () => {
+  it('streams to a slow consumer: each lent chunk intact until the next is asked for, nothing lost', async () => {
     const fake = await fakeHdfs()
     const data = new Uint8Array(12 * 1024 * 1024).map((_, i) => (i * 13) % 241)
     fake.files.set('/s', data)
     const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
     let at = 1000
-    for await (const chunk of io.readStream('hdfs://nn/s', { offset: 1000 })) {
+    for await (const chunk of io.readStream('hdfs://nn/s', { offset: 1000, reuseChunks: true })) {
       const copy = Buffer.from(chunk)
       for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve))
       expect(Buffer.compare(chunk, copy)).toBe(0)
@@ -283,6 +283,21 @@ describe('WebHdfsFileIO', () => {
     const [a, b] = await Promise.all([io.readRange('hdfs://nn/s', 0, 2_000_000), io.read('hdfs://nn/s')])
     expect(Buffer.compare(a, data.subarray(0, 2_000_000))).toBe(0)
     expect(Buffer.compare(b, data)).toBe(0)
+  })
+
+  it('gives chunks for the caller to keep unless they are lent', async () => {
+    const fake = await fakeHdfs()
+    const data = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 31) % 251)
+    fake.files.set('/k', data)
+    const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+    const kept: Uint8Array[] = []
+    for await (const chunk of io.readStream('hdfs://nn/k')) kept.push(chunk)
+    expect(kept.length).toBeGreaterThan(1)
+    expect(Buffer.compare(Buffer.concat(kept), data)).toBe(0)
+    // Lent chunks come from a small pool: kept past their turn, the read's later bytes overwrite them.
+    const lent: Uint8Array[] = []
+    for await (const chunk of io.readStream('hdfs://nn/k', { reuseChunks: true })) lent.push(chunk)
+    expect(Buffer.compare(Buffer.concat(lent), data)).not.toBe(0)
   })
 
   it('maps a DataNode error answer to the LakeErrors of its RemoteException, retrying only transient ones', async () => {

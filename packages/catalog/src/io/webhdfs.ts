@@ -19,6 +19,7 @@ import {
   type FileIO,
   type FileStatus,
   parentLocation,
+  type ReadStreamOptions,
   type WriteOptions,
 } from './file-io.js'
 import { type HttpResponse, httpGet } from './http-reader.js'
@@ -127,14 +128,17 @@ export class WebHdfsFileIO implements FileIO {
   }
 
   async read(location: string): Promise<Uint8Array> {
-    return collect(this.readStream(location), 0)
+    return collect(this.readStream(location, { reuseChunks: true }), 0)
   }
 
   async readRange(location: string, offset: number, length: number): Promise<Uint8Array> {
     checkRange(location, offset, length)
     if (length === 0) return new Uint8Array(0)
     // Room for the whole range up front (it is one copy), within reason for a length past the end.
-    return collect(this.readStream(location, { offset, length }), Math.min(length, 64 * 1024 * 1024))
+    return collect(
+      this.readStream(location, { offset, length, reuseChunks: true }),
+      Math.min(length, 64 * 1024 * 1024),
+    )
   }
 
   async open(location: string): Promise<AsyncBuffer> {
@@ -152,16 +156,14 @@ export class WebHdfsFileIO implements FileIO {
 
   /**
    * Streams the file from its DataNode. A connection lost mid-stream is resumed from the byte
-   * reached (within the retry budget), so a long read survives a DataNode restart. Chunks are
-   * up to 1 MiB from a small pool reused for the whole read: each is valid until the next is
-   * requested, as {@link FileIO.readStream} allows.
+   * reached (within the retry budget), so a long read survives a DataNode restart. Chunks of up
+   * to 1 MiB are read into a small pool reused for the whole read; with `reuseChunks` they are
+   * lent as they are, otherwise each is copied out for the caller to keep.
    */
-  async *readStream(
-    location: string,
-    range: { offset?: number; length?: number } = {},
-  ): AsyncIterable<Uint8Array> {
-    let offset = range.offset ?? 0
-    let remaining = range.length
+  async *readStream(location: string, options: ReadStreamOptions = {}): AsyncIterable<Uint8Array> {
+    let offset = options.offset ?? 0
+    let remaining = options.length
+    const lend = options.reuseChunks === true
     checkRange(location, offset, remaining ?? 0)
     if (remaining === 0) return
     let resumes = 0
@@ -174,7 +176,7 @@ export class WebHdfsFileIO implements FileIO {
         for await (const chunk of response.body) {
           offset += chunk.byteLength
           if (remaining !== undefined) remaining -= chunk.byteLength
-          yield chunk
+          yield lend ? chunk : chunk.slice()
         }
         return
       } catch (error) {
