@@ -16,6 +16,7 @@ import { freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { init as zstdInit } from '@bokuweb/zstd-wasm'
+import { median, percentile } from '@lake/devtools/stats'
 import type { Table as ArrowTable } from 'apache-arrow'
 import { parquetMetadata } from 'hyparquet'
 import { and, type FileIO, gtEq, HadoopCatalog, LocalFileIO, lt, type Table } from '../src/index.js'
@@ -50,19 +51,6 @@ const progress = (message: string) =>
   console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}`)
 
 // ------------------------------------------------------------------------------------- helpers
-
-/** Median of a list of numbers. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-/** The nearest-rank percentile `p` (0–100). */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
 
 /**
  * Runs contenders in interleaved rounds, rotating who goes first, with a full GC before each,

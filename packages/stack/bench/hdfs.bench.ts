@@ -29,6 +29,7 @@ import {
   type Table,
   WebHdfsFileIO,
 } from '@lake/catalog'
+import { median, percentile } from '@lake/devtools/stats'
 import { hdfsEndpoints, hdfsJavaClient } from '../src/hdfs.mjs'
 
 const MiB = 1 << 20
@@ -55,18 +56,6 @@ const endpoints = hdfsEndpoints()
 const base = `${endpoints.fsUri}/bench/hdfs-${process.pid}`
 const io = new WebHdfsFileIO({ namenodes: [endpoints.namenodeHttp], user: 'lake' })
 const local = await mkdtemp(join(tmpdir(), 'lake-bench-hdfs-'))
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-/** The nearest-rank percentile `p` (0–100). */
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
 const mibs = (ms: number) => SIZE_MIB / (ms / 1000)
