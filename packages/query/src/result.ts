@@ -138,7 +138,6 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   private encoding = 'json'
   /** The fetch of `segments[0]`, started when the segment before it was decoded. */
   private segmentAhead: Promise<Buffer> | undefined
-  private readonly acks = new Set<Promise<void>>()
   private readonly onAbort = () => void this.cancelOnServer()
 
   /** @hidden Made by {@link TrinoClient.query}. */
@@ -232,7 +231,6 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
       // Segments not read are acknowledged too, so the server drops them now, not at expiry.
       for (const segment of this.segments.splice(0)) if (segment.type === 'spooled') this.acknowledge(segment)
       this.segmentAhead = undefined
-      await Promise.allSettled([...this.acks])
     }
   }
 
@@ -432,8 +430,10 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
   private acknowledge(segment: SpooledSegment): void {
     const uri = segment.ackUri
     if (uri === undefined) return
-    const ack = this.request.transport
-      .request('GET', uri, this.segmentHeaders(segment, uri), undefined, AbortSignal.timeout(10_000))
+    // Not awaited: the consumer goes on meanwhile (an ack that never arrives only leaves the
+    // segment to the server's expiry).
+    void this.request.transport
+      .request('GET', uri, this.segmentHeaders(segment, uri), undefined, AbortSignal.timeout(30_000))
       .then((response) => {
         if (response.status !== 200) throw new Error(`HTTP ${response.status}`)
       })
@@ -445,8 +445,6 @@ export class QueryResult implements AsyncIterable<RecordBatch> {
           fields: { queryId: this.queryId, segment: uri },
         })
       })
-      .finally(() => this.acks.delete(ack))
-    this.acks.add(ack)
   }
 
   private headers(): Record<string, string> {
