@@ -284,6 +284,23 @@ describe('date, time and decimal text', () => {
     expect(parseDate('+10000-01-01', ctx)).toBe(daysFromCivil(10000, 1, 1))
   })
 
+  it('reads Date#toISOString text as the instant it names, for years 0000 to 9999', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }), (ms) => {
+        const text = new Date(ms).toISOString()
+        expect(parseTimestamptz(text, ctx)).toBe(BigInt(ms) * 1000n)
+        // The general parser reads the same text, with an offset of +00:00, to the same value.
+        expect(parseTimestamptz(`${text.slice(0, -1)}+00:00`, ctx)).toBe(BigInt(ms) * 1000n)
+      }),
+    )
+    for (const bad of ['2023-02-29T00:00:00.000Z', '2023-13-01T00:00:00.000Z', '2023-01-01T24:00:00.000Z']) {
+      expect(() => parseTimestamptz(bad, ctx)).toThrow(ValidationError)
+    }
+    expect(parseTimestamptz('2024-02-29t10:00:00.500z', ctx)).toBe(
+      BigInt(Date.UTC(2024, 1, 29, 10, 0, 0, 500)) * 1000n,
+    )
+  })
+
   it('refuses text below microsecond precision rather than rounding it', () => {
     expect(() => parseTime('00:00:00.0000001', ctx)).toThrow(ValidationError)
     expect(() => parseTimestamp('1970-01-01T00:00:00.123456789', ctx)).toThrow(ValidationError)
