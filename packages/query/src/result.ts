@@ -60,8 +60,8 @@ export interface QueryOptions {
  * response, from the coordinator. `json`, `json+zstd`, `json+lz4`: the spooling protocol (Trino
  * ≥ 466 with a spooling manager) — rows in segments written by the workers, fetched by URI (or
  * inline when small) and acknowledged, `json+zstd` and `json+lz4` compressed; a server without
- * spooling answers as `direct`. `auto`: the spooling protocol in whichever of the three the
- * server prefers among those it has enabled.
+ * spooling answers as `direct`. `auto`: the spooling protocol in the first of `json+lz4`,
+ * `json+zstd`, `json` the server has enabled.
  */
 export type QueryDataEncoding = 'direct' | 'json' | 'json+zstd' | 'json+lz4' | 'auto'
 

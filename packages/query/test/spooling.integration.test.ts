@@ -81,7 +81,7 @@ describe('the spooling protocol', () => {
         segments.some((s) => s.type === 'spooled'),
         encoding,
       ).toBe(true)
-      const expected = encoding === 'auto' ? 'json+zstd' : encoding
+      const expected = encoding === 'auto' ? 'json+lz4' : encoding
       expect(new Set(segments.map((s) => s.encoding)), encoding).toEqual(new Set([expected]))
     }
   })
