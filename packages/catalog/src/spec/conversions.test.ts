@@ -306,6 +306,31 @@ describe('date, time and decimal text', () => {
     expect(() => parseTimestamp('1970-01-01T00:00:00.123456789', ctx)).toThrow(ValidationError)
   })
 
+  it('reads plain decimal text as the general parser does', () => {
+    const text = fc
+      .tuple(
+        fc.boolean(),
+        fc.stringMatching(/^\d{1,17}$/),
+        fc.option(fc.stringMatching(/^\d{1,6}$/), { nil: undefined }),
+      )
+      .map(([neg, int, frac]) => `${neg ? '-' : ''}${int}${frac === undefined ? '' : `.${frac}`}`)
+    const types = [Types.decimal(9, 2), Types.decimal(18, 4), Types.decimal(38, 0), Types.decimal(4, 4)]
+    fc.assert(
+      fc.property(text, fc.constantFrom(...types), (t, type) => {
+        // An exponent sends the same value through the general parser.
+        const general = (() => {
+          try {
+            return parseDecimal(`${t}e0`, type, ctx)
+          } catch (error) {
+            return error instanceof ValidationError ? 'refused' : error
+          }
+        })()
+        if (general === 'refused') expect(() => parseDecimal(t, type, ctx)).toThrow(ValidationError)
+        else expect(parseDecimal(t, type, ctx)).toBe(general)
+      }),
+    )
+  })
+
   it('parses decimals exactly at the type’s scale', () => {
     const d = Types.decimal(9, 2)
     expect(parseDecimal('12.34', d, ctx)).toBe(1234n)

@@ -439,6 +439,8 @@ const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d{1,9}))?$/
  * rounding) and more digits than the precision.
  */
 export function parseDecimal(text: string, type: DecimalType, context: ErrorContext): bigint {
+  const plain = plainDecimalOrUndefined(text, type)
+  if (plain !== undefined) return plain
   const match = DECIMAL.exec(text)
   const intDigits = match?.[2] ?? ''
   const fracDigits = match?.[3] ?? ''
@@ -465,6 +467,40 @@ export function parseDecimal(text: string, type: DecimalType, context: ErrorCont
   if (match[1] === '-') unscaled = -unscaled
   checkDecimalPrecision(unscaled, type, context, text)
   return unscaled
+}
+
+/**
+ * Text of the common form `-?\d+(\.\d+)?` whose unscaled value at the type's scale is a safe
+ * integer within the precision, read as a double without the general parser's regular expression
+ * and bigint arithmetic; undefined for anything else (an exponent, more fractional digits than
+ * the scale, out of range), which the general parser reads or refuses.
+ */
+function plainDecimalOrUndefined(text: string, type: DecimalType): bigint | undefined {
+  const negative = text.charCodeAt(0) === 45 /* - */
+  let value = 0
+  let digits = 0
+  let fraction = -1
+  for (let i = negative ? 1 : 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code === 46 /* . */ && fraction < 0 && digits > 0) {
+      fraction = 0
+      continue
+    }
+    const digit = code - 48
+    if (digit < 0 || digit > 9 || digits === 15) return undefined
+    value = value * 10 + digit
+    digits++
+    if (fraction >= 0) fraction++
+  }
+  if (digits === 0 || fraction === 0) return undefined
+  const shift = type.scale - Math.max(fraction, 0)
+  if (shift < 0 || shift > 15) return undefined
+  const unscaled = value * 10 ** shift
+  // Exact while safe: a product of integers past 2^53 would have been rounded.
+  if (!Number.isSafeInteger(unscaled) || (type.precision < 16 && unscaled >= 10 ** type.precision)) {
+    return undefined
+  }
+  return BigInt(negative ? -unscaled : unscaled)
 }
 
 /** Refuses an unscaled value with more digits than the decimal type's precision. */
