@@ -54,6 +54,12 @@ interface PartitionState {
   loaded: boolean
   /** The offset last sought to, so a real gap (compaction, transaction markers) is accepted once sought. */
   soughtTo?: bigint
+  /**
+   * The lowest offset ingested since the partition was assigned while some table held no
+   * offset for it: where to read again from when rows buffered for such a table are dropped,
+   * since the tables then name no position to go back to.
+   */
+  origin?: bigint
   /** The log-end offset at the last batch, for lag. */
   highWatermark?: bigint
 }
@@ -371,8 +377,9 @@ class Worker implements IngestWorker {
   }
 
   /**
-   * Rewinds lost partitions that are still assigned to the offsets the tables now hold, at
-   * once: their records may all have been fetched already, so no later batch would prompt it.
+   * Rewinds lost partitions that are still assigned to the offsets the tables now hold (or, when
+   * a table holds none, to the first record taken since the assignment), at once: their records
+   * may all have been fetched already, so no later batch would prompt it.
    */
   async #reseek(lost: readonly { topic: string; partition: number }[]): Promise<void> {
     await this.#inLane(async () => {
@@ -383,7 +390,9 @@ class Worker implements IngestWorker {
       await Promise.all(this.#sinks().map((sink) => sink.reset(parts)))
       for (const part of parts) {
         part.loaded = true
-        const position = this.#position(part.topic, part.partition)
+        // A table without an offset for the partition holds none of its records: read again
+        // from the first record this worker took for it.
+        const position = this.#position(part.topic, part.partition) ?? part.origin
         if (position === undefined) continue
         part.soughtTo = position
         try {
@@ -444,6 +453,7 @@ class Worker implements IngestWorker {
       this.#log('debug', 'ingest.seek', `Seeking ${batch.topic}/${batch.partition} to ${position}`)
       return
     }
+    if (position === undefined && (part.origin === undefined || first < part.origin)) part.origin = first
     if (!(await this.#ingest(batch))) {
       part.loaded = false
       return

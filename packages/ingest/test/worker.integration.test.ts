@@ -1,5 +1,5 @@
 // The ingest worker on the real Kafka and HDFS of the dev stack.
-import type { HadoopCatalog, Table } from '@lake/catalog'
+import { type HadoopCatalog, type Table, Types } from '@lake/catalog'
 import type { LakeHooks } from '@lake/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createIngestWorker, type IngestWorker, type IngestWorkerOptions } from '../src/index.js'
@@ -16,6 +16,7 @@ import {
   requireStack,
   runId,
   scanKeys,
+  summaryCount,
   tableProperties,
   waitForCount,
 } from './stack.js'
@@ -230,6 +231,34 @@ describe('the ingest worker on Kafka and HDFS', () => {
       expect(letter.headers['lake.error.message']).not.toBe('')
       if (expected.stage === 'validate') expect(letter.headers['lake.table']).toBe('db.events')
     }
+  })
+
+  it('reads dropped rows again when the table holds no offset for their partition yet', async () => {
+    const { topic, catalog, table } = await setup('rewind', 1)
+    await table.updateSchema().addColumn('note', Types.string).commit()
+    let buffered = 0
+    const { worker } = start(catalog, topic, {
+      commit: { intervalMs: 600_000 },
+      hooks: {
+        gauge: (name, value) => {
+          if (name === 'lake.ingest.buffered.rows') buffered = value
+        },
+      },
+    })
+    await produceEvents(topic, 0, 1_000)
+    const deadline = Date.now() + 60_000
+    while (buffered < 1_000 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(buffered).toBe(1_000)
+    // A rename the buffered rows cannot be carried over to: the commit drops them, and the table
+    // has no offset of the partition to go back to.
+    await (await catalog.loadTable('db.events')).updateSchema().renameColumn('note', 'memo').commit()
+    const until = Date.now() + 60_000
+    while ((await summaryCount(table)) < 1_000 && Date.now() < until) {
+      await worker.flush()
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    await worker.stop()
+    await expectExactlyOnce(table, 1_000)
   })
 
   it('routes rows to several tables, each with its own offsets, exactly once', async () => {
