@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process'
 import { loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { col, defineSchema, type Table } from '@lake/catalog'
+import { median, percentile } from '@lake/devtools/stats'
 import { createIngestWorker } from '../src/index.js'
 import {
   brokers,
@@ -262,11 +263,6 @@ async function scale(topic: string, count: number, workers: number): Promise<num
   return seconds
 }
 
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!
-}
-
 await requireStack()
 const loadAtStart = loadavg()[0]!
 const topic = `bench-one-${runId}`
@@ -299,7 +295,6 @@ function memory(usage: NodeJS.MemoryUsage): string {
   return `heap ${mib(usage.heapUsed)} used of ${mib(usage.heapTotal)}, external ${mib(usage.external)} (array buffers ${mib(usage.arrayBuffers)})`
 }
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length
-const median = (values: readonly number[]) => percentile(values, 50)
 /** Per round: raw's mean over its two runs divided by Lake's, for wall and CPU time. */
 const wallRatios = rounds.map((r) => mean(r.raw.map((x) => x.seconds)) / r.lake.seconds)
 const cpuRatios = rounds.map((r) => mean(r.raw.map((x) => x.cpuSeconds)) / r.lake.cpuSeconds)

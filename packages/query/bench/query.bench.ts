@@ -16,6 +16,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { homedir, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { median } from '@lake/devtools/stats'
 import { trinoEndpoint } from '@lake/stack/trino'
 import { createTrinoClient, type QueryDataEncoding } from '../src/index.js'
 import { HttpTransport } from '../src/internal/http.js'
@@ -154,12 +155,6 @@ async function cli(): Promise<Run> {
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`trino-cli exited with ${code}`))))
   })
   return { seconds: (performance.now() - start) / 1000, cpu: Number.NaN, rows, firstMs, peakMiB: Number.NaN }
-}
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 const contenders: [string, () => Promise<Run>][] = [
