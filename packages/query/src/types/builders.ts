@@ -237,31 +237,31 @@ export class BoolBuilder implements ColumnBuilder {
   constructor(readonly type: DataType) {}
 
   append(value: unknown): void {
+    if (value !== null && value !== undefined) {
+      this.appendBoolean(value === true || value === 'true')
+      return
+    }
     const i = this.length
-    if (i >> 3 >= this.values.length) {
-      const next = new Uint8Array(this.values.length * 2)
-      next.set(this.values)
-      this.values = next
-    }
-    if (value === null || value === undefined) this.validity.setNull(i)
-    else {
-      this.validity.ensure(i)
-      if (value === true || value === 'true') this.values[i >> 3]! |= 1 << (i & 7)
-    }
+    this.room(i)
+    this.validity.setNull(i)
     this.length = i + 1
   }
 
   /** Appends a valid boolean (read from the page bytes). */
   appendBoolean(value: boolean): void {
     const i = this.length
-    if (i >> 3 >= this.values.length) {
-      const next = new Uint8Array(this.values.length * 2)
-      next.set(this.values)
-      this.values = next
-    }
+    this.room(i)
     this.validity.ensure(i)
     if (value) this.values[i >> 3]! |= 1 << (i & 7)
     this.length = i + 1
+  }
+
+  /** Grows the bit array, doubling it, until it has the byte of bit `i`. */
+  private room(i: number): void {
+    if (i >> 3 < this.values.length) return
+    const next = new Uint8Array(this.values.length * 2)
+    next.set(this.values)
+    this.values = next
   }
 
   finish(): Data {
