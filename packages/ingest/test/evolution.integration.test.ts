@@ -8,7 +8,7 @@ import {
   brokers,
   createTopic,
   hdfs,
-  kafkaClient,
+  readDeadLetters,
   requireStack,
   runId,
   tableProperties,
@@ -152,23 +152,9 @@ describe("schemaEvolution: 'add-columns' on Kafka and HDFS", () => {
     expect(last.geo).toMatchObject({ lat: 52.5, lon: 2_999n, place: { city: 'x' } })
 
     // Each conflict is a dead letter naming the field.
-    const letters: Record<string, string>[] = []
-    const consumer = kafkaClient().consumer({ groupId: `read-${deadTopic}` })
-    await consumer.connect()
-    await consumer.subscribe({ topics: [deadTopic], fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          letters.push(
-            Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
-          )
-          if (letters.length >= conflicts.length) resolve()
-        },
-      })
-    })
-    await consumer.disconnect()
+    const letters = await readDeadLetters(deadTopic, conflicts.length)
     expect(letters).toHaveLength(conflicts.length)
-    for (const headers of letters) {
+    for (const { headers } of letters) {
       expect(headers[DeadLetterHeaders.stage]).toBe('validate')
       expect(headers[DeadLetterHeaders.field]).toBe('country')
     }

@@ -44,6 +44,33 @@ export async function requireStack(): Promise<void> {
   }
 }
 
+/** A dead letter as read back: its key as text and its headers as text. */
+export interface ReadLetter {
+  key: string
+  headers: Record<string, string>
+}
+
+/** Reads the first `count` records of a dead-letter topic from its beginning, with a group of its own. */
+export async function readDeadLetters(topic: string, count: number): Promise<ReadLetter[]> {
+  const letters: ReadLetter[] = []
+  const consumer = kafkaClient().consumer({ groupId: `read-${topic}` })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [topic], fromBeginning: true })
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
+        )
+        letters.push({ key: String(message.key), headers })
+        if (letters.length >= count) resolve()
+      },
+    })
+  })
+  await consumer.disconnect()
+  return letters
+}
+
 /** Creates a topic with `partitions` partitions and waits until it has leaders. */
 export async function createTopic(topic: string, partitions: number): Promise<void> {
   const admin = kafkaClient().admin()

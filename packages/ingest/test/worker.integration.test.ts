@@ -13,6 +13,7 @@ import {
   hdfsWarehouse,
   kafkaClient,
   produceEvents,
+  readDeadLetters,
   requireStack,
   runId,
   scanKeys,
@@ -204,22 +205,7 @@ describe('the ingest worker on Kafka and HDFS', () => {
     await expectExactlyOnce(table, goods)
     expect(counters.get('lake.ingest.records.dead_lettered')).toBe(badCount)
 
-    const letters: { key: string; headers: Record<string, string> }[] = []
-    const consumer = kafkaClient().consumer({ groupId: `read-${deadTopic}` })
-    await consumer.connect()
-    await consumer.subscribe({ topics: [deadTopic], fromBeginning: true })
-    await new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          const headers = Object.fromEntries(
-            Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]),
-          )
-          letters.push({ key: String(message.key), headers })
-          if (letters.length >= badCount) resolve()
-        },
-      })
-    })
-    await consumer.disconnect()
+    const letters = await readDeadLetters(deadTopic, badCount)
     expect(letters).toHaveLength(badCount)
     for (const letter of letters) {
       const i = Number(letter.key.slice(4))
