@@ -35,6 +35,24 @@ describe('ColumnBuilder', () => {
     expect(builder.rowCount).toBe(0)
   })
 
+  it('adds rows of internal values as they are, after validated ones, from any start', () => {
+    const builder = new ColumnBuilder(schema.schema)
+    builder.add({ id: 1, price: '2.50' })
+    builder.addValues([0, null, null, 7n, 9n, 1704459600000000n], 3)
+    builder.addValues([3n, null, null])
+    expect(builder.take()).toEqual({
+      rowCount: 3,
+      columns: [
+        [1n, 7n, 3n],
+        [250n, 9n, null],
+        [null, 1704459600000000n, null],
+      ],
+    })
+    expect(() => builder.addValues([1n, null], 0)).toThrow(ValidationError)
+    expect(() => builder.addValues([1n, null, null], 1)).toThrow(ValidationError)
+    expect(builder.rowCount).toBe(0)
+  })
+
   it('leaves nothing of a refused row, and truncate drops rows already added', () => {
     const builder = new ColumnBuilder(schema.schema)
     builder.add({ id: 1 })

@@ -76,6 +76,25 @@ export class ColumnBuilder {
     this.#rowCount = r + 1
   }
 
+  /**
+   * Adds a row of internal values as they are: `values[start + c]` for field `c`, one per field
+   * in field order. For a caller that computed them by the rules of {@link ColumnBuilder.add}
+   * itself (an ingest worker reading JSON straight into columns), so nothing is checked but that
+   * `values` holds a value for every field.
+   */
+  addValues(values: readonly unknown[], start = 0): void {
+    const width = this.#width
+    if (!Number.isInteger(start) || start < 0 || start + width > values.length) {
+      throw new ValidationError(`A row needs ${width} values from ${start}; ${values.length} given`, {
+        context: { field: 'values' },
+      })
+    }
+    const r = this.#rowCount
+    const columns = this.#columns
+    for (let c = 0; c < width; c++) columns[c]![r] = values[start + c]
+    this.#rowCount = r + 1
+  }
+
   /** Drops the rows from `rowCount` on, keeping the first `rowCount`. */
   truncate(rowCount: number): void {
     if (!Number.isInteger(rowCount) || rowCount < 0 || rowCount > this.#rowCount) {
