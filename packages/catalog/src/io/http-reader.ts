@@ -7,7 +7,8 @@
  * 0.25–0.5 s (docs/benchmarks.md, hdfs). Copying the bytes into fresh 1 MiB chunks was measured
  * and does not leave that state (the external bytes are the same); reusing memory does. So the
  * socket reads into one buffer (`onread`), and the body is copied into a small pool of chunks
- * of up to `chunkSize` bytes that is reused for the whole answer.
+ * of up to `chunkSize` bytes that is reused for the whole answer (`chunk-queue.ts`, shared with
+ * the block reader).
  *
  * **A chunk of the body is the consumer's until it asks for the next one**; then its memory
  * may be refilled. Whoever keeps bytes copies them (`Buffer.from(chunk)`), as with a reused
@@ -33,6 +34,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls'
+import { ChunkQueue } from './chunk-queue.js'
 
 /** Options of {@link httpGet}. */
 export interface HttpGetOptions {
@@ -102,12 +104,6 @@ export function httpGet(url: string | URL, options: HttpGetOptions = {}): Promis
   return new Connection(target, options).response
 }
 
-/** A pooled chunk and the views of it handed out or queued and not yet given back. */
-interface Slot {
-  bytes: Uint8Array
-  views: number
-}
-
 type State =
   | 'head'
   | 'length'
@@ -123,7 +119,6 @@ class Connection {
   readonly response: Promise<HttpResponse>
   readonly #socket: Socket
   readonly #chunkSize: number
-  readonly #highWaterMark: number
   readonly #signal: AbortSignal | undefined
   #resolveHead!: (response: HttpResponse) => void
   #rejectHead!: (error: unknown) => void
@@ -137,28 +132,19 @@ class Connection {
   /** The line being read in the chunked framing (a size line or a trailer). */
   #line = ''
 
-  /** The chunk being filled, how far, and how much of it was handed out already. */
-  #out: Slot | undefined
-  #filled = 0
-  #sent = 0
+  /** The body's chunks on their way to the consumer. */
+  readonly #queue: ChunkQueue
   /** The size of the next chunk when the body's length is unknown (doubles to `chunkSize`). */
   #nextUnknown = SOCKET_BUFFER
-  /** Chunks free for refilling, in the order they were freed: the last freed is refilled last. */
-  readonly #free: Uint8Array[] = []
-  /** Views filled and not yet taken by the consumer, and their total size. */
-  readonly #queue: { view: Uint8Array; slot: Slot }[] = []
-  #queued = 0
-  /** The chunk of the view the consumer holds, freed when it asks for the next. */
-  #held: Slot | undefined
-  #error: unknown
-  #ended = false
-  #paused = false
-  #wake: (() => void) | undefined
 
   constructor(url: URL, options: HttpGetOptions) {
     this.#chunkSize = options.chunkSize ?? MiB
-    this.#highWaterMark = options.highWaterMark ?? 2 * MiB
     this.#signal = options.signal
+    this.#queue = new ChunkQueue({
+      highWaterMark: options.highWaterMark ?? 2 * MiB,
+      resume: () => this.#socket.resume(),
+      eager: true,
+    })
     this.response = new Promise((resolve, reject) => {
       this.#resolveHead = resolve
       this.#rejectHead = reject
@@ -214,17 +200,16 @@ class Connection {
       return false
     }
     // A waiting consumer gets what has arrived now, rather than when the chunk is full.
-    if (this.#wake && this.#queue.length === 0) this.#handOut()
-    this.#notify()
-    if (this.#queued >= this.#highWaterMark && this.#state !== 'done') {
-      this.#paused = true
+    this.#queue.notify()
+    if (this.#queue.full && this.#state !== 'done') {
+      this.#queue.pause()
       return false
     }
     return true
   }
 
   readonly #onEnd = () => {
-    if (this.#state === 'done' || this.#error !== undefined) return
+    if (this.#state === 'done' || this.#queue.closed) return
     if (this.#state === 'until-close') {
       this.#finish()
       return
@@ -316,7 +301,7 @@ class Connection {
     this.#resolveHead({
       status: code,
       headers,
-      body: { [Symbol.asyncIterator]: () => this.#iterator() },
+      body: { [Symbol.asyncIterator]: () => this.#queue.iterator(() => this.#close()) },
       text: () => this.#text(),
       close: () => this.#close(),
     })
@@ -348,107 +333,44 @@ class Connection {
 
   /** Copies body bytes out of the socket buffer into pooled chunks. */
   #copy(buffer: Buffer, at: number, length: number): void {
+    const queue = this.#queue
     let from = at
     let left = length
     while (left > 0) {
-      if (!this.#out || this.#filled === this.#out.bytes.byteLength) this.#allocate()
-      const out = this.#out!.bytes
-      const take = Math.min(left, out.byteLength - this.#filled)
-      out.set(buffer.subarray(from, from + take), this.#filled)
-      this.#filled += take
+      if (queue.room === 0) queue.start(this.#nextChunkSize())
+      const take = Math.min(left, queue.room)
+      queue.write(buffer, from, take)
       from += take
       left -= take
-      if (this.#filled === out.byteLength) this.#handOut()
+      if (queue.room === 0) queue.publish()
     }
   }
 
-  /** Starts the next chunk, from the pool when a free one is large enough. */
-  #allocate(): void {
-    this.#retire()
-    let size: number
-    if (this.#state === 'length') {
-      size = Math.min(this.#chunkSize, this.#remaining)
-    } else {
-      size = Math.min(this.#chunkSize, this.#nextUnknown)
-      this.#nextUnknown = Math.min(this.#chunkSize, this.#nextUnknown * 2)
-    }
-    // Chunks smaller than needed (the first ones of a body of unknown length) are dropped.
-    while (this.#free.length > 0 && this.#free[0]!.byteLength < size) this.#free.shift()
-    const free = this.#free[0]
-    let bytes: Uint8Array
-    if (free) {
-      this.#free.shift()
-      bytes = free.byteLength === size ? free : free.subarray(0, size)
-    } else {
-      bytes = new Uint8Array(size)
-    }
-    this.#out = { bytes, views: 0 }
-    this.#filled = 0
-    this.#sent = 0
-  }
-
-  /** The chunk being filled is done with: it is free once no view of it is out. */
-  #retire(): void {
-    const out = this.#out
-    this.#out = undefined
-    if (out && out.views === 0) this.#release(out)
-  }
-
-  #release(slot: Slot): void {
-    // The whole chunk goes back, also when only its start was used (the end of a body).
-    const bytes = slot.bytes.byteOffset === 0 ? new Uint8Array(slot.bytes.buffer) : slot.bytes
-    this.#free.push(bytes)
-  }
-
-  /** Gives back the view the consumer held: it asked for the next one. */
-  #giveBack(): void {
-    const slot = this.#held
-    this.#held = undefined
-    if (!slot) return
-    slot.views -= 1
-    if (slot.views === 0 && slot !== this.#out) this.#release(slot)
-  }
-
-  /** Queues what was filled and not yet handed out; the rest of the chunk is filled later. */
-  #handOut(): void {
-    const out = this.#out
-    if (!out || this.#filled === this.#sent) return
-    const view =
-      this.#sent === 0 && this.#filled === out.bytes.byteLength
-        ? out.bytes
-        : out.bytes.subarray(this.#sent, this.#filled)
-    this.#sent = this.#filled
-    out.views += 1
-    this.#queue.push({ view, slot: out })
-    this.#queued += view.byteLength
+  /** The size of the next chunk: the rest of a body of known length, else growing. */
+  #nextChunkSize(): number {
+    if (this.#state === 'length') return Math.min(this.#chunkSize, this.#remaining)
+    const size = Math.min(this.#chunkSize, this.#nextUnknown)
+    this.#nextUnknown = Math.min(this.#chunkSize, this.#nextUnknown * 2)
+    return size
   }
 
   #finish(): void {
     this.#state = 'done'
-    this.#handOut()
-    this.#retire()
-    this.#ended = true
+    this.#queue.end()
     this.#disconnect()
-    this.#notify()
   }
 
   #fail(error: unknown): void {
-    if (this.#ended || this.#error !== undefined) return
-    this.#error = error ?? fault('The connection failed', 'ECONNRESET')
+    if (this.#queue.closed) return
     // The bytes that did arrive are the consumer's; a resumed read starts after them.
-    this.#handOut()
+    this.#queue.fail(error ?? fault('The connection failed', 'ECONNRESET'))
     this.#disconnect()
-    if (!this.#headSent) this.#rejectHead(this.#error)
-    this.#notify()
+    if (!this.#headSent) this.#rejectHead(error ?? fault('The connection failed', 'ECONNRESET'))
   }
 
   #close(): void {
-    if (this.#ended || this.#error !== undefined) return
-    this.#ended = true
-    this.#queue.length = 0
-    this.#queued = 0
+    this.#queue.close()
     this.#disconnect()
-    this.#notify()
   }
 
   /** The connection is not reused: it goes once the answer is complete or abandoned. */
@@ -458,58 +380,11 @@ class Connection {
     this.#socket.destroy()
   }
 
-  #notify(): void {
-    const wake = this.#wake
-    this.#wake = undefined
-    wake?.()
-  }
-
-  // ---------------------------------------------------------------------------- consumer side
-
-  /**
-   * The next chunk, `undefined` at the end. The chunk handed out before is given back to the
-   * pool, and a paused socket resumes once the queue is below `highWaterMark`.
-   */
-  async #next(): Promise<Uint8Array | undefined> {
-    this.#giveBack()
-    for (;;) {
-      const entry = this.#queue.shift()
-      if (entry) {
-        this.#queued -= entry.view.byteLength
-        this.#held = entry.slot
-        if (this.#paused && this.#queued < this.#highWaterMark) {
-          this.#paused = false
-          this.#socket.resume()
-        }
-        return entry.view
-      }
-      if (this.#error !== undefined) throw this.#error
-      if (this.#ended) return undefined
-      // Bytes may sit in a chunk not yet full: hand them out rather than wait for more.
-      this.#handOut()
-      if (this.#queue.length > 0) continue
-      await new Promise<void>((resolve) => {
-        this.#wake = resolve
-      })
-    }
-  }
-
-  #iterator(): AsyncIterator<Uint8Array> {
-    return {
-      next: async () => {
-        const value = await this.#next()
-        return value === undefined ? { done: true, value: undefined } : { done: false, value }
-      },
-      return: async () => {
-        this.#close()
-        return { done: true, value: undefined }
-      },
-    }
-  }
-
   async #text(): Promise<string> {
     const chunks: Buffer[] = []
-    for (let chunk = await this.#next(); chunk; chunk = await this.#next()) chunks.push(Buffer.from(chunk))
+    const body = this.#queue.iterator(() => this.#close())
+    for (let step = await body.next(); !step.done; step = await body.next())
+      chunks.push(Buffer.from(step.value))
     return Buffer.concat(chunks).toString('utf8')
   }
 }
