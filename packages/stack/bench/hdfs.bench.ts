@@ -55,6 +55,8 @@ const progress = (message: string) =>
 const endpoints = hdfsEndpoints()
 const base = `${endpoints.fsUri}/bench/hdfs-${process.pid}`
 const io = new WebHdfsFileIO({ namenodes: [endpoints.namenodeHttp], user: 'lake' })
+/** The same client reading through WebHDFS's `OPEN` only, to show what block reads change. */
+const ioOpen = new WebHdfsFileIO({ namenodes: [endpoints.namenodeHttp], user: 'lake', blockReads: false })
 const local = await mkdtemp(join(tmpdir(), 'lake-bench-hdfs-'))
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
@@ -233,6 +235,7 @@ async function throughput(): Promise<void> {
   const size = SIZE_MIB * MiB
   const lake = { write: [] as number[], read: [] as number[] }
   const lakeCpu = { write: [] as number[], read: [] as number[], readMajorGcs: [] as number[] }
+  const lakeOpen = { read: [] as number[], cpu: [] as number[] }
   const java = { write: [] as JavaRun[], read: [] as JavaRun[] }
   const curl = { write: [] as number[], read: [] as number[] }
   const contenders = {
@@ -275,8 +278,17 @@ async function throughput(): Promise<void> {
       lakeCpu.read.push(read.cpuMs)
       lakeCpu.readMajorGcs.push(read.majorGcs)
       if (bytes !== size) throw new Error(`Lake read ${bytes} bytes, not ${size}`)
+      let openBytes = 0
+      await settle()
+      const viaOpen = await timed(async () => {
+        for await (const chunk of ioOpen.readStream(location, { reuseChunks: true }))
+          openBytes += chunk.byteLength
+      })
+      lakeOpen.read.push(viaOpen.ms)
+      lakeOpen.cpu.push(viaOpen.cpuMs)
+      if (openBytes !== size) throw new Error(`Lake read ${openBytes} bytes through OPEN, not ${size}`)
       progress(
-        `(a) Lake: write ${fmt(mibs(write.ms))} MiB/s (CPU ${fmt(write.cpuMs)} ms), read ${fmt(mibs(read.ms))} MiB/s (CPU ${fmt(read.cpuMs)} ms, ${read.majorGcs} full GCs)`,
+        `(a) Lake: write ${fmt(mibs(write.ms))} MiB/s (CPU ${fmt(write.cpuMs)} ms), read ${fmt(mibs(read.ms))} MiB/s (CPU ${fmt(read.cpuMs)} ms, ${read.majorGcs} full GCs), through OPEN ${fmt(mibs(viaOpen.ms))} MiB/s (CPU ${fmt(viaOpen.cpuMs)} ms)`,
       )
       if (round === 1 && (await lakeHash(location)) !== expected) throw new Error('Lake wrote other bytes')
       await io.delete(location)
@@ -320,7 +332,8 @@ async function throughput(): Promise<void> {
   print(`### (a) Throughput: one ${SIZE_MIB} MiB file, Lake vs Hadoop's Java client`)
   print()
   print(
-    `Lake: \`WebHdfsFileIO.write\` streaming the local file in 1 MiB chunks (read into four reused buffers, as FsShell reuses its own), then \`readStream\` with the bytes counted. ` +
+    `Lake: \`WebHdfsFileIO.write\` streaming the local file in 1 MiB chunks (read into four reused buffers, as FsShell reuses its own), then \`readStream\` with the bytes counted: ` +
+      'block reads by default (locations from `GET_BLOCK_LOCATIONS`, then `READ_BLOCK` to the transfer port, CRC-32C verified), then again with `blockReads: false` (WebHDFS `OPEN`). ' +
       "Java: Hadoop 3.4.3's FsShell, the code of `hdfs dfs -put -f` and `hdfs dfs -cat`, on the stack's jars and configuration, one fresh JVM per " +
       'command that runs it twice (`bench/HdfsShellTimer.java` times each run inside the JVM after a warm-up `-test -e /`, and counts what `-cat` prints). ' +
       'curl: the same two WebHDFS steps (NameNode redirect, then `curl -T` to the DataNode; `curl -L` to read), to tell the client from the protocol. ' +
@@ -331,7 +344,11 @@ async function throughput(): Promise<void> {
   print('| client | write MiB/s | read MiB/s | Lake / this, write | Lake / this, read |')
   print('|---|---:|---:|---:|---:|')
   print(
-    `| **Lake \`WebHdfsFileIO\`** (WebHDFS; node:http up, Lake's HTTP reader down) | ${fmt(lakeW)} | ${fmt(lakeR)} | | |`,
+    `| **Lake \`WebHdfsFileIO\`** (WebHDFS \`CREATE\` up; block reads down) | ${fmt(lakeW)} | ${fmt(lakeR)} | | |`,
+  )
+  const openR = mibs(median(lakeOpen.read))
+  print(
+    `| Lake \`WebHdfsFileIO\`, \`blockReads: false\` (WebHDFS \`OPEN\`, Lake's HTTP reader) | | ${fmt(openR)} | | ${ratio(lakeR / openR)} |`,
   )
   const curlW = mibs(median(curl.write))
   const curlR = mibs(median(curl.read))
@@ -350,15 +367,16 @@ async function throughput(): Promise<void> {
   print(
     `Fixed cost of each \`hdfs dfs\` run, median of ${runs.length}: JVM start to \`main\` ${fmt(median(runs.map((r) => r.startMs)))} ms, ` +
       `then Hadoop's classes, the FileSystem and the first RPC ${fmt(median(runs.map((r) => r.warmupMs)))} ms. ` +
-      "Java speaks HDFS's own protocols (RPC to the NameNode, data transfer to the DataNode); Lake speaks WebHDFS, which the DataNode " +
-      'serves by running an HDFS client of its own, so each Lake byte takes one more hop inside the DataNode.',
+      "Java speaks HDFS's own protocols (RPC to the NameNode, data transfer to the DataNode). Lake reads with the same data-transfer protocol, " +
+      'and writes through WebHDFS, which the DataNode serves by running an HDFS client of its own (one more hop inside the DataNode).',
   )
   const perFile = (ms: number) => fmt((ms / 1000) * (256 / SIZE_MIB), 2)
   print()
   print(
     `Lake's CPU time (user + system, its whole process) per 256 MiB, median of ${ROUNDS}: write ${perFile(median(lakeCpu.write))} s, ` +
       `read ${perFile(median(lakeCpu.read))} s (reads: ${lakeCpu.read.map(perFile).join(', ')} s; ` +
-      `full mark-compact GCs during each read: ${lakeCpu.readMajorGcs.join(', ')}). CPU time is what a busy machine cannot hide; wall time is what the other processes leave.`,
+      `full mark-compact GCs during each read: ${lakeCpu.readMajorGcs.join(', ')}); through \`OPEN\`: ${perFile(median(lakeOpen.cpu))} s. ` +
+      'CPU time is what a busy machine cannot hide; wall time is what the other processes leave.',
   )
   const javaCpu = (runs: JavaRun[]) => median(runs.map((r) => r.warmCpuMs))
   const cpuW = median(lakeCpu.write) / javaCpu(java.write)

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { AlreadyExistsError, NotFoundError, StorageError } from '@lake/errors'
 import { afterEach, describe, expect, it } from 'vitest'
+import { type FakeDataNode, fakeDataNode } from '../../test/fake-datanode.js'
 import { WebHdfsFileIO } from './webhdfs.js'
 
 /**
@@ -17,6 +18,11 @@ interface FakeHdfs {
   requests: string[]
   fault?: Fault
   pageSize: number
+  /**
+   * Set to answer `GET_BLOCK_LOCATIONS` (a server without it answers 400, as HttpFS does): files
+   * are cut into blocks of `blockSize` served by the fake DataNode on `port`.
+   */
+  blocks?: { port: number; blockSize: number; data: Map<number, Uint8Array> }
 }
 
 const servers: Server[] = []
@@ -141,9 +147,34 @@ async function fakeHdfs(): Promise<FakeHdfs> {
         })
         return
       }
-      default:
-        return remote(res, 400, 'IllegalArgumentException', `Invalid value for webhdfs parameter "op": ${op}`)
+      case 'GET_BLOCK_LOCATIONS': {
+        if (!fake.blocks) break
+        if (!entry || entry === 'dir')
+          return remote(res, 404, 'FileNotFoundException', `File does not exist: ${path}`)
+        const { blockSize, port, data } = fake.blocks
+        const offset = Number(url.searchParams.get('offset'))
+        const end = offset + Number(url.searchParams.get('length'))
+        const locatedBlocks = []
+        for (let start = 0, index = 0; start < entry.byteLength; start += blockSize, index++) {
+          const numBytes = Math.min(blockSize, entry.byteLength - start)
+          if (start + numBytes <= offset || start >= end) continue
+          const blockId = 1_073_741_825 + [...fake.files.keys()].indexOf(path) * 1000 + index
+          data.set(blockId, entry.subarray(start, start + numBytes))
+          locatedBlocks.push({
+            block: { blockId, blockPoolId: 'BP-fake', generationStamp: 1001, numBytes },
+            blockToken: { urlString: 'AAAAAA' },
+            isCorrupt: false,
+            locations: [{ ipAddr: '127.0.0.1', hostName: 'localhost', xferPort: port }],
+            startOffset: start,
+          })
+        }
+        return json(res, {
+          LocatedBlocks: { fileLength: entry.byteLength, isUnderConstruction: false, locatedBlocks },
+        })
+      }
     }
+    // An operation this server does not have, as WebHDFS answers it.
+    remote(res, 400, 'IllegalArgumentException', `Invalid value for webhdfs parameter "op": ${op}`)
   })
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -534,5 +565,94 @@ describe('WebHdfsFileIO', () => {
     expect(() => new WebHdfsFileIO({ namenodes: [] })).toThrow(/namenodes/)
     const io = new WebHdfsFileIO({ namenodes: ['http://127.0.0.1:1'] })
     return expect(io.stat('file:/tmp/x')).rejects.toThrow(/Not an HDFS location/)
+  })
+
+  describe('block reads', () => {
+    const datanodes: FakeDataNode[] = []
+    afterEach(async () => {
+      await Promise.all(datanodes.splice(0).map((datanode) => datanode.close()))
+    })
+
+    /** A NameNode that hands out blocks of 256 KiB on a fake DataNode's transfer port. */
+    async function cluster(file: Uint8Array) {
+      const fake = await fakeHdfs()
+      const data = new Map<number, Uint8Array>()
+      const datanode = await fakeDataNode(data)
+      datanodes.push(datanode)
+      fake.blocks = { port: datanode.port, blockSize: 256 * 1024, data }
+      fake.files.set('/f', file)
+      return { fake, datanode }
+    }
+
+    const file = Uint8Array.from({ length: 700 * 1024 }, (_, i) => (i * 7 + (i >> 10)) & 0xff)
+    const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
+
+    it("reads block by block from the DataNode's transfer port, never through OPEN", async () => {
+      const { fake, datanode } = await cluster(file)
+      const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+      expect(same(await io.readRange('hdfs://nn/f', 262_000, 300_000), file.subarray(262_000, 562_000))).toBe(
+        true,
+      )
+      expect((await io.readRange('hdfs://nn/f', file.length, 10)).byteLength).toBe(0)
+      expect(fake.requests.filter((r) => r.includes('OPEN'))).toEqual([])
+      expect(datanode.reads.map((r) => [(r.blockId - 1_073_741_825) % 1000, r.offset, r.length])).toEqual([
+        [0, 0, 262_144],
+        [1, 0, 262_144],
+        [2, 0, 192_512],
+        [0, 262_000, 144],
+        [1, 0, 262_144],
+        [2, 0, 37_712],
+      ])
+    })
+
+    it('hands the rest of a read to OPEN after a checksum mismatch, from the byte reached', async () => {
+      const { fake, datanode } = await cluster(file)
+      datanode.tamper = ({ read, offsetInBlock, data }) => {
+        if ((read.blockId - 1_073_741_825) % 1000 === 1 && offsetInBlock === 65_536) data[5]! ^= 0xff
+        return undefined
+      }
+      const events: string[] = []
+      const io = new WebHdfsFileIO({
+        namenodes: [fake.address],
+        retry: fast,
+        hooks: { log: (event) => events.push(event.event) },
+      })
+      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
+      expect(events).toContain('webhdfs.block_read.fallback')
+      // The next read tries the transfer port again: it did answer.
+      datanode.tamper = undefined
+      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
+    })
+
+    it('reads through OPEN when the transfer port never answered, and stops asking for block locations', async () => {
+      const { fake, datanode } = await cluster(file)
+      await datanode.close()
+      datanodes.splice(0)
+      const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+      expect(same(await io.readRange('hdfs://nn/f', 5, 10), file.subarray(5, 15))).toBe(true)
+      expect(fake.requests.filter((r) => r.startsWith('GET_BLOCK_LOCATIONS'))).toHaveLength(1)
+      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(2)
+    })
+
+    it('fails a missing file with NotFoundError from the block locations, as OPEN would', async () => {
+      const { fake } = await cluster(file)
+      const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+      await expect(io.read('hdfs://nn/missing')).rejects.toBeInstanceOf(NotFoundError)
+      expect(fake.requests.filter((r) => r.includes('OPEN'))).toEqual([])
+    })
+
+    it('reads through OPEN only with blockReads off, and by default with a delegation token', async () => {
+      const { fake, datanode } = await cluster(file)
+      for (const options of [{ blockReads: false }, { delegationToken: 'token' }]) {
+        const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast, ...options })
+        expect(same(await io.readRange('hdfs://nn/f', 1, 5), file.subarray(1, 6))).toBe(true)
+      }
+      expect(fake.requests.filter((r) => r.startsWith('GET_BLOCK_LOCATIONS'))).toEqual([])
+      expect(datanode.reads).toEqual([])
+    })
   })
 })

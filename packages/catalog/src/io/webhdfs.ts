@@ -14,6 +14,8 @@ import {
 } from '@lake/errors'
 import { z } from 'zod'
 import { parseOptions } from '../catalog/table-options.js'
+import { readBlock } from './block-reader.js'
+import { decodeBlockToken, type ExtendedBlock } from './data-transfer.js'
 import {
   type AsyncBuffer,
   type FileIO,
@@ -44,6 +46,28 @@ export interface WebHdfsFileIOOptions {
    * length of a transfer is not limited.
    */
   timeoutMs?: number
+  /**
+   * Read file data as Hadoop's Java client does: block locations from the NameNode
+   * (`GET_BLOCK_LOCATIONS`), then each block from a DataNode's transfer port with the
+   * data-transfer protocol (`READ_BLOCK`), its checksums verified here. WebHDFS's `OPEN`
+   * makes the DataNode read the block with a client of its own and re-send it over HTTP, which
+   * caps reads well below what the DataNode serves (docs/decisions/0002). Any failure of a
+   * block read (a transfer port out of reach, a DataNode that requires SASL, a checksum
+   * mismatch, a dropped connection) hands the rest of that read to `OPEN`, so data is never
+   * lost to it. When the transfer port has never answered (connecting gives up after 10 s at
+   * most), reads go to `OPEN` directly for the next 5 minutes, then try it again.
+   * Default `true`, or `false` with a delegation token (secure clusters need SASL, which this
+   * client does not speak). Writes and metadata always go through WebHDFS.
+   */
+  blockReads?: boolean
+  /** With {@link WebHdfsFileIOOptions.blockReads}, verify the block checksums (default `true`). */
+  verifyChecksums?: boolean
+  /**
+   * With {@link WebHdfsFileIOOptions.blockReads}, reach DataNodes by host name rather than by the
+   * IP address the NameNode reports (Hadoop's `dfs.client.use.datanode.hostname`), for
+   * clusters behind NAT. Default `false`.
+   */
+  useDatanodeHostname?: boolean
   /** Metrics and logs of retried attempts. */
   hooks?: Partial<LakeHooks>
 }
@@ -60,6 +84,9 @@ const optionsSchema = z.object({
     })
     .optional(),
   timeoutMs: z.number().int().positive().optional(),
+  blockReads: z.boolean().optional(),
+  verifyChecksums: z.boolean().optional(),
+  useDatanodeHostname: z.boolean().optional(),
   hooks: z.custom<Partial<LakeHooks>>((v) => v === undefined || typeof v === 'object').optional(),
 })
 
@@ -74,6 +101,30 @@ interface HdfsFileStatus {
   modificationTime: number
 }
 
+/** One block of `GET_BLOCK_LOCATIONS`'s JSON, the fields a read uses. */
+interface HdfsLocatedBlock {
+  block: { blockId: number; blockPoolId: string; generationStamp: number; numBytes: number }
+  blockToken?: { urlString?: string }
+  isCorrupt?: boolean
+  locations: { ipAddr: string; hostName: string; xferPort: number }[]
+  startOffset: number
+}
+
+/** `GET_BLOCK_LOCATIONS`'s JSON, the fields a read uses. */
+interface HdfsLocatedBlocks {
+  fileLength: number
+  isUnderConstruction: boolean
+  locatedBlocks: HdfsLocatedBlock[]
+}
+
+/** How long reads skip a transfer port that has never answered. */
+const BLOCK_READS_PAUSE_MS = 5 * 60_000
+/** Longest wait for a DataNode's transfer port to accept a connection before reading through `OPEN`. */
+const BLOCK_CONNECT_TIMEOUT_MS = 10_000
+
+/** Blocks asked of the NameNode at once: their locations for up to this many bytes. */
+const LOCATIONS_WINDOW = 1024 * 1024 * 1024
+
 /**
  * {@link FileIO} on HDFS through the WebHDFS REST API of the NameNode, for `hdfs://` locations
  * (the authority is ignored: the NameNodes are configured). Pick it by scheme:
@@ -84,8 +135,9 @@ interface HdfsFileStatus {
  * const catalog = new HadoopCatalog({ warehouse: 'hdfs://127.0.0.1:8020/warehouse', io })
  * ```
  *
- * Reads stream from the DataNode the NameNode redirects to, ranged with `offset`/`length`;
- * writes stream the body to it (`CREATE` with `overwrite=false` is the atomic
+ * Reads stream each block from a DataNode's transfer port, as Java clients do (see
+ * {@link WebHdfsFileIOOptions.blockReads}), or from the DataNode WebHDFS's `OPEN` redirects to,
+ * ranged with `offset`/`length`; writes stream the body to the DataNode `CREATE` redirects to (`CREATE` with `overwrite=false` is the atomic
  * create-if-absent). `renameIfAbsent` is `RENAME`, which HDFS refuses onto an existing name.
  *
  * Transient faults are retried: a standby or unreachable NameNode (failing over to the next),
@@ -99,7 +151,15 @@ export class WebHdfsFileIO implements FileIO {
   readonly #retry: { retries?: number; minDelayMs?: number; maxDelayMs?: number }
   readonly #timeoutMs: number
   readonly #hooks: LakeHooks
+  readonly #verifyChecksums: boolean
+  readonly #useDatanodeHostname: boolean
+  readonly #clientName = `lake-webhdfs-${process.pid}-${Math.random().toString(36).slice(2, 10)}`
   #active = 0
+  /** Whether reads use the block-transfer protocol, and whether it ever worked here. */
+  #blockReads: boolean
+  #blockReadsAnswered = false
+  /** Until when reads skip the transfer port: it has never answered. */
+  #blockReadsPausedUntil = 0
 
   constructor(options: WebHdfsFileIOOptions) {
     const parsed = parseOptions(optionsSchema, options, 'WebHdfsFileIO options')
@@ -110,6 +170,9 @@ export class WebHdfsFileIO implements FileIO {
     this.#retry = parsed.retry ?? {}
     this.#timeoutMs = parsed.timeoutMs ?? 60_000
     this.#hooks = resolveHooks(options.hooks)
+    this.#blockReads = parsed.blockReads ?? !parsed.delegationToken
+    this.#verifyChecksums = parsed.verifyChecksums ?? true
+    this.#useDatanodeHostname = parsed.useDatanodeHostname ?? false
   }
 
   async exists(location: string): Promise<boolean> {
@@ -155,7 +218,9 @@ export class WebHdfsFileIO implements FileIO {
   }
 
   /**
-   * Streams the file from its DataNode. A connection lost mid-stream is resumed from the byte
+   * Streams the file from its DataNodes: block by block over the data-transfer protocol (see
+   * {@link WebHdfsFileIOOptions.blockReads}), else, or for what is left after a failed block
+   * read, through WebHDFS's `OPEN`. A connection lost mid-stream is resumed from the byte
    * reached (within the retry budget), so a long read survives a DataNode restart. Chunks of up
    * to 1 MiB are read into a small pool reused for the whole read; with `reuseChunks` they are
    * lent as they are, otherwise each is copied out for the caller to keep.
@@ -166,6 +231,13 @@ export class WebHdfsFileIO implements FileIO {
     const lend = options.reuseChunks === true
     checkRange(location, offset, remaining ?? 0)
     if (remaining === 0) return
+    if (this.#blockReads && Date.now() >= this.#blockReadsPausedUntil) {
+      const reached = yield* this.#readBlocks(location, offset, remaining, lend)
+      if (reached === 'end') return
+      if (remaining !== undefined) remaining -= reached - offset
+      offset = reached
+      if (remaining === 0) return
+    }
     let resumes = 0
     for (;;) {
       const params: Record<string, string> = { offset: String(offset) }
@@ -277,6 +349,109 @@ export class WebHdfsFileIO implements FileIO {
         context: { file: location, operation: 'mkdirs' },
       })
     }
+  }
+
+  // -------------------------------------------------------------------------- block reads
+
+  /**
+   * Reads `[offset, offset + length)` (to the end without a length) block by block from the
+   * DataNodes' transfer ports. Returns `'end'` when all of it was read, or the offset reached
+   * when the rest must go through `OPEN`: a block read failed, or the file is one this reader
+   * leaves to WebHDFS (being written, erasure-coded, a block without a live replica).
+   */
+  async *#readBlocks(
+    location: string,
+    offset: number,
+    length: number | undefined,
+    lend: boolean,
+  ): AsyncGenerator<Uint8Array, number | 'end'> {
+    let position = offset
+    const end = length === undefined ? Number.POSITIVE_INFINITY : offset + length
+    while (position < end) {
+      const window = Math.min(end - position, LOCATIONS_WINDOW)
+      let blocks: HdfsLocatedBlocks | null | undefined
+      try {
+        const body = (await this.#json('GET', 'GET_BLOCK_LOCATIONS', location, {
+          offset: String(position),
+          length: String(window),
+        })) as { LocatedBlocks?: HdfsLocatedBlocks | null }
+        blocks = body.LocatedBlocks
+      } catch (error) {
+        // A missing file, or a NameNode out of reach, fails as `OPEN` would have.
+        if (error instanceof NotFoundError || (isLakeError(error) && error.retryable)) throw error
+        // A WebHDFS server without the operation (HttpFS) says so with a 400.
+        const unsupported =
+          isLakeError(error) &&
+          /IllegalArgument|UnsupportedOperation/.test(String(error.context.remoteException))
+        if (unsupported) this.#blockReads = false
+        this.#hooks.log({
+          level: 'warn',
+          event: 'webhdfs.block_read.fallback',
+          message: `GET_BLOCK_LOCATIONS failed for ${location} (${(error as Error).message}); it is read through WebHDFS OPEN${unsupported ? ', and so are later reads' : ''}`,
+          fields: { file: location },
+        })
+        return position
+      }
+      if (!blocks || blocks.isUnderConstruction) return position
+      const stop = Math.min(end, blocks.fileLength)
+      if (position >= stop) return 'end'
+      const windowEnd = Math.min(stop, position + window)
+      for (const located of blocks.locatedBlocks) {
+        const blockEnd = located.startOffset + located.block.numBytes
+        if (blockEnd <= position) continue
+        if (position >= windowEnd) break
+        const block = toExtendedBlock(located)
+        const datanode = located.locations[0]
+        if (!block || !datanode || located.isCorrupt || located.startOffset > position) return position
+        const token = located.blockToken?.urlString
+          ? decodeBlockToken(located.blockToken.urlString)
+          : undefined
+        const host = this.#useDatanodeHostname ? datanode.hostName : datanode.ipAddr
+        const chunks = readBlock({
+          host,
+          port: datanode.xferPort,
+          block,
+          ...(token ? { token } : {}),
+          offset: position - located.startOffset,
+          length: Math.min(blockEnd, windowEnd) - position,
+          clientName: this.#clientName,
+          verifyChecksums: this.#verifyChecksums,
+          idleTimeoutMs: this.#timeoutMs,
+          connectTimeoutMs: Math.min(this.#timeoutMs, BLOCK_CONNECT_TIMEOUT_MS),
+        })
+        try {
+          for await (const chunk of chunks) {
+            this.#blockReadsAnswered = true
+            position += chunk.byteLength
+            yield lend ? chunk : chunk.slice()
+          }
+        } catch (error) {
+          this.#onBlockReadFailure(location, `${host}:${datanode.xferPort}`, block, error)
+          return position
+        }
+      }
+    }
+    return 'end'
+  }
+
+  /** Logs a failed block read; a transfer port that never answered turns block reads off. */
+  #onBlockReadFailure(location: string, datanode: string, block: ExtendedBlock, error: unknown): void {
+    const code = (error as { code?: unknown }).code
+    const unreachable =
+      code === 'ECONNREFUSED' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'ENETUNREACH' ||
+      code === 'ETIMEDOUT' ||
+      code === 'ECONNRESET'
+    const paused = unreachable && !this.#blockReadsAnswered
+    if (paused) this.#blockReadsPausedUntil = Date.now() + BLOCK_READS_PAUSE_MS
+    this.#hooks.counter('webhdfs.block_read.fallbacks', 1, { code: String(code ?? 'unknown') })
+    this.#hooks.log({
+      level: 'warn',
+      event: 'webhdfs.block_read.fallback',
+      message: `Reading block ${block.blockId} from DataNode ${datanode} failed (${(error as Error).message}); the rest of ${location} is read through WebHDFS OPEN${paused ? ', and so are reads of the next 5 minutes: the transfer port has never answered' : ''}`,
+      fields: { file: location, datanode, blockId: block.blockId, code },
+    })
   }
 
   // -------------------------------------------------------------------------------- requests
@@ -391,6 +566,18 @@ export class WebHdfsFileIO implements FileIO {
 }
 
 // ---------------------------------------------------------------------------------- helpers
+
+/**
+ * The block of a located block, or `undefined` for one this reader leaves to WebHDFS: a
+ * striped (erasure-coded) block group has a negative id, and ids or stamps past 2^53 would not
+ * survive JSON numbers.
+ */
+function toExtendedBlock(located: HdfsLocatedBlock): ExtendedBlock | undefined {
+  const { blockId, blockPoolId, generationStamp, numBytes } = located.block
+  const exact = [blockId, generationStamp, numBytes].every((n) => Number.isSafeInteger(n) && n >= 0)
+  if (!exact || typeof blockPoolId !== 'string') return undefined
+  return { poolId: blockPoolId, blockId, generationStamp, numBytes }
+}
 
 /** The path of an `hdfs://authority/path` (or `hdfs:/path`) location, taken literally. */
 export function hdfsPath(location: string): string {
