@@ -208,6 +208,23 @@ describe('TableSink buffers', () => {
     expect(await stored(catalog)).toEqual(new Map([[0, 2n]]))
   })
 
+  it('commits rows of values read elsewhere in offset order with validated ones', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0])
+    const stage = sink.stage()
+    stage.add({ id: 1n, p: 0 })
+    stage.end(0n, 10)
+    stage.addValues(['other', 2n, 0], 1)
+    stage.end(1n, 10)
+    stage.add({ id: 3, p: 0 })
+    stage.end(2n, 10)
+    expect(sink.accept('t', 0, stage)).toBe(3)
+    await sink.commit()
+    const ids = (await tableRows(await catalog.loadTable('db.t'))).map((r) => r.id)
+    expect(ids).toEqual([1n, 2n, 3n])
+    expect(await stored(catalog)).toEqual(new Map([[0, 3n]]))
+  })
+
   it('counts the memory rows hold, and frees it when they are committed', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0])

@@ -1,3 +1,4 @@
+import type { Schema } from '@lake/catalog'
 import {
   AbortedError,
   IngestError,
@@ -20,6 +21,7 @@ import {
 import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead-letter.js'
 import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
 import { evolveSchema } from './evolve-schema.js'
+import { JsonRowReader } from './json-row.js'
 import { mapLimit } from './limit.js'
 import {
   defaultRevocationBudgetMs,
@@ -79,6 +81,17 @@ interface Decoded {
 }
 
 /**
+ * The records of a batch that the JSON row reader accepted, read against `schema`: record `i`'s
+ * values start at `at[i]` in `values`, or `at[i]` is -1 (declined: decoded and validated the
+ * general way).
+ */
+interface ReadRows {
+  schema: Schema
+  values: unknown[]
+  at: Int32Array
+}
+
+/**
  * Creates a worker that ingests Kafka topics into Iceberg tables exactly once.
  *
  * Each commit writes the data files and, in the same snapshot's summary, the next offset of
@@ -121,6 +134,12 @@ class Worker implements IngestWorker {
   readonly #maxRecordBytes: number
   readonly #revocationBudgetMs: number
   readonly #parts = new Map<string, PartitionState>()
+  /**
+   * Whether JSON values are read straight into the table's columns (see {@link JsonRowReader}):
+   * decode `'json'` into one table, with no transform or metadata columns, which need rows.
+   */
+  readonly #readsJson: boolean
+  readonly #readers = new WeakMap<Schema, JsonRowReader>()
   /** Route name (or the table's name, without routing) to its target, once loaded. */
   #targets = new Map<string, Target>()
   #consumer: Consumer | undefined
@@ -151,6 +170,8 @@ class Worker implements IngestWorker {
     this.#kafka =
       opts.kafka instanceof Kafka ? opts.kafka : new Kafka({ clientId: 'lake-ingest', ...opts.kafka })
     this.#decode = compileDecoder(opts.decode)
+    this.#readsJson =
+      (opts.decode ?? 'json') === 'json' && !opts.transform && !opts.route && !opts.metadataColumns
     this.#mode = opts.deadLetter?.mode ?? (opts.deadLetter?.topic ? 'dead-letter' : 'fail')
     this.#intervalMs = opts.commit?.intervalMs ?? 10_000
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? 16 * MiB
@@ -612,12 +633,15 @@ class Worker implements IngestWorker {
     }
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
-    const pending = messages.map((m, i) => this.#decodeOne(m, topic, partition, offsets[i]!, refused))
+    const read = this.#readRows(messages, sinks)
+    const pending = messages.map((m, i) =>
+      read && read.at[i]! >= 0 ? undefined : this.#decodeOne(m, topic, partition, offsets[i]!, refused),
+    )
     const decoded = pending.some((d) => d instanceof Promise)
       ? await Promise.all(pending)
       : (pending as Awaited<(typeof pending)[number]>[])
     const transform = this.#opts.transform
-    const transformed = transform
+    const transformed: (Pick<Decoded, 'rows' | 'meta' | 'size'> | undefined)[] = transform
       ? await mapLimit(decoded, this.#opts.transformConcurrency ?? 16, async (d) => {
           if (!d) return undefined
           try {
@@ -637,7 +661,19 @@ class Worker implements IngestWorker {
     validate: for (;;) {
       stages = new Map(sinks.map((sink) => [sink, sink.stage()]))
       for (let i = 0; i < messages.length; i++) {
-        const item = transformed[i]
+        let item = transformed[i]
+        if (read && read.at[i]! >= 0) {
+          const stage = stages.get(sinks[0]!)!
+          if (stage.schemaId === read.schema.schemaId) {
+            stage.addValues(read.values, read.at[i]!)
+            stage.end(offsets[i]!, messages[i]!.value!.length + (messages[i]!.key?.length ?? 0))
+            continue
+          }
+          // The table's schema changed since the batch was read: decoded and validated again.
+          read.at[i] = -1
+          item = await this.#decodeOne(messages[i]!, topic, partition, offsets[i]!, refused)
+          transformed[i] = item
+        }
         if (item) {
           let problem = this.#routeAndValidate(item.rows, item.meta, stages)
           if (problem?.evolve) {
@@ -671,6 +707,30 @@ class Worker implements IngestWorker {
     }
     this.#hooks.counter('lake.ingest.records.buffered', written, { topic })
     return true
+  }
+
+  /**
+   * Reads the batch's JSON values straight into rows of the one table's schema, where the worker
+   * {@link Worker.#readsJson | reads JSON so}; undefined otherwise. Records the reader declines
+   * (and tombstones, and records over `maxRecordBytes`) are left to {@link Worker.#decodeOne}.
+   */
+  #readRows(messages: readonly KafkaMessage[], sinks: readonly TableSink[]): ReadRows | undefined {
+    if (!this.#readsJson || sinks.length !== 1) return undefined
+    const schema = sinks[0]!.schema
+    let reader = this.#readers.get(schema)
+    if (!reader) {
+      reader = new JsonRowReader(schema, this.#opts.unknownFields === 'ignore')
+      this.#readers.set(schema, reader)
+    }
+    const values: unknown[] = []
+    const at = new Int32Array(messages.length).fill(-1)
+    for (let i = 0; i < messages.length; i++) {
+      const { value, key } = messages[i]!
+      if (!value || value.length + (key?.length ?? 0) > this.#maxRecordBytes) continue
+      const start = values.length
+      if (reader.read(value, values)) at[i] = start
+    }
+    return { schema, values, at }
   }
 
   #decodeOne(

@@ -1,0 +1,584 @@
+import { ColumnBuilder, type IcebergType, type NestedField, Schema, Types } from '@lake/catalog'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { compileDecoder, type RecordMeta } from './decode.js'
+import { JsonRowReader } from './json-row.js'
+
+const meta: RecordMeta = {
+  topic: 't',
+  partition: 0,
+  offset: 0n,
+  timestamp: new Date(0),
+  key: null,
+  headers: {},
+}
+const decodeJson = compileDecoder('json')
+
+/**
+ * The general path, as the worker takes it: the JSON decoder, unknown top-level fields dropped
+ * when they are ignored, then the table's validation into columns. The row's values, or
+ * 'refused'.
+ */
+function general(schema: Schema, value: Buffer, ignoreUnknown: boolean): unknown[] | 'refused' {
+  const builder = new ColumnBuilder(schema)
+  try {
+    const row = decodeJson(value, meta) as Record<string, unknown>
+    let input = row
+    if (ignoreUnknown) {
+      const names = new Set(schema.fields.map((f) => f.name))
+      input = {}
+      for (const name in row) if (names.has(name)) input[name] = row[name]
+    }
+    builder.add(input)
+  } catch {
+    return 'refused'
+  }
+  return builder.take().columns.map((column) => column[0])
+}
+
+/** The reader's row, or 'declined'; checks that a declined record leaves `out` as it was. */
+function fast(schema: Schema, value: Buffer, ignoreUnknown: boolean): unknown[] | 'declined' {
+  const reader = new JsonRowReader(schema, ignoreUnknown)
+  const out: unknown[] = ['before']
+  if (!reader.read(value, out)) {
+    expect(out).toStrictEqual(['before'])
+    return 'declined'
+  }
+  expect(out.length).toBe(1 + schema.fields.length)
+  return out.slice(1)
+}
+
+/** Accepted records must have exactly the general path's values (-0 and 0 differ here). */
+function agrees(schema: Schema, value: Buffer, ignoreUnknown: boolean): 'accepted' | 'declined' {
+  const row = fast(schema, value, ignoreUnknown)
+  if (row === 'declined') return row
+  expect(general(schema, value, ignoreUnknown)).toStrictEqual(row)
+  return 'accepted'
+}
+
+const events = new Schema([
+  { id: 1, name: 'id', required: true, type: Types.long },
+  { id: 2, name: 'ts', required: true, type: Types.timestamptz },
+  { id: 3, name: 'user', required: true, type: Types.string },
+  { id: 4, name: 'amount', required: false, type: Types.decimal(10, 2) },
+  { id: 5, name: 'qty', required: false, type: Types.int },
+  { id: 6, name: 'price', required: false, type: Types.double },
+  { id: 7, name: 'flag', required: false, type: Types.boolean },
+])
+const text = (s: string) => Buffer.from(s, 'utf8')
+
+describe('JsonRowReader', () => {
+  it('reads a record into the values validation gives it', () => {
+    const value = text(
+      '{"id":7,"ts":"2025-11-24T16:00:00.007Z","user":"u-\\u00e9\\ud83d\\ude00","amount":"12.50","qty":-3,"price":142.85714285714286,"flag":true}',
+    )
+    expect(fast(events, value, false)).toStrictEqual([
+      7n,
+      1764000000007000n,
+      'u-é😀',
+      1250n,
+      -3,
+      142.85714285714286,
+      true,
+    ])
+    expect(agrees(events, value, false)).toBe('accepted')
+  })
+
+  it('takes keys in any order, the last of a duplicated key, whitespace, and missing optional fields', () => {
+    const value = text(' {\n\t"user" : "a" , "id":1e3, "ts":"2025-01-01T00:00:00+01:00", "id" : -0 }\r\n')
+    expect(fast(events, value, false)).toStrictEqual([0n, 1735686000000000n, 'a', null, null, null, null])
+    expect(agrees(events, value, false)).toBe('accepted')
+  })
+
+  it.each([
+    ['invalid JSON', '{"id":1,'],
+    ['an array', '[1]'],
+    ['a required field null', '{"id":null,"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['a required field missing', '{"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['a value of the wrong type', '{"id":"1","ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['an integer beyond 2^53 for a long', '{"id":9007199254740993,"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['an unknown field', '{"id":1,"ts":"2025-01-01T00:00:00Z","user":"a","x":1}'],
+    ['a key with escapes', '{"\\u0069d":1,"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['a leading zero', '{"id":01,"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['a byte order mark', '\ufeff{"id":1,"ts":"2025-01-01T00:00:00Z","user":"a"}'],
+    ['a raw control character in a string', '{"id":1,"ts":"2025-01-01T00:00:00Z","user":"a\u0001"}'],
+    [
+      'decimal text with more digits than the scale',
+      '{"id":1,"ts":"2025-01-01T00:00:00Z","user":"a","amount":"1.234"}',
+    ],
+  ])('declines %s', (_, value) => {
+    expect(fast(events, text(value), false)).toBe('declined')
+  })
+
+  it('drops unknown fields when they are ignored, but not a key __proto__', () => {
+    const value = text('{"id":1,"x":{"a":[1,{"b":null}]},"ts":"2025-01-01T00:00:00Z","user":"a"}')
+    expect(agrees(events, value, true)).toBe('accepted')
+    const proto = text('{"id":1,"__proto__":1,"ts":"2025-01-01T00:00:00Z","user":"a"}')
+    expect(fast(events, proto, true)).toBe('declined')
+  })
+
+  it('reads nested values by the catalog rules', () => {
+    const schema = new Schema([
+      {
+        id: 1,
+        name: 's',
+        required: false,
+        type: Types.struct([
+          { id: 2, name: 'a', required: true, type: Types.int },
+          { id: 3, name: 'l', required: false, type: Types.list(4, Types.string) },
+        ]),
+      },
+      { id: 5, name: 'm', required: false, type: Types.map(6, Types.string, 7, Types.long) },
+    ])
+    const value = text('{"s":{"a":1,"l":["x",null]},"m":{"b":1,"1":2,"b":3}}')
+    expect(fast(schema, value, false)).toStrictEqual([
+      { a: 1, l: ['x', null] },
+      new Map([
+        ['1', 2n],
+        ['b', 3n],
+      ]),
+    ])
+    expect(agrees(schema, value, false)).toBe('accepted')
+  })
+
+  it('gives exactly the general path values or declines, on random schemas and nasty JSON', () => {
+    fc.assert(
+      fc.property(schemaArb, fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 }), (fields, ignore, seed) => {
+        const schema = new Schema(fields)
+        fc.assert(
+          fc.property(fc.oneof(recordArb(fields), nastyArb(fields)), (value) => {
+            agrees(schema, value, ignore)
+          }),
+          { numRuns: 40, seed },
+        )
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('reads instants and decimal text exactly as the catalog parses them', () => {
+    const textArb = fc.oneof(
+      typedTextArb,
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.double().filter(Number.isFinite).map(String),
+      fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map((n) => {
+        const t = String(n)
+        const at = Math.max(1, t.length - (Number(n % 5n) + 5))
+        return `${t.slice(0, at)}.${t.slice(at)}`
+      }),
+    )
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 38 })
+          .chain((p) => fc.tuple(fc.constant(p), fc.integer({ min: 0, max: p }))),
+        textArb,
+        textArb,
+        ([precision, scale], t, d) => {
+          const schema = new Schema([
+            { id: 1, name: 't', required: false, type: Types.timestamptz },
+            { id: 2, name: 'd', required: false, type: Types.decimal(precision, scale) },
+          ])
+          const value = text(JSON.stringify({ t, d }))
+          const expected = general(schema, value, false) === 'refused' ? 'declined' : 'accepted'
+          expect(agrees(schema, value, false)).toBe(expected)
+        },
+      ),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('accepts every record JSON.stringify writes that validation accepts, when no key needs escapes', () => {
+    let accepted = 0
+    fc.assert(
+      fc.property(schemaArb, fc.integer({ min: 0, max: 2 ** 31 }), (fields, seed) => {
+        const schema = new Schema(fields)
+        fc.assert(
+          fc.property(wellFormedArb(fields), (value) => {
+            const plain = fields.every((f) => !/["\\]/.test(f.name) && f.name !== '__proto__')
+            if (!plain || general(schema, value, false) === 'refused') return
+            expect(agrees(schema, value, false)).toBe('accepted')
+            accepted++
+          }),
+          { numRuns: 20, seed },
+        )
+      }),
+      { numRuns: 100 },
+    )
+    expect(accepted).toBeGreaterThan(500)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+// ---------------------------------------------------------------------------------------------
+
+const NAMES = [
+  'id',
+  'a',
+  'user',
+  'é',
+  'x y',
+  'toString',
+  'constructor',
+  '__proto__',
+  'q"uote',
+  'back\\',
+  '',
+  '😀',
+]
+
+const flatTypeArb: fc.Arbitrary<IcebergType> = fc.oneof(
+  fc.constantFrom(
+    Types.string,
+    Types.long,
+    Types.int,
+    Types.double,
+    Types.float,
+    Types.boolean,
+    Types.timestamptz,
+    Types.timestamp,
+    Types.date,
+    Types.time,
+    Types.uuid,
+    Types.binary,
+  ),
+  fc
+    .integer({ min: 1, max: 38 })
+    .chain((precision) =>
+      fc.integer({ min: 0, max: precision }).map((scale) => Types.decimal(precision, scale)),
+    ),
+)
+
+let nextId = 1000
+const typeArb: fc.Arbitrary<IcebergType> = fc.oneof(
+  { weight: 6, arbitrary: flatTypeArb },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.uniqueArray(fc.constantFrom('a', 'b', 'c'), { minLength: 1 }), flatTypeArb, fc.boolean())
+      .map(([names, type, required]) =>
+        Types.struct(names.map((name) => ({ id: nextId++, name, required, type }))),
+      ),
+  },
+  { weight: 1, arbitrary: fc.tuple(flatTypeArb, fc.boolean()).map(([t, r]) => Types.list(nextId++, t, r)) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(flatTypeArb, fc.boolean())
+      .map(([t, r]) => Types.map(nextId++, Types.string, nextId++, t, r)),
+  },
+)
+
+const schemaArb: fc.Arbitrary<NestedField[]> = fc
+  .uniqueArray(fc.tuple(fc.constantFrom(...NAMES), typeArb, fc.boolean()), {
+    minLength: 1,
+    maxLength: 6,
+    selector: ([name]) => name,
+  })
+  .map((fields) => fields.map(([name, type, required], i) => ({ id: i + 1, name, required, type })))
+
+const ws = fc.constantFrom('', '', '', ' ', '\n', '\t ', '\r\n ')
+
+/** A JSON string token of `s`, each character escaped or not at random. */
+function stringToken(s: string, escapes: boolean[]): string {
+  let out = '"'
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    const must = c < 32 || c === 34 || c === 92
+    if (must || escapes[i % escapes.length]) {
+      const short = { 34: '\\"', 92: '\\\\', 47: '\\/', 8: '\\b', 12: '\\f', 10: '\\n', 13: '\\r', 9: '\\t' }[
+        c
+      ]
+      out +=
+        short && escapes[(i + 1) % escapes.length]
+          ? short
+          : `\\u${c.toString(16).padStart(4, '0')}`.replace(/[a-f]/g, (h) =>
+              escapes[(i + 2) % escapes.length] ? h.toUpperCase() : h,
+            )
+    } else {
+      out += s[i]
+    }
+  }
+  return `${out}"`
+}
+
+const stringArb = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom('\ud800', 'a\udc00b', '😀', '\u2028', 'x'.repeat(40), 'user-12345'),
+)
+const stringTokenArb = fc
+  .tuple(stringArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }))
+  .map(([s, escapes]) => stringToken(s, escapes))
+
+/** JSON number tokens, most valid, some not (what JSON.parse refuses must be declined). */
+const numberTokenArb = fc.oneof(
+  fc.double().filter(Number.isFinite).map(String),
+  fc.integer().map(String),
+  fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+  fc
+    .tuple(
+      fc.constantFrom('', '-'),
+      fc.oneof(fc.constant('0'), fc.stringMatching(/^[1-9][0-9]{0,20}$/)),
+      fc.option(fc.stringMatching(/^[0-9]{1,20}$/)),
+      fc.option(
+        fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), fc.stringMatching(/^[0-9]{1,4}$/)),
+      ),
+    )
+    .map(([sign, int, frac, exp]) => `${sign}${int}${frac ? `.${frac}` : ''}${exp ? exp.join('') : ''}`),
+  fc.constantFrom(
+    '-0',
+    '0.0',
+    '-0e5',
+    '1e400',
+    '-1e-400',
+    '01',
+    '1.',
+    '.5',
+    '+1',
+    '1e',
+    '--1',
+    'NaN',
+    '-',
+    '1.5e+',
+    '9007199254740993',
+  ),
+)
+
+/** Text that one of the catalog's parsers reads, or nearly. */
+const typedTextArb = fc.oneof(
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString().replace('Z', '+02:00')),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19)),
+  fc.date({ noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+  fc.constantFrom('13:45:00', '23:59:59.999999', '2025-02-29', '2025-01-01T00:00:00.123456Z'),
+  fc.uuid(),
+  fc
+    .tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 9999 }))
+    .map(([a, b]) => `${a}.${b}`),
+  fc.constantFrom(
+    '12.50',
+    '-0.5',
+    '1E+3',
+    '0.00',
+    '-0.00',
+    '12',
+    '1.234',
+    '99999999.99',
+    '00.5',
+    '1.',
+    '.5',
+    '-',
+  ),
+  fc.constantFrom('123456789012345', '1234567890123456', '12345678.9012345', '0.000000000000001'),
+  fc.constantFrom(
+    '2025-04-31T00:00:00.000Z',
+    '2024-02-29T23:59:59.999Z',
+    '1900-02-29T00:00:00.000Z',
+    '2000-02-29T00:00:00.000Z',
+    '0999-12-31T23:59:59.999Z',
+    '1000-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2025-01-01T24:00:00.000Z',
+    '2025-01-01T00:60:00.000Z',
+    '2025-01-01T00:00:60.000Z',
+    '2025-01-01t00:00:00.000Z',
+    '2025-01-01T00:00:00.000z',
+  ),
+)
+
+/** The text of any JSON value, possibly not valid JSON. */
+const valueTextArb: fc.Arbitrary<string> = fc.letrec<{ value: string }>((tie) => ({
+  value: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    numberTokenArb,
+    stringTokenArb,
+    typedTextArb.map((s) => JSON.stringify(s)),
+    fc.constantFrom('true', 'false', 'null', 'nul', 'True', 'undefined'),
+    fc
+      .array(fc.tuple(ws, tie('value'), ws), { maxLength: 3 })
+      .map((items) => `[${items.map(([a, v, b]) => a + v + b).join(',')}]`),
+    fc
+      .array(fc.tuple(fc.constantFrom('a', 'b', 'c', '1', 'x', '__proto__'), ws, tie('value')), {
+        maxLength: 3,
+      })
+      .map((entries) => `{${entries.map(([k, s, v]) => `"${k}"${s}:${s}${v}`).join(',')}}`),
+  ),
+})).value
+
+/** A key: a field's name (with escapes at times), or another. */
+function keyArb(fields: readonly NestedField[]): fc.Arbitrary<string> {
+  return fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...fields.map((f) => JSON.stringify(f.name))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(
+          fc.constantFrom(...fields.map((f) => f.name)),
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }),
+        )
+        .map(([name, escapes]) => stringToken(name, escapes)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('"zz"', '"__proto__"', '"Id"', '"id "', stringToken('q"uote', [false])),
+    },
+  )
+}
+
+/** A record of entries (keys repeated at times) around which the text may be mangled. */
+function recordArb(fields: readonly NestedField[]): fc.Arbitrary<Buffer> {
+  return fc
+    .tuple(
+      fc.array(fc.tuple(ws, keyArb(fields), ws, ws, valueTextArb, ws), { maxLength: 8 }),
+      ws,
+      fc.constantFrom('', '', '', ' ', 'x', ',', '}', '\ufeff'),
+      fc.option(
+        fc.tuple(fc.nat(), fc.constantFrom([0xff], [0xc3], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf0, 0x9f])),
+      ),
+    )
+    .map(([entries, end, trailing, bytes]) => {
+      const json = `{${entries.map(([a, k, b, c, v, d]) => `${a}${k}${b}:${c}${v}${d}`).join(',')}}${end}${trailing}`
+      const buffer = Buffer.from(json, 'utf8')
+      if (!bytes) return buffer
+      // Bytes that are not UTF-8, anywhere (mostly inside strings).
+      const at = bytes[0] % (buffer.length + 1)
+      return Buffer.concat([buffer.subarray(0, at), Buffer.from(bytes[1]), buffer.subarray(at)])
+    })
+}
+
+/** A value the field's type accepts, usually. */
+function wellFormedValueArb(type: IcebergType): fc.Arbitrary<unknown> {
+  switch (type.kind) {
+    case 'string':
+      return stringArb
+    case 'long':
+      return fc.oneof(fc.maxSafeInteger(), fc.integer())
+    case 'int':
+      return fc.integer()
+    case 'double':
+      return fc.double().filter(Number.isFinite)
+    case 'float':
+      return fc.float().filter(Number.isFinite)
+    case 'boolean':
+      return fc.boolean()
+    case 'timestamptz':
+      return fc
+        .date({ noInvalidDate: true, min: new Date(0), max: new Date(2 ** 42) })
+        .map((d) => d.toISOString())
+    case 'timestamp':
+      return fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString().slice(0, 23))
+    case 'date':
+      return fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString().slice(0, 10))
+    case 'time':
+      return fc.constantFrom('00:00', '13:45:10', '23:59:59.123456')
+    case 'uuid':
+      return fc.uuid()
+    case 'decimal':
+      return fc
+        .bigInt({
+          min: -(10n ** BigInt(Math.min(type.precision, 15))) + 1n,
+          max: 10n ** BigInt(Math.min(type.precision, 15)) - 1n,
+        })
+        .map((unscaled) => {
+          const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(type.scale + 1, '0')
+          const sign = unscaled < 0n ? '-' : ''
+          return type.scale === 0
+            ? sign + digits
+            : `${sign}${digits.slice(0, -type.scale)}.${digits.slice(-type.scale)}`
+        })
+    case 'struct':
+      return fc.record(Object.fromEntries(type.fields.map((f) => [f.name, wellFormedValueArb(f.type)])))
+    case 'list':
+      return fc.array(wellFormedValueArb(type.element), { maxLength: 3 })
+    case 'map':
+      return fc.dictionary(fc.string({ maxLength: 3 }), wellFormedValueArb(type.value), { maxKeys: 3 })
+    default:
+      return fc.constant(null)
+  }
+}
+
+/** A record as JSON.stringify writes it, of values the schema mostly accepts. */
+function wellFormedArb(fields: readonly NestedField[]): fc.Arbitrary<Buffer> {
+  return fc.tuple(...fields.map((f) => fc.option(wellFormedValueArb(f.type), { freq: 8 }))).map((values) => {
+    const row: Record<string, unknown> = {}
+    fields.forEach((f, i) => {
+      if (values[i] !== null || !f.required)
+        Object.defineProperty(row, f.name, { value: values[i], enumerable: true })
+    })
+    return Buffer.from(JSON.stringify(row), 'utf8')
+  })
+}
+
+/** Choices drawn in turn from a pool of random numbers. */
+class Dice {
+  #at = 0
+  constructor(readonly pool: readonly number[]) {}
+  roll(sides: number): number {
+    return this.pool[this.#at++ % this.pool.length]! % sides
+  }
+}
+
+const SPACES = ['', '', '', ' ', '\n', '\t', '  \r\n']
+
+/** A value as JSON text, spelled in one of the ways JSON allows, whitespace and escapes included. */
+function spell(value: unknown, dice: Dice): string {
+  const pad = () => SPACES[dice.roll(SPACES.length)]!
+  if (value === null || typeof value === 'boolean') return String(value)
+  if (typeof value === 'string')
+    return stringToken(
+      value,
+      [0, 1, 2].map(() => dice.roll(4) === 0),
+    )
+  if (typeof value === 'number') {
+    const plain = Object.is(value, -0) ? '-0' : String(value)
+    switch (dice.roll(5)) {
+      case 0:
+        return value.toExponential()
+      case 1:
+        return value.toExponential().toUpperCase().replace('+', '')
+      case 2:
+        return plain.includes('.') && !plain.includes('e') ? `${plain}000` : plain
+      case 3:
+        return Number.isInteger(value) && !plain.includes('e') ? `${plain}.0e0` : plain
+      default:
+        return plain
+    }
+  }
+  if (Array.isArray(value)) return `[${pad()}${value.map((v) => spell(v, dice) + pad()).join(`,${pad()}`)}]`
+  const entries = Object.entries(value as Record<string, unknown>)
+  return `{${pad()}${entries.map(([k, v]) => `${JSON.stringify(k)}${pad()}:${pad()}${spell(v, dice)}${pad()}`).join(`,${pad()}`)}}`
+}
+
+/**
+ * Well-formed records spelled every way JSON allows, with now and then a duplicated key (its
+ * other value before or after), an unknown key, or a value of any kind in place of one: mostly
+ * records validation accepts, so that the values are compared, not just the refusals.
+ */
+function nastyArb(fields: readonly NestedField[]): fc.Arbitrary<Buffer> {
+  return fc
+    .tuple(
+      fc.tuple(...fields.map((f) => fc.option(wellFormedValueArb(f.type), { freq: 6 }))),
+      fc.array(fc.nat(), { minLength: 64, maxLength: 64 }),
+      fc.array(fc.tuple(keyArb(fields), valueTextArb, fc.boolean()), { maxLength: 2 }),
+    )
+    .map(([values, pool, extras]) => {
+      const dice = new Dice(pool)
+      const pad = () => SPACES[dice.roll(SPACES.length)]!
+      const entries: string[] = []
+      fields.forEach((f, i) => {
+        if (values[i] === null && dice.roll(2) === 0) return
+        entries.push(`${JSON.stringify(f.name)}${pad()}:${pad()}${spell(values[i], dice)}`)
+      })
+      for (const [key, text, before] of extras) {
+        const entry = `${key}${pad()}:${pad()}${text}`
+        if (before) entries.unshift(entry)
+        else entries.push(entry)
+      }
+      // Shuffled a little: keys need not come in field order.
+      if (entries.length > 1 && dice.roll(3) === 0) entries.push(entries.shift()!)
+      return Buffer.from(`${pad()}{${pad()}${entries.join(`${pad()},${pad()}`)}${pad()}}${pad()}`, 'utf8')
+    })
+}
