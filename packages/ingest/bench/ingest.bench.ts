@@ -14,7 +14,7 @@
 import { spawn } from 'node:child_process'
 import { loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { col, defineSchema, type Table } from '@lake/catalog'
+import type { Table } from '@lake/catalog'
 import { median, percentile } from '@lake/devtools/stats'
 import { createIngestWorker } from '../src/index.js'
 import {
@@ -27,6 +27,7 @@ import {
   runId,
 } from '../test/stack.js'
 import type { WorkerReport } from './bench-worker.js'
+import { Events, event } from './events.js'
 
 const QUICK = process.argv.includes('--quick') || process.env.LAKE_BENCH_QUICK === '1'
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
@@ -48,37 +49,6 @@ const out: string[] = []
 const print = (line = '') => out.push(line)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const MiB = 1024 * 1024
-
-const Events = defineSchema({
-  id: col.long().required(),
-  ts: col.timestamptz().required(),
-  user: col.string().required(),
-  kind: col.string().required(),
-  country: col.string(),
-  amount: col.decimal(10, 2),
-  qty: col.int(),
-  price: col.double(),
-  flag: col.boolean(),
-  note: col.string(),
-})
-const KINDS = ['view', 'click', 'purchase', 'signup']
-const COUNTRIES = ['DE', 'FR', 'US', 'JP', 'BR', 'IN']
-
-/** Event `i` as JSON, about 200 bytes, 10 fields. */
-function event(i: number, at = 1_764_000_000_000 + i): string {
-  return JSON.stringify({
-    id: i,
-    ts: new Date(at).toISOString(),
-    user: `user-${(i * 7919) % 250_000}`,
-    kind: KINDS[i % 4],
-    country: COUNTRIES[i % 6],
-    amount: ((i % 100_000) / 100).toFixed(2),
-    qty: i % 17,
-    price: (i % 1000) / 7,
-    flag: i % 3 === 0,
-    note: `note ${i.toString(36)} ${'x'.repeat(20 + (i % 20))}`,
-  })
-}
 
 async function produce(topic: string, count: number): Promise<number> {
   const producer = kafkaClient('lake-bench-producer').producer()
