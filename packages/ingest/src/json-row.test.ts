@@ -110,6 +110,27 @@ describe('JsonRowReader', () => {
     expect(fast(events, text(value), false)).toBe('declined')
   })
 
+  it("reads bytes that are not UTF-8 as U+FFFD, as the value's text has them, in short and long strings", () => {
+    const bad = Buffer.from([0xed, 0xa0, 0x80])
+    for (const tail of ['-1', '-1000.1000-xyz']) {
+      const value = Buffer.concat([
+        text('{"id":1,"ts":"2025-01-01T00:00:00Z","user":"'),
+        bad,
+        text(`${tail}"}`),
+      ])
+      expect(fast(events, value, false)).toStrictEqual([
+        1n,
+        1735689600000000n,
+        `\ufffd\ufffd\ufffd${tail}`,
+        null,
+        null,
+        null,
+        null,
+      ])
+      expect(agrees(events, value, false)).toBe('accepted')
+    }
+  })
+
   it('drops unknown fields when they are ignored, but not a key __proto__', () => {
     const value = text('{"id":1,"x":{"a":[1,{"b":null}]},"ts":"2025-01-01T00:00:00Z","user":"a"}')
     expect(agrees(events, value, true)).toBe('accepted')
@@ -160,6 +181,13 @@ describe('JsonRowReader', () => {
     const textArb = fc.oneof(
       typedTextArb,
       fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc
+        .date({
+          noInvalidDate: true,
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59.999Z'),
+        })
+        .map((d) => d.toISOString()),
       fc.double().filter(Number.isFinite).map(String),
       fc.bigInt({ min: -(10n ** 17n), max: 10n ** 17n }).map((n) => {
         const t = String(n)
@@ -205,7 +233,7 @@ describe('JsonRowReader', () => {
       }),
       { numRuns: 100 },
     )
-    expect(accepted).toBeGreaterThan(500)
+    expect(accepted).toBeGreaterThan(200)
   })
 })
 
@@ -379,6 +407,11 @@ const typedTextArb = fc.oneof(
     '1900-02-29T00:00:00.000Z',
     '2000-02-29T00:00:00.000Z',
     '0999-12-31T23:59:59.999Z',
+    '0000-01-01T00:00:00.000Z',
+    '0000-02-29T12:00:00.000Z',
+    '0100-02-29T00:00:00.000Z',
+    '0400-02-29T00:00:00.000Z',
+    '1969-12-31T23:59:59.999Z',
     '1000-01-01T00:00:00.000Z',
     '9999-12-31T23:59:59.999Z',
     '2025-01-01T24:00:00.000Z',

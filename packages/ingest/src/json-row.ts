@@ -53,6 +53,9 @@ const DECLINED: unique symbol = Symbol('declined')
 /** A field's value that validation would refuse. */
 const INVALID: unique symbol = Symbol('invalid')
 
+/** Slots of a reader's short strings read lately: a power of two. */
+const RECENT_SLOTS = 1024
+
 /** Nesting beyond this is declined rather than read by recursion. */
 const MAX_DEPTH = 256
 
@@ -76,7 +79,11 @@ export class JsonRowReader {
   readonly #fields: readonly FieldPlan[]
   readonly #ignoreUnknown: boolean
   #text = ''
+  /** The value's bytes while its text is all ASCII (each byte one character), else undefined. */
+  #ascii: Buffer | undefined
   #at = 0
+  /** Short strings read lately, by a hash of their characters (see {@link JsonRowReader.#slice}). */
+  readonly #recent = new Array<string | undefined>(RECENT_SLOTS)
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
@@ -106,6 +113,8 @@ export class JsonRowReader {
     for (let c = 0; c < fields.length; c++) out.push(undefined)
     try {
       this.#text = value.toString('utf8')
+      // As many characters as bytes: every byte ASCII, or a byte not UTF-8 replaced by U+FFFD.
+      this.#ascii = this.#text.length === value.length && !this.#text.includes('\ufffd') ? value : undefined
       this.#row(out, base)
     } catch {
       // DECLINED (not JSON the reader reads), or anything unforeseen: for the general path.
@@ -113,6 +122,7 @@ export class JsonRowReader {
       return false
     } finally {
       this.#text = ''
+      this.#ascii = undefined
     }
     for (let c = 0; c < fields.length; c++) {
       const v = out[base + c]
@@ -262,7 +272,7 @@ export class JsonRowReader {
 
   /**
    * The string at `#at` when it is `Date#toISOString`'s `YYYY-MM-DDTHH:MM:SS.sssZ` of a valid
-   * instant in years 1000-9999, as microseconds since the epoch (what the catalog's parser makes
+   * instant in years 0000-9999, as microseconds since the epoch (what the catalog's parser makes
    * of that text), moving past it; else undefined, leaving `#at` where it was.
    */
   #isoInstant(): bigint | undefined {
@@ -280,12 +290,13 @@ export class JsonRowReader {
     const minutes = digits(s, i + 14, 2)
     const seconds = digits(s, i + 17, 2)
     const millis = digits(s, i + 20, 3)
-    if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
+    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
     if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59)
       return undefined
     if (millis < 0) return undefined
-    // Date.UTC is exact for whole milliseconds; years from 1000 on are taken as written.
-    const ms = Date.UTC(year, month - 1, day, hours, minutes, seconds, millis)
+    // At most 253,402,300,799,999 ms (9999-12-31): exact as a double.
+    const days = daysFromCivil(year, month, day)
+    const ms = (days * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
     this.#at = i + 25
     const micros = ms * 1000
     return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(ms) * 1000n
@@ -405,16 +416,41 @@ export class JsonRowReader {
   #string(): string {
     const s = this.#text
     const start = this.#at + 1
+    let hash = 0
     for (let i = start; ; i++) {
       const c = s.charCodeAt(i)
       if (c === 34) {
         this.#at = i + 1
-        return s.slice(start, i)
+        return this.#slice(start, i, hash)
       }
       if (c === 92) return this.#escaped(s.slice(start, i), i)
       // Control characters are not allowed in JSON strings; NaN is the end of the text.
       if (!(c >= 32)) throw DECLINED
+      hash = (Math.imul(hash, 31) + c) | 0
     }
+  }
+
+  /**
+   * Characters `start` to `end` of the text (whose hash is `hash`) as a string that holds on to
+   * nothing else, since buffered values live until their commit: a short one is the same string
+   * as the last one of those characters when that is still at hand (as `JSON.parse` shares short
+   * strings: a column of few distinct values then holds few strings); from 13 characters on V8's
+   * slice would be a view keeping the whole text alive, so those are copied from the bytes when
+   * the text is ASCII.
+   */
+  #slice(start: number, end: number, hash: number): string {
+    const s = this.#text
+    const length = end - start
+    if (length <= 10) {
+      const slot = (hash ^ length) & (RECENT_SLOTS - 1)
+      const recent = this.#recent[slot]
+      if (recent !== undefined && recent.length === length && s.startsWith(recent, start)) return recent
+      const fresh = s.slice(start, end)
+      this.#recent[slot] = fresh
+      return fresh
+    }
+    const ascii = this.#ascii
+    return length >= 13 && ascii !== undefined ? ascii.toString('latin1', start, end) : s.slice(start, end)
   }
 
   /** The rest of a string from the backslash at `at`, after the text before it. */
@@ -517,6 +553,16 @@ function digits(s: string, start: number, length: number): number {
     value = value * 10 + d
   }
   return value
+}
+
+/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Hinnant's `days_from_civil`). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146_097 + doe - 719_468
 }
 
 function daysInMonth(year: number, month: number): number {
