@@ -190,8 +190,13 @@ export class JsonRowReader {
     for (let k = 0; k < fields.length; k++) {
       const f = next + k < fields.length ? next + k : next + k - fields.length
       const key = fields[f]!.key
-      if (key !== undefined && s.startsWith(key, start) && s.charCodeAt(start + key.length) === 34) {
-        this.#at = start + key.length + 1
+      if (key === undefined) continue
+      const length = key.length
+      if (s.charCodeAt(start + length) !== 34) continue
+      let j = 0
+      while (j < length && s.charCodeAt(start + j) === key.charCodeAt(j)) j++
+      if (j === length) {
+        this.#at = start + length + 1
         return f
       }
     }
