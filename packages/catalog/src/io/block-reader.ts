@@ -70,7 +70,8 @@ function fault(message: string, code: string, status?: number): BlockReadError {
   return Object.assign(new Error(message), { code }, status === undefined ? {} : { status })
 }
 
-const SOCKET_BUFFER = 64 * 1024
+/** Socket reads land here: 256 KiB takes a few packets a read (64 KiB cost 40% more system time). */
+const SOCKET_BUFFER = 256 * 1024
 const MiB = 1024 * 1024
 /** Largest packet part kept whole in the scratch buffer (a header, or a packet's checksums). */
 const MAX_SCRATCH = 1024 * 1024
