@@ -17,6 +17,19 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
 })
 
+/** `length` bytes from a xorshift generator: the same for the same seed, unlike `randomBytes`. */
+export function seededBytes(length: number, seed: number): Uint8Array {
+  const bytes = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    bytes[i] = x & 0xff
+  }
+  return bytes
+}
+
 /** A fresh warehouse directory, removed after the test. */
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lake-test-'))

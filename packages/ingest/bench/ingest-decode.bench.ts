@@ -13,8 +13,9 @@ import { loadavg } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
 import { type ColumnBatch, ColumnBuilder } from '@lake/catalog'
 import { median } from '@lake/devtools/stats'
-import { compileDecoder, type RecordMeta } from '../src/decode.js'
+import { compileDecoder } from '../src/decode.js'
 import { JsonRowReader } from '../src/json-row.js'
+import { recordMeta as meta } from '../test/record-meta.js'
 import { Events, event } from './events.js'
 
 function argument(name: string): string | undefined {
@@ -27,14 +28,6 @@ const COMMIT_ROWS = Number(argument('commit-rows') ?? 25_000)
 
 const schema = Events.schema
 const values = Array.from({ length: RECORDS }, (_, i) => Buffer.from(event(i), 'utf8'))
-const meta: RecordMeta = {
-  topic: 't',
-  partition: 0,
-  offset: 0n,
-  timestamp: new Date(0),
-  key: null,
-  headers: {},
-}
 
 /** Reads every event the general way, handing each `COMMIT_ROWS` rows over to `commit`. */
 function general(commit: (batch: ColumnBatch) => void): void {

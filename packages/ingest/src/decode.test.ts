@@ -1,16 +1,9 @@
 import { ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
+import { recordMeta as meta } from '../test/record-meta.js'
 import { compileAvroDecoder } from './avro.js'
-import { compileDecoder, type RecordMeta } from './decode.js'
+import { compileDecoder } from './decode.js'
 
-const meta: RecordMeta = {
-  topic: 't',
-  partition: 0,
-  offset: 0n,
-  timestamp: new Date(0),
-  key: null,
-  headers: {},
-}
 const bytes = (...b: number[]) => Buffer.from(b)
 const text = (s: string) => Buffer.from(s, 'utf8')
 

@@ -1,17 +1,10 @@
 import { ColumnBuilder, type IcebergType, type NestedField, Schema, Types } from '@lake/catalog'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compileDecoder, type RecordMeta } from './decode.js'
+import { recordMeta as meta } from '../test/record-meta.js'
+import { compileDecoder } from './decode.js'
 import { JsonRowReader } from './json-row.js'
 
-const meta: RecordMeta = {
-  topic: 't',
-  partition: 0,
-  offset: 0n,
-  timestamp: new Date(0),
-  key: null,
-  headers: {},
-}
 const decodeJson = compileDecoder('json')
 
 /**

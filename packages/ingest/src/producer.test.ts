@@ -1,16 +1,8 @@
 import { ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
-import { compileDecoder, type RecordMeta } from './decode.js'
+import { recordMeta as meta } from '../test/record-meta.js'
+import { compileDecoder } from './decode.js'
 import { createProducer, serializerOf } from './producer.js'
-
-const meta: RecordMeta = {
-  topic: 't',
-  partition: 0,
-  offset: 0n,
-  timestamp: new Date(0),
-  key: null,
-  headers: {},
-}
 
 const avro = {
   type: 'record',

@@ -1,23 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeDataNode, fakeDataNode } from '../../test/fake-datanode.js'
+import { seededBytes as random } from '../../test/helpers.js'
 import { type BlockReadOptions, readBlock } from './block-reader.js'
 
 const fakes: FakeDataNode[] = []
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((fake) => fake.close()))
 })
-
-function random(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    bytes[i] = x & 0xff
-  }
-  return bytes
-}
 
 const BLOCK = random(300 * 1024 + 77, 1)
 

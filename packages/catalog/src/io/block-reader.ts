@@ -199,12 +199,7 @@ class BlockConnection {
       this.#fail(error)
       return false
     }
-    this.#queue.notify()
-    if (this.#queue.full && this.#state !== 'done') {
-      this.#queue.pause()
-      return false
-    }
-    return true
+    return this.#queue.afterRead(this.#state === 'done')
   }
 
   #parse(buffer: Buffer, end: number): void {

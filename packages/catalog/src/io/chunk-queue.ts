@@ -141,6 +141,18 @@ export class ChunkQueue {
     this.#paused = true
   }
 
+  /**
+   * After the producer's socket read: wakes a waiting consumer, and says whether the socket
+   * may read on (a socket `onread` callback's answer): not while `highWaterMark` bytes wait,
+   * unless the producer is `done`.
+   */
+  afterRead(done: boolean): boolean {
+    this.notify()
+    if (!this.full || done) return true
+    this.pause()
+    return false
+  }
+
   /** The end: the consumer takes what is queued, then sees the end. */
   end(): void {
     if (this.closed) return

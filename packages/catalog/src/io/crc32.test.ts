@@ -3,22 +3,11 @@ import * as zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 // @ts-expect-error: a plain .mjs script of this package, without types.
 import { compileCrc32Wat } from '../../scripts/crc32-wat.mjs'
+import { seededBytes as random } from '../../test/helpers.js'
 import { crc32, verifyCrc32 } from './crc32.js'
 import { CRC32_WASM } from './crc32-wasm.js'
 
 const ascii = (text: string) => new TextEncoder().encode(text)
-
-function random(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    bytes[i] = x & 0xff
-  }
-  return bytes
-}
 
 /** The byte-at-a-time definition, to check the sliced WebAssembly loop against. */
 function reference(polynomial: number, bytes: Uint8Array): number {

@@ -200,12 +200,7 @@ class Connection {
       return false
     }
     // A waiting consumer gets what has arrived now, rather than when the chunk is full.
-    this.#queue.notify()
-    if (this.#queue.full && this.#state !== 'done') {
-      this.#queue.pause()
-      return false
-    }
-    return true
+    return this.#queue.afterRead(this.#state === 'done')
   }
 
   readonly #onEnd = () => {
