@@ -638,6 +638,29 @@ describe('WebHdfsFileIO', () => {
       expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(2)
     })
 
+    it('reads through OPEN what the block locations do not cover, and a file being written', async () => {
+      const { fake, datanode } = await cluster(file)
+      let answer: 'no blocks' | 'under construction' = 'no blocks'
+      fake.fault = (_req, res, op) => {
+        if (op !== 'GET_BLOCK_LOCATIONS') return false
+        const underConstruction = answer === 'under construction'
+        json(res, {
+          LocatedBlocks: {
+            fileLength: file.length,
+            isUnderConstruction: underConstruction,
+            locatedBlocks: [],
+          },
+        })
+        return true
+      }
+      const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
+      expect(same(await io.readRange('hdfs://nn/f', 100, 1000), file.subarray(100, 1100))).toBe(true)
+      answer = 'under construction'
+      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(2)
+      expect(datanode.reads).toEqual([])
+    })
+
     it('fails a missing file with NotFoundError from the block locations, as OPEN would', async () => {
       const { fake } = await cluster(file)
       const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })

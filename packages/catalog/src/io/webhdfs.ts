@@ -136,9 +136,9 @@ const LOCATIONS_WINDOW = 1024 * 1024 * 1024
  * ```
  *
  * Reads stream each block from a DataNode's transfer port, as Java clients do (see
- * {@link WebHdfsFileIOOptions.blockReads}), or from the DataNode WebHDFS's `OPEN` redirects to,
- * ranged with `offset`/`length`; writes stream the body to the DataNode `CREATE` redirects to (`CREATE` with `overwrite=false` is the atomic
- * create-if-absent). `renameIfAbsent` is `RENAME`, which HDFS refuses onto an existing name.
+ * {@link WebHdfsFileIOOptions.blockReads}), or from the DataNode WebHDFS's `OPEN` redirects
+ * to, ranged with `offset`/`length`; writes stream the body to the DataNode `CREATE` redirects
+ * to (`CREATE` with `overwrite=false` is the atomic create-if-absent). `renameIfAbsent` is `RENAME`, which HDFS refuses onto an existing name.
  *
  * Transient faults are retried: a standby or unreachable NameNode (failing over to the next),
  * safe mode, `RetriableException`, connection resets and 5xx. A request that may have
@@ -396,6 +396,7 @@ export class WebHdfsFileIO implements FileIO {
       const stop = Math.min(end, blocks.fileLength)
       if (position >= stop) return 'end'
       const windowEnd = Math.min(stop, position + window)
+      const before = position
       for (const located of blocks.locatedBlocks) {
         const blockEnd = located.startOffset + located.block.numBytes
         if (blockEnd <= position) continue
@@ -430,11 +431,13 @@ export class WebHdfsFileIO implements FileIO {
           return position
         }
       }
+      // Locations that cover none of what is left are not asked for again: `OPEN` reads it.
+      if (position === before) return position
     }
     return 'end'
   }
 
-  /** Logs a failed block read; a transfer port that never answered turns block reads off. */
+  /** Logs a failed block read; a transfer port that never answered pauses block reads for 5 minutes. */
   #onBlockReadFailure(location: string, datanode: string, block: ExtendedBlock, error: unknown): void {
     const code = (error as { code?: unknown }).code
     const unreachable =
