@@ -76,6 +76,7 @@ export {
   schemaFromArrow,
   schemaToArrow,
 } from './spec/arrow-schema.js'
+export { isoUtcMillisOrUndefined, plainDecimalOrUndefined } from './spec/conversions.js'
 export {
   type DataFile,
   DataFileContent,

@@ -9,7 +9,14 @@
  *
  * @module
  */
-import { coerceValue, type DecimalType, type IcebergType, type Schema } from '@lake/catalog'
+import {
+  coerceValue,
+  type DecimalType,
+  type IcebergType,
+  isoUtcMillisOrUndefined,
+  plainDecimalOrUndefined,
+  type Schema,
+} from '@lake/catalog'
 
 /** How a field's value is read: the common flat types inline, the rest through `coerceValue`. */
 const STRING = 0
@@ -281,30 +288,11 @@ export class JsonRowReader {
    * of that text), moving past it; else undefined, leaving `#at` where it was.
    */
   #isoInstant(): bigint | undefined {
-    const s = this.#text
     const i = this.#at + 1
-    if (s.charCodeAt(i + 24) !== 34 || s.charCodeAt(i + 23) !== 90 /* Z */) return undefined
-    if (s.charCodeAt(i + 4) !== 45 || s.charCodeAt(i + 7) !== 45 || s.charCodeAt(i + 10) !== 84 /* T */)
-      return undefined
-    if (s.charCodeAt(i + 13) !== 58 || s.charCodeAt(i + 16) !== 58 || s.charCodeAt(i + 19) !== 46)
-      return undefined
-    const year = digits(s, i, 4)
-    const month = digits(s, i + 5, 2)
-    const day = digits(s, i + 8, 2)
-    const hours = digits(s, i + 11, 2)
-    const minutes = digits(s, i + 14, 2)
-    const seconds = digits(s, i + 17, 2)
-    const millis = digits(s, i + 20, 3)
-    if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
-    if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59)
-      return undefined
-    if (millis < 0) return undefined
-    // At most 253,402,300,799,999 ms (9999-12-31): exact as a double.
-    const days = daysFromCivil(year, month, day)
-    const ms = (days * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
-    this.#at = i + 25
-    const micros = ms * 1000
-    return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(ms) * 1000n
+    if (this.#text.charCodeAt(i + 24) !== 34) return undefined
+    const micros = isoUtcMillisOrUndefined(this.#text, i, i + 24)
+    if (micros !== undefined) this.#at = i + 25
+    return micros
   }
 
   /**
@@ -314,34 +302,13 @@ export class JsonRowReader {
    * leaving `#at` where it was.
    */
   #plainDecimal(type: DecimalType): bigint | undefined {
-    const s = this.#text
-    let i = this.#at + 1
-    const negative = s.charCodeAt(i) === 45
-    if (negative) i++
-    let value = 0
-    let count = 0
-    let fraction = -1
-    for (; ; i++) {
-      const c = s.charCodeAt(i)
-      if (c === 34) break
-      if (c === 46 && fraction < 0 && count > 0) {
-        fraction = 0
-        continue
-      }
-      const d = c - 48
-      if (!(d >= 0 && d <= 9) || count === 15) return undefined
-      value = value * 10 + d
-      count++
-      if (fraction >= 0) fraction++
-    }
-    if (count === 0 || fraction === 0) return undefined
-    const shift = type.scale - Math.max(fraction, 0)
-    if (shift < 0 || shift > 15) return undefined
-    const unscaled = value * POW10[shift]!
-    if (!Number.isSafeInteger(unscaled) || (type.precision < 16 && unscaled >= POW10[type.precision]!))
-      return undefined
-    this.#at = i + 1
-    return BigInt(negative ? -unscaled : unscaled)
+    const start = this.#at + 1
+    // An escape before the quote is no digit: the text is declined as it would be read so.
+    const end = this.#text.indexOf('"', start)
+    if (end < 0) return undefined
+    const unscaled = plainDecimalOrUndefined(this.#text, type, start, end)
+    if (unscaled !== undefined) this.#at = end + 1
+    return unscaled
   }
 
   #literal<T>(text: string, value: T): T {
@@ -547,32 +514,6 @@ export class JsonRowReader {
     }
     return Number(s.slice(start, i))
   }
-}
-
-/** The number of `length` ASCII digits at `start`, or -1 if one is not a digit. */
-function digits(s: string, start: number, length: number): number {
-  let value = 0
-  for (let i = start; i < start + length; i++) {
-    const d = s.charCodeAt(i) - 48
-    if (!(d >= 0 && d <= 9)) return -1
-    value = value * 10 + d
-  }
-  return value
-}
-
-/** Days from 1970-01-01 to a date of the proleptic Gregorian calendar (Hinnant's `days_from_civil`). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yoe = y - era * 400
-  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
-  return era * 146_097 + doe - 719_468
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
 }
 
 /** The next position from `i` that is not JSON whitespace (space, tab, line feed, return). */

@@ -9,11 +9,13 @@ import {
   formatTimestamp,
   fromBytes,
   fromJsonValue,
+  isoUtcMillisOrUndefined,
   parseDate,
   parseDecimal,
   parseTime,
   parseTimestamp,
   parseTimestamptz,
+  plainDecimalOrUndefined,
   toBytes,
   toJsonValue,
 } from './conversions.js'
@@ -345,5 +347,27 @@ describe('date, time and decimal text', () => {
     expect(() => parseDecimal('1e999999999', d, ctx)).toThrow(/9 digits/)
     expect(() => parseDecimal('1.2.3', d, ctx)).toThrow(ValidationError)
     expect(() => parseDecimal('.', d, ctx)).toThrow(ValidationError)
+  })
+})
+
+describe('the fast readers of instants and plain decimals', () => {
+  it('read a range of a larger text as they read the text alone, and decline other forms', () => {
+    const instant = '2026-11-27T05:58:01.123Z'
+    const framed = `{"at":"${instant}","x":1}`
+    const start = framed.indexOf(instant)
+    expect(isoUtcMillisOrUndefined(framed, start, start + 24)).toBe(parseTimestamptz(instant, {}))
+    expect(isoUtcMillisOrUndefined(instant)).toBe(parseTimestamptz(instant, {}))
+    expect(isoUtcMillisOrUndefined(framed, start, start + 23)).toBeUndefined()
+    expect(isoUtcMillisOrUndefined('2026-02-30T00:00:00.000Z')).toBeUndefined()
+    expect(isoUtcMillisOrUndefined('2026-11-27T05:58:01.123+00:00')).toBeUndefined()
+
+    const type = Types.decimal(9, 2)
+    const text = '"price":"-1234.5",'
+    expect(plainDecimalOrUndefined(text, type, 9, 16)).toBe(parseDecimal('-1234.5', type, {}))
+    expect(plainDecimalOrUndefined('-1234.5', type)).toBe(-123_450n)
+    expect(plainDecimalOrUndefined(text, type, 9, 17)).toBeUndefined()
+    expect(plainDecimalOrUndefined('1.234', type)).toBeUndefined()
+    expect(plainDecimalOrUndefined('1e3', type)).toBeUndefined()
+    expect(plainDecimalOrUndefined('12345678.9', type)).toBeUndefined()
   })
 })

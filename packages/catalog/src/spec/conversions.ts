@@ -470,17 +470,24 @@ export function parseDecimal(text: string, type: DecimalType, context: ErrorCont
 }
 
 /**
- * Text of the common form `-?\d+(\.\d+)?` whose unscaled value at the type's scale is a safe
- * integer within the precision, read as a double without the general parser's regular expression
- * and bigint arithmetic; undefined for anything else (an exponent, more fractional digits than
- * the scale, out of range), which the general parser reads or refuses.
+ * Text of the common form `-?\d+(\.\d+)?` (the whole text, or `text[start, end)`) whose unscaled
+ * value at the type's scale is a safe integer within the precision, as that unscaled value, read
+ * as a double without the general decimal parser's regular expression and bigint arithmetic;
+ * undefined for anything else (an exponent, more fractional digits than the scale, out of
+ * range), which that parser (and {@link coerceValue}) reads or refuses. For readers of text
+ * that holds values in place (a JSON record).
  */
-function plainDecimalOrUndefined(text: string, type: DecimalType): bigint | undefined {
-  const negative = text.charCodeAt(0) === 45 /* - */
+export function plainDecimalOrUndefined(
+  text: string,
+  type: DecimalType,
+  start = 0,
+  end = text.length,
+): bigint | undefined {
+  const negative = text.charCodeAt(start) === 45 /* - */
   let value = 0
   let digits = 0
   let fraction = -1
-  for (let i = negative ? 1 : 0; i < text.length; i++) {
+  for (let i = negative ? start + 1 : start; i < end; i++) {
     const code = text.charCodeAt(i)
     if (code === 46 /* . */ && fraction < 0 && digits > 0) {
       fraction = 0
@@ -683,22 +690,25 @@ function timeOrUndefined(text: string): bigint | undefined {
 }
 
 /**
- * The one form `Date#toISOString` writes for years 0000-9999, `YYYY-MM-DDTHH:MM:SS.sssZ`, read
- * by character codes: JSON events carry their instants so, and the general parser's regular
- * expressions and bigint arithmetic cost more than the rest of a row's validation. Anything
- * else (another form, or a field out of range) is undefined and left to the general parser.
+ * The one form `Date#toISOString` writes for years 0000-9999, `YYYY-MM-DDTHH:MM:SS.sssZ` (the
+ * whole text, or `text[start, end)`), as microseconds since the epoch, read by character codes:
+ * JSON events carry their instants so, and the general parser's regular expressions and
+ * bigint arithmetic cost more than the rest of a row's validation. Anything else (another form,
+ * or a field out of range) is undefined and left to the general parser. For readers of text
+ * that holds values in place (a JSON record).
  */
-function isoUtcMillisOrUndefined(text: string): bigint | undefined {
-  if (text.length !== 24 || text.charCodeAt(23) !== 90 /* Z */) return undefined
-  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':') return undefined
-  if (text[16] !== ':' || text[19] !== '.') return undefined
-  const year = digitsAt(text, 0, 4)
-  const month = digitsAt(text, 5, 2)
-  const day = digitsAt(text, 8, 2)
-  const hours = digitsAt(text, 11, 2)
-  const minutes = digitsAt(text, 14, 2)
-  const seconds = digitsAt(text, 17, 2)
-  const millis = digitsAt(text, 20, 3)
+export function isoUtcMillisOrUndefined(text: string, start = 0, end = text.length): bigint | undefined {
+  const at = (offset: number) => text.charCodeAt(start + offset)
+  if (end - start !== 24 || at(23) !== 90 /* Z */) return undefined
+  if (at(4) !== 45 /* - */ || at(7) !== 45 || at(10) !== 84 /* T */ || at(13) !== 58 /* : */) return undefined
+  if (at(16) !== 58 || at(19) !== 46 /* . */) return undefined
+  const year = digitsAt(text, start, 4)
+  const month = digitsAt(text, start + 5, 2)
+  const day = digitsAt(text, start + 8, 2)
+  const hours = digitsAt(text, start + 11, 2)
+  const minutes = digitsAt(text, start + 14, 2)
+  const seconds = digitsAt(text, start + 17, 2)
+  const millis = digitsAt(text, start + 20, 3)
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return undefined
   if (millis < 0) return undefined
