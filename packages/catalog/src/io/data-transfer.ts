@@ -85,6 +85,7 @@ export interface PacketHeader {
 // ------------------------------------------------------------------------------- encoding
 
 const textEncoder = new TextEncoder()
+const textDecoder = new TextDecoder()
 
 /** A growable buffer of protobuf fields. */
 class ProtoWriter {
@@ -194,8 +195,8 @@ export function decodeBlockToken(urlString: string): BlockToken | undefined {
   const reader = { at: 0 }
   const identifier = readWritableBytes(bytes, reader)
   const password = readWritableBytes(bytes, reader)
-  const kind = new TextDecoder().decode(readWritableBytes(bytes, reader))
-  const service = new TextDecoder().decode(readWritableBytes(bytes, reader))
+  const kind = textDecoder.decode(readWritableBytes(bytes, reader))
+  const service = textDecoder.decode(readWritableBytes(bytes, reader))
   if (identifier.length === 0 && password.length === 0 && kind === '' && service === '') return undefined
   return { identifier, password, kind, service }
 }
@@ -288,7 +289,7 @@ class ProtoReader {
 
   string(): string {
     const { start, end } = this.delimited()
-    return new TextDecoder().decode(this.bytes.subarray(start, end))
+    return textDecoder.decode(this.bytes.subarray(start, end))
   }
 }
 
