@@ -57,6 +57,12 @@ const base = `${endpoints.fsUri}/bench/hdfs-${process.pid}`
 const io = new WebHdfsFileIO({ namenodes: [endpoints.namenodeHttp], user: 'lake' })
 /** The same client reading through WebHDFS's `OPEN` only, to show what block reads change. */
 const ioOpen = new WebHdfsFileIO({ namenodes: [endpoints.namenodeHttp], user: 'lake', blockReads: false })
+/** Block reads with the checksums computed by the WebAssembly loop instead of the CPU's CRC instructions. */
+const ioWasmCrc = new WebHdfsFileIO({
+  namenodes: [endpoints.namenodeHttp],
+  user: 'lake',
+  nativeChecksums: false,
+})
 const local = await mkdtemp(join(tmpdir(), 'lake-bench-hdfs-'))
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
@@ -236,6 +242,7 @@ async function throughput(): Promise<void> {
   const lake = { write: [] as number[], read: [] as number[] }
   const lakeCpu = { write: [] as number[], read: [] as number[], readMajorGcs: [] as number[] }
   const lakeOpen = { read: [] as number[], cpu: [] as number[] }
+  const lakeWasmCrc = { read: [] as number[], cpu: [] as number[] }
   const java = { write: [] as JavaRun[], read: [] as JavaRun[] }
   const curl = { write: [] as number[], read: [] as number[] }
   const contenders = {
@@ -278,6 +285,16 @@ async function throughput(): Promise<void> {
       lakeCpu.read.push(read.cpuMs)
       lakeCpu.readMajorGcs.push(read.majorGcs)
       if (bytes !== size) throw new Error(`Lake read ${bytes} bytes, not ${size}`)
+      let wasmBytes = 0
+      await settle()
+      const viaWasm = await timed(async () => {
+        for await (const chunk of ioWasmCrc.readStream(location, { reuseChunks: true }))
+          wasmBytes += chunk.byteLength
+      })
+      lakeWasmCrc.read.push(viaWasm.ms)
+      lakeWasmCrc.cpu.push(viaWasm.cpuMs)
+      if (wasmBytes !== size)
+        throw new Error(`Lake read ${wasmBytes} bytes with WebAssembly CRCs, not ${size}`)
       let openBytes = 0
       await settle()
       const viaOpen = await timed(async () => {
@@ -288,7 +305,7 @@ async function throughput(): Promise<void> {
       lakeOpen.cpu.push(viaOpen.cpuMs)
       if (openBytes !== size) throw new Error(`Lake read ${openBytes} bytes through OPEN, not ${size}`)
       progress(
-        `(a) Lake: write ${fmt(mibs(write.ms))} MiB/s (CPU ${fmt(write.cpuMs)} ms), read ${fmt(mibs(read.ms))} MiB/s (CPU ${fmt(read.cpuMs)} ms, ${read.majorGcs} full GCs), through OPEN ${fmt(mibs(viaOpen.ms))} MiB/s (CPU ${fmt(viaOpen.cpuMs)} ms)`,
+        `(a) Lake: write ${fmt(mibs(write.ms))} MiB/s (CPU ${fmt(write.cpuMs)} ms), read ${fmt(mibs(read.ms))} MiB/s (CPU ${fmt(read.cpuMs)} ms, ${read.majorGcs} full GCs), with WebAssembly CRCs ${fmt(mibs(viaWasm.ms))} MiB/s (CPU ${fmt(viaWasm.cpuMs)} ms), through OPEN ${fmt(mibs(viaOpen.ms))} MiB/s (CPU ${fmt(viaOpen.cpuMs)} ms)`,
       )
       if (round === 1 && (await lakeHash(location)) !== expected) throw new Error('Lake wrote other bytes')
       await io.delete(location)
@@ -333,7 +350,8 @@ async function throughput(): Promise<void> {
   print()
   print(
     `Lake: \`WebHdfsFileIO.write\` streaming the local file in 1 MiB chunks (read into four reused buffers, as FsShell reuses its own), then \`readStream\` with the bytes counted: ` +
-      'block reads by default (locations from `GET_BLOCK_LOCATIONS`, then `READ_BLOCK` to the transfer port, CRC-32C verified), then again with `blockReads: false` (WebHDFS `OPEN`). ' +
+      "block reads by default (locations from `GET_BLOCK_LOCATIONS`, then `READ_BLOCK` to the transfer port, CRC-32C verified with the CPU's CRC instructions through the optional `@node-rs/crc32`), " +
+      'then again with `nativeChecksums: false` (the same, CRC-32C in WebAssembly), then with `blockReads: false` (WebHDFS `OPEN`). ' +
       "Java: Hadoop 3.4.3's FsShell, the code of `hdfs dfs -put -f` and `hdfs dfs -cat`, on the stack's jars and configuration, one fresh JVM per " +
       'command that runs it twice (`bench/HdfsShellTimer.java` times each run inside the JVM after a warm-up `-test -e /`, and counts what `-cat` prints). ' +
       'curl: the same two WebHDFS steps (NameNode redirect, then `curl -T` to the DataNode; `curl -L` to read), to tell the client from the protocol. ' +
@@ -345,6 +363,10 @@ async function throughput(): Promise<void> {
   print('|---|---:|---:|---:|---:|')
   print(
     `| **Lake \`WebHdfsFileIO\`** (WebHDFS \`CREATE\` up; block reads down) | ${fmt(lakeW)} | ${fmt(lakeR)} | | |`,
+  )
+  const wasmR = mibs(median(lakeWasmCrc.read))
+  print(
+    `| Lake \`WebHdfsFileIO\`, \`nativeChecksums: false\` (block reads, CRC-32C in WebAssembly) | | ${fmt(wasmR)} | | ${ratio(lakeR / wasmR)} |`,
   )
   const openR = mibs(median(lakeOpen.read))
   print(
@@ -375,7 +397,7 @@ async function throughput(): Promise<void> {
   print(
     `Lake's CPU time (user + system, its whole process) per 256 MiB, median of ${ROUNDS}: write ${perFile(median(lakeCpu.write))} s, ` +
       `read ${perFile(median(lakeCpu.read))} s (reads: ${lakeCpu.read.map(perFile).join(', ')} s; ` +
-      `full mark-compact GCs during each read: ${lakeCpu.readMajorGcs.join(', ')}); through \`OPEN\`: ${perFile(median(lakeOpen.cpu))} s. ` +
+      `full mark-compact GCs during each read: ${lakeCpu.readMajorGcs.join(', ')}); with CRCs in WebAssembly: ${perFile(median(lakeWasmCrc.cpu))} s; through \`OPEN\`: ${perFile(median(lakeOpen.cpu))} s. ` +
       'CPU time is what a busy machine cannot hide; wall time is what the other processes leave.',
   )
   const javaCpu = (runs: JavaRun[]) => median(runs.map((r) => r.warmCpuMs))

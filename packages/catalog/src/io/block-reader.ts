@@ -21,7 +21,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import { ChunkQueue } from './chunk-queue.js'
-import { verifyCrc32 } from './crc32.js'
+import { type NativeCrc, verifyCrc32 } from './crc32.js'
 import {
   type BlockOpResponse,
   type BlockToken,
@@ -51,6 +51,8 @@ export interface BlockReadOptions {
   clientName: string
   /** Verify each packet against the block's checksums (default true). */
   verifyChecksums?: boolean
+  /** The CPU's CRC instructions to verify with (`crc32-native.ts`); else WebAssembly. */
+  nativeCrc?: NativeCrc
   /** Longest silence allowed on the socket, in ms. */
   idleTimeoutMs?: number
   /** Longest wait for the connection to be accepted, in ms (default: `idleTimeoutMs`). */
@@ -385,7 +387,7 @@ class BlockConnection {
     const end = start + this.#dataLen
     const perChecksum = this.#bytesPerChecksum
     const kind = this.#checksumType === ChecksumType.CRC32C ? 'crc32c' : 'crc32'
-    const bad = verifyCrc32(kind, bytes, start, end, perChecksum, this.#checksums)
+    const bad = verifyCrc32(kind, bytes, start, end, perChecksum, this.#checksums, 0, this.#options.nativeCrc)
     if (bad >= 0) {
       const { block, host, port } = this.#options
       throw fault(

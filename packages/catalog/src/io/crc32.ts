@@ -9,6 +9,11 @@
  * written into the module's memory when the kind changes; the bytes to check are copied in for
  * each call (a packet of 64 KiB at a time).
  *
+ * Given {@link NativeCrc} functions (the CPU's CRC instructions, `crc32-native.ts`),
+ * {@link verifyCrc32} checks a packet with one native call over all of it: CRCs are linear, so
+ * the CRC the whole packet must have follows from its 512-byte pieces' checksums (zlib's
+ * `crc32_combine`), and only a mismatch makes the WebAssembly loop find the piece at fault.
+ *
  * @module
  */
 import { CRC32_WASM } from './crc32-wasm.js'
@@ -88,6 +93,88 @@ function memoryFor(module: Crc32Module, bytes: number): Uint8Array {
 }
 
 /**
+ * CRC functions over whole byte ranges, computed natively (the shape of `@node-rs/crc32`'s
+ * exports): each returns the unsigned CRC of `input`.
+ */
+export interface NativeCrc {
+  crc32c(input: Uint8Array): number
+  crc32(input: Uint8Array): number
+}
+
+/**
+ * The linear map "append `length` zero bytes" on a raw CRC register (multiplication by
+ * x^(8·length) modulo the polynomial), as four 256-entry tables, one per byte of the register:
+ * with it `crc(a ‖ b) = shift(crc(a)) ^ crc(b)` for any `b` of `length` bytes.
+ */
+function shiftTables(kind: CrcKind, length: number): Int32Array {
+  tables[kind] ??= buildTables(POLYNOMIALS[kind])
+  const byteTable = tables[kind]
+  const images = new Int32Array(32)
+  for (let bit = 0; bit < 32; bit++) {
+    let c = 1 << bit
+    for (let n = 0; n < length; n++) c = byteTable[c & 0xff]! ^ (c >>> 8)
+    images[bit] = c
+  }
+  const shift = new Int32Array(4 * 256)
+  for (let slot = 0; slot < 4; slot++) {
+    for (let value = 0; value < 256; value++) {
+      let c = 0
+      for (let bit = 0; bit < 8; bit++) if (value & (1 << bit)) c ^= images[slot * 8 + bit]!
+      shift[slot * 256 + value] = c
+    }
+  }
+  return shift
+}
+
+const shifts = new Map<string, Int32Array>()
+
+/**
+ * {@link verifyCrc32} through `native`: the CRC the pieces' checksums imply for all whole pieces
+ * together, against one native CRC of them, then the short last piece on its own. Returns -1
+ * when all match, the index of a short last piece that differs, or -2 when the whole pieces do
+ * not match (which one is at fault is then left to the WebAssembly loop).
+ */
+function verifyNative(
+  native: NativeCrc,
+  kind: CrcKind,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  bytesPerChecksum: number,
+  checksums: Uint8Array,
+  checksumsAt: number,
+): number {
+  const whole = Math.floor((end - start) / bytesPerChecksum)
+  const key = `${kind}:${bytesPerChecksum}`
+  let shift = shifts.get(key)
+  if (!shift) {
+    shift = shiftTables(kind, bytesPerChecksum)
+    shifts.set(key, shift)
+  }
+  const crcOf = kind === 'crc32c' ? native.crc32c : native.crc32
+  let expected = 0
+  let at = checksumsAt
+  for (let piece = 0; piece < whole; piece++, at += 4) {
+    const sum =
+      (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+    expected =
+      shift[expected & 0xff]! ^
+      shift[256 + ((expected >>> 8) & 0xff)]! ^
+      shift[512 + ((expected >>> 16) & 0xff)]! ^
+      shift[768 + (expected >>> 24)]! ^
+      sum
+  }
+  const wholeEnd = start + whole * bytesPerChecksum
+  if (whole > 0 && (crcOf(bytes.subarray(start, wholeEnd)) ^ expected) !== 0) return -2
+  if (wholeEnd < end) {
+    const sum =
+      (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+    if ((crcOf(bytes.subarray(wholeEnd, end)) ^ sum) !== 0) return whole
+  }
+  return -1
+}
+
+/**
  * The CRC of `bytes[start, end)`, continuing from `crc` (the result of the bytes before, 0 for
  * none), as an unsigned 32-bit number.
  *
@@ -112,7 +199,8 @@ export function crc32(kind: CrcKind, bytes: Uint8Array, start = 0, end = bytes.l
  * Checks `bytes[start, end)` against big-endian CRC values at `checksums[checksumsAt…]`, one for
  * each `bytesPerChecksum` bytes (the last piece may be shorter), as HDFS sends them with a
  * packet of block data. Returns the index of the first piece whose checksum differs, or -1 when
- * all match.
+ * all match. With `native`, the pieces are checked with the CPU's CRC instructions (see the
+ * module's description); the answer is the same.
  */
 export function verifyCrc32(
   kind: CrcKind,
@@ -122,12 +210,17 @@ export function verifyCrc32(
   bytesPerChecksum: number,
   checksums: Uint8Array,
   checksumsAt = 0,
+  native?: NativeCrc,
 ): number {
   const length = end - start
   if (length <= 0) return -1
   const sumsLength = Math.ceil(length / bytesPerChecksum) * 4
   if (checksumsAt + sumsLength > checksums.length) {
     throw new RangeError(`${sumsLength} bytes of checksums needed, ${checksums.length - checksumsAt} given`)
+  }
+  if (native) {
+    const found = verifyNative(native, kind, bytes, start, end, bytesPerChecksum, checksums, checksumsAt)
+    if (found !== -2) return found
   }
   const module = wasm(kind)
   // The data, then its checksums at the next 4-byte boundary.
