@@ -698,10 +698,16 @@ function timeOrUndefined(text: string): bigint | undefined {
  * that holds values in place (a JSON record).
  */
 export function isoUtcMillisOrUndefined(text: string, start = 0, end = text.length): bigint | undefined {
-  const at = (offset: number) => text.charCodeAt(start + offset)
-  if (end - start !== 24 || at(23) !== 90 /* Z */) return undefined
-  if (at(4) !== 45 /* - */ || at(7) !== 45 || at(10) !== 84 /* T */ || at(13) !== 58 /* : */) return undefined
-  if (at(16) !== 58 || at(19) !== 46 /* . */) return undefined
+  // Character codes are read in place: no closure is allocated per value read.
+  if (end - start !== 24 || text.charCodeAt(start + 23) !== 90 /* Z */) return undefined
+  if (
+    text.charCodeAt(start + 4) !== 45 /* - */ ||
+    text.charCodeAt(start + 7) !== 45 ||
+    text.charCodeAt(start + 10) !== 84 /* T */ ||
+    text.charCodeAt(start + 13) !== 58 /* : */
+  )
+    return undefined
+  if (text.charCodeAt(start + 16) !== 58 || text.charCodeAt(start + 19) !== 46 /* . */) return undefined
   const year = digitsAt(text, start, 4)
   const month = digitsAt(text, start + 5, 2)
   const day = digitsAt(text, start + 8, 2)
