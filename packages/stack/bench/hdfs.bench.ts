@@ -233,6 +233,17 @@ async function lakeHash(location: string): Promise<string> {
   return hash.digest('hex')
 }
 
+/** Reads a whole file through `fileIO` with lent chunks, after a pause, timed; fails unless all `size` bytes came. */
+async function timedRead(fileIO: WebHdfsFileIO, location: string, size: number, how: string) {
+  let bytes = 0
+  await settle()
+  const run = await timed(async () => {
+    for await (const chunk of fileIO.readStream(location, { reuseChunks: true })) bytes += chunk.byteLength
+  })
+  if (bytes !== size) throw new Error(`Lake read ${bytes} bytes${how}, not ${size}`)
+  return run
+}
+
 async function throughput(): Promise<void> {
   progress(`(a) writing a ${SIZE_MIB} MiB source file and compiling the FsShell timer`)
   const source = join(local, 'source.bin')
@@ -276,34 +287,16 @@ async function throughput(): Promise<void> {
       const write = await timed(() => io.write(location, readFileReusing(source), { overwrite: true }))
       lake.write.push(write.ms)
       lakeCpu.write.push(write.cpuMs)
-      let bytes = 0
-      await settle()
-      const read = await timed(async () => {
-        for await (const chunk of io.readStream(location, { reuseChunks: true })) bytes += chunk.byteLength
-      })
+      const read = await timedRead(io, location, size, '')
       lake.read.push(read.ms)
       lakeCpu.read.push(read.cpuMs)
       lakeCpu.readMajorGcs.push(read.majorGcs)
-      if (bytes !== size) throw new Error(`Lake read ${bytes} bytes, not ${size}`)
-      let wasmBytes = 0
-      await settle()
-      const viaWasm = await timed(async () => {
-        for await (const chunk of ioWasmCrc.readStream(location, { reuseChunks: true }))
-          wasmBytes += chunk.byteLength
-      })
+      const viaWasm = await timedRead(ioWasmCrc, location, size, ' with WebAssembly CRCs')
       lakeWasmCrc.read.push(viaWasm.ms)
       lakeWasmCrc.cpu.push(viaWasm.cpuMs)
-      if (wasmBytes !== size)
-        throw new Error(`Lake read ${wasmBytes} bytes with WebAssembly CRCs, not ${size}`)
-      let openBytes = 0
-      await settle()
-      const viaOpen = await timed(async () => {
-        for await (const chunk of ioOpen.readStream(location, { reuseChunks: true }))
-          openBytes += chunk.byteLength
-      })
+      const viaOpen = await timedRead(ioOpen, location, size, ' through OPEN')
       lakeOpen.read.push(viaOpen.ms)
       lakeOpen.cpu.push(viaOpen.cpuMs)
-      if (openBytes !== size) throw new Error(`Lake read ${openBytes} bytes through OPEN, not ${size}`)
       progress(
         `(a) Lake: write ${fmt(mibs(write.ms))} MiB/s (CPU ${fmt(write.cpuMs)} ms), read ${fmt(mibs(read.ms))} MiB/s (CPU ${fmt(read.cpuMs)} ms, ${read.majorGcs} full GCs), with WebAssembly CRCs ${fmt(mibs(viaWasm.ms))} MiB/s (CPU ${fmt(viaWasm.cpuMs)} ms), through OPEN ${fmt(mibs(viaOpen.ms))} MiB/s (CPU ${fmt(viaOpen.cpuMs)} ms)`,
       )
