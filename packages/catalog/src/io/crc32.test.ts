@@ -81,7 +81,7 @@ describe('loadNativeCrc', () => {
     expect(await loadNativeCrc()).toBe(native)
   })
 
-  it('checks all whole pieces of a packet with one native call, the short last piece with another', async () => {
+  it('checks whole pieces with one native call, a short last piece with another, pieces over 64 KiB one by one', async () => {
     const native = (await loadNativeCrc())!
     const lengths: number[] = []
     const counting: NativeCrc = {
@@ -96,6 +96,14 @@ describe('loadNativeCrc', () => {
       verifyCrc32('crc32c', data, 0, data.length, 512, checksums('crc32c', data, 512), 0, counting),
     ).toBe(-1)
     expect(lengths).toEqual([128 * 512, 77])
+    // Pieces over 64 KiB get a call each, and a changed one is still named.
+    lengths.length = 0
+    const large = random(3 * 100_000 + 5, 29)
+    const sums = checksums('crc32c', large, 100_000)
+    expect(verifyCrc32('crc32c', large, 0, large.length, 100_000, sums, 0, counting)).toBe(-1)
+    expect(lengths).toEqual([100_000, 100_000, 100_000, 5])
+    large[200_001]! ^= 2
+    expect(verifyCrc32('crc32c', large, 0, large.length, 100_000, sums, 0, counting)).toBe(2)
   })
 
   it('leaves the verdict to the WebAssembly loop when the combined check fails', () => {
@@ -138,7 +146,7 @@ describe.each([
 
   it('accepts any piece size and packet length, including less than one piece', () => {
     const data = random(9000, 13)
-    for (const per of [1, 7, 100, 512, 4096, 16384]) {
+    for (const per of [1, 7, 100, 512, 4096, 16384, 100_000]) {
       for (const length of [0, 1, per - 1, per, per + 1, 3 * per, 9000]) {
         if (length < 0 || length > data.length) continue
         const piece = data.subarray(0, length)

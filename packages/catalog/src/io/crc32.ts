@@ -127,6 +127,8 @@ function shiftTables(kind: CrcKind, length: number): Int32Array {
 }
 
 const shifts = new Map<string, Int32Array>()
+/** Pieces up to this size are combined (their tables take 32 × size steps to build, once). */
+const LARGEST_COMBINED_PIECE = 64 * 1024
 
 /**
  * {@link verifyCrc32} through `native`: the CRC the pieces' checksums imply for all whole pieces
@@ -144,6 +146,17 @@ function verifyNative(
   checksums: Uint8Array,
   checksumsAt: number,
 ): number {
+  const crcOf = kind === 'crc32c' ? native.crc32c : native.crc32
+  if (bytesPerChecksum > LARGEST_COMBINED_PIECE) {
+    // Pieces this large are worth a native call each (and building their tables is not).
+    for (let piece = 0, from = start; from < end; piece++, from += bytesPerChecksum) {
+      const at = checksumsAt + piece * 4
+      const sum =
+        (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+      if ((crcOf(bytes.subarray(from, Math.min(end, from + bytesPerChecksum))) ^ sum) !== 0) return piece
+    }
+    return -1
+  }
   const whole = Math.floor((end - start) / bytesPerChecksum)
   const key = `${kind}:${bytesPerChecksum}`
   let shift = shifts.get(key)
@@ -151,7 +164,6 @@ function verifyNative(
     shift = shiftTables(kind, bytesPerChecksum)
     shifts.set(key, shift)
   }
-  const crcOf = kind === 'crc32c' ? native.crc32c : native.crc32
   let expected = 0
   let at = checksumsAt
   for (let piece = 0; piece < whole; piece++, at += 4) {
