@@ -563,6 +563,13 @@ describe('WebHdfsFileIO', () => {
 
   it('refuses a location that is not hdfs:// and bad options', () => {
     expect(() => new WebHdfsFileIO({ namenodes: [] })).toThrow(/namenodes/)
+    expect(
+      () =>
+        new WebHdfsFileIO({
+          namenodes: ['http://127.0.0.1:1'],
+          nativeChecksums: 'yes' as unknown as boolean,
+        }),
+    ).toThrow(/nativeChecksums/)
     const io = new WebHdfsFileIO({ namenodes: ['http://127.0.0.1:1'] })
     return expect(io.stat('file:/tmp/x')).rejects.toThrow(/Not an HDFS location/)
   })
@@ -587,45 +594,52 @@ describe('WebHdfsFileIO', () => {
     const file = Uint8Array.from({ length: 700 * 1024 }, (_, i) => (i * 7 + (i >> 10)) & 0xff)
     const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b))
 
-    it("reads block by block from the DataNode's transfer port, never through OPEN", async () => {
-      const { fake, datanode } = await cluster(file)
-      const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast })
-      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
-      expect(same(await io.readRange('hdfs://nn/f', 262_000, 300_000), file.subarray(262_000, 562_000))).toBe(
-        true,
-      )
-      expect((await io.readRange('hdfs://nn/f', file.length, 10)).byteLength).toBe(0)
-      expect(fake.requests.filter((r) => r.includes('OPEN'))).toEqual([])
-      expect(datanode.reads.map((r) => [(r.blockId - 1_073_741_825) % 1000, r.offset, r.length])).toEqual([
-        [0, 0, 262_144],
-        [1, 0, 262_144],
-        [2, 0, 192_512],
-        [0, 262_000, 144],
-        [1, 0, 262_144],
-        [2, 0, 37_712],
-      ])
-    })
+    it.each([true, false])(
+      "reads block by block from the DataNode's transfer port, never through OPEN (nativeChecksums: %s)",
+      async (nativeChecksums) => {
+        const { fake, datanode } = await cluster(file)
+        const io = new WebHdfsFileIO({ namenodes: [fake.address], retry: fast, nativeChecksums })
+        expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+        expect(
+          same(await io.readRange('hdfs://nn/f', 262_000, 300_000), file.subarray(262_000, 562_000)),
+        ).toBe(true)
+        expect((await io.readRange('hdfs://nn/f', file.length, 10)).byteLength).toBe(0)
+        expect(fake.requests.filter((r) => r.includes('OPEN'))).toEqual([])
+        expect(datanode.reads.map((r) => [(r.blockId - 1_073_741_825) % 1000, r.offset, r.length])).toEqual([
+          [0, 0, 262_144],
+          [1, 0, 262_144],
+          [2, 0, 192_512],
+          [0, 262_000, 144],
+          [1, 0, 262_144],
+          [2, 0, 37_712],
+        ])
+      },
+    )
 
-    it('hands the rest of a read to OPEN after a checksum mismatch, from the byte reached', async () => {
-      const { fake, datanode } = await cluster(file)
-      datanode.tamper = ({ read, offsetInBlock, data }) => {
-        if ((read.blockId - 1_073_741_825) % 1000 === 1 && offsetInBlock === 65_536) data[5]! ^= 0xff
-        return undefined
-      }
-      const events: string[] = []
-      const io = new WebHdfsFileIO({
-        namenodes: [fake.address],
-        retry: fast,
-        hooks: { log: (event) => events.push(event.event) },
-      })
-      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
-      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
-      expect(events).toContain('webhdfs.block_read.fallback')
-      // The next read tries the transfer port again: it did answer.
-      datanode.tamper = undefined
-      expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
-      expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
-    })
+    it.each([true, false])(
+      'hands the rest of a read to OPEN after a checksum mismatch, from the byte reached (nativeChecksums: %s)',
+      async (nativeChecksums) => {
+        const { fake, datanode } = await cluster(file)
+        datanode.tamper = ({ read, offsetInBlock, data }) => {
+          if ((read.blockId - 1_073_741_825) % 1000 === 1 && offsetInBlock === 65_536) data[5]! ^= 0xff
+          return undefined
+        }
+        const events: string[] = []
+        const io = new WebHdfsFileIO({
+          namenodes: [fake.address],
+          retry: fast,
+          nativeChecksums,
+          hooks: { log: (event) => events.push(event.event) },
+        })
+        expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+        expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
+        expect(events).toContain('webhdfs.block_read.fallback')
+        // The next read tries the transfer port again: it did answer.
+        datanode.tamper = undefined
+        expect(same(await io.read('hdfs://nn/f'), file)).toBe(true)
+        expect(fake.requests.filter((r) => r.startsWith('DN OPEN'))).toHaveLength(1)
+      },
+    )
 
     it('reads through OPEN when the transfer port never answered, and stops asking for block locations', async () => {
       const { fake, datanode } = await cluster(file)
