@@ -92,17 +92,42 @@ describe('the ingest worker on Kafka and HDFS', () => {
 
   it('keeps exactly-once with three workers on six partitions while one stops and restarts', async () => {
     const { topic, catalog, table } = await setup('three', 6)
+    // The workers' logs, shown if the table never gets every record.
+    const logs: string[] = []
+    const logTo = (name: string): Partial<IngestWorkerOptions> => ({
+      hooks: {
+        log: (event) => {
+          if (event.level !== 'debug' || event.event === 'ingest.seek')
+            logs.push(`${new Date().toISOString()} ${name} ${event.level} ${event.event}: ${event.message}`)
+        },
+      },
+    })
     const producing = produceEvents(topic, 0, 30_000, 500)
-    const a = start(catalog, topic)
-    const b = start(catalog, topic)
-    const c = start(catalog, topic)
+    const a = start(catalog, topic, logTo('A'))
+    const b = start(catalog, topic, logTo('B'))
+    const c = start(catalog, topic, logTo('C'))
     await waitForCount(table, 5_000)
     await b.worker.stop()
     await b.running
     await waitForCount(table, 12_000)
-    const b2 = start(catalog, topic)
+    const b2 = start(catalog, topic, logTo('B2'))
     await producing
-    await waitForCount(table, 30_000, 240_000)
+    try {
+      await waitForCount(table, 30_000, 240_000)
+    } catch (error) {
+      // Whether records were skipped (the table's offsets at the ends) or a partition stalled.
+      const admin = kafkaClient().admin()
+      await admin.connect()
+      const ends = await admin.fetchTopicOffsets(topic)
+      await admin.disconnect()
+      const summary = table.currentSnapshot()?.summary[`lake.kafka.offsets.g-${topic}`]
+      const { rows, keys } = await scanKeys(table)
+      throw new Error(
+        `${(error as Error).message}; ${rows} rows, ${keys.size} keys; table offsets ${summary}; ` +
+          `partition ends ${JSON.stringify(Object.fromEntries(ends.map((e) => [e.partition, e.high])))}\n` +
+          logs.join('\n'),
+      )
+    }
     await Promise.all([a.worker.stop(), b2.worker.stop(), c.worker.stop()])
     await expectExactlyOnce(table, 30_000)
   })
