@@ -71,6 +71,8 @@ interface Target {
 }
 
 const MiB = 1024 * 1024
+/** How long a worker waits to read a lost partition's offsets again after reading them failed. */
+const RESEEK_RETRY_MS = 5_000
 
 /** A decoded record: its rows (one until a transform splits it), metadata, encoded size and value. */
 interface Decoded {
@@ -400,15 +402,37 @@ class Worker implements IngestWorker {
   /**
    * Rewinds lost partitions that are still assigned to the offsets the tables now hold (or, when
    * a table holds none, to the first record taken since the assignment), at once: their records
-   * may all have been fetched already, so no later batch would prompt it.
+   * may all have been fetched already, so no later batch would prompt it. Reading the offsets is
+   * retried as on assignment, and, failing that, tried again every {@link RESEEK_RETRY_MS}
+   * for as long as the partitions stay assigned and unread: given up, they would stall.
    */
   async #reseek(lost: readonly { topic: string; partition: number }[]): Promise<void> {
+    try {
+      await this.#reseekOnce(lost)
+    } catch (error) {
+      if (this.#stopping || this.#failed !== undefined) return
+      const names = lost.map((r) => `${r.topic}/${r.partition}`).join(', ')
+      this.#log(
+        'warn',
+        'ingest.reseek.failed',
+        `Could not read the tables' offsets for ${names} again: ${describe(error)}; trying again in ${RESEEK_RETRY_MS} ms`,
+        { error },
+      )
+      setTimeout(() => void this.#reseek(lost), RESEEK_RETRY_MS).unref()
+    }
+  }
+
+  async #reseekOnce(lost: readonly { topic: string; partition: number }[]): Promise<void> {
     await this.#inLane(async () => {
       const parts = lost
         .map((r) => this.#parts.get(partitionKey(r.topic, r.partition)))
         .filter((p): p is PartitionState => p !== undefined && !p.loaded)
       if (parts.length === 0) return
-      await Promise.all(this.#sinks().map((sink) => sink.reset(parts)))
+      await withRetry(() => Promise.all(this.#sinks().map((sink) => sink.reset(parts))), {
+        retries: this.#opts.commitRetries ?? 6,
+        hooks: this.#hooks,
+        operation: 'ingest.load-offsets',
+      })
       for (const part of parts) {
         part.loaded = true
         // A table without an offset for the partition holds none of its records: read again
@@ -1048,7 +1072,7 @@ class Worker implements IngestWorker {
         { table, schemaId: sink.schema.schemaId },
       )
     }
-    if (result.lost.length > 0) void this.#reseek(result.lost).catch(() => {})
+    if (result.lost.length > 0) void this.#reseek(result.lost)
     if (!result.snapshot) return
     const summary = result.snapshot.summary
     this.#hooks.counter('lake.ingest.commits', 1, { table })
