@@ -130,6 +130,11 @@ const shifts = new Map<string, Int32Array>()
 /** Pieces up to this size are combined (their tables take 32 × size steps to build, once). */
 const LARGEST_COMBINED_PIECE = 64 * 1024
 
+/** The big-endian checksum at `checksums[at…]`, as a signed 32-bit number (compared with `^`). */
+function checksumAt(checksums: Uint8Array, at: number): number {
+  return (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+}
+
 /**
  * {@link verifyCrc32} through `native`: the CRC the pieces' checksums imply for all whole pieces
  * together, against one native CRC of them, then the short last piece on its own. Returns -1
@@ -150,9 +155,7 @@ function verifyNative(
   if (bytesPerChecksum > LARGEST_COMBINED_PIECE) {
     // Pieces this large are worth a native call each (and building their tables is not).
     for (let piece = 0, from = start; from < end; piece++, from += bytesPerChecksum) {
-      const at = checksumsAt + piece * 4
-      const sum =
-        (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+      const sum = checksumAt(checksums, checksumsAt + piece * 4)
       if ((crcOf(bytes.subarray(from, Math.min(end, from + bytesPerChecksum))) ^ sum) !== 0) return piece
     }
     return -1
@@ -167,8 +170,7 @@ function verifyNative(
   let expected = 0
   let at = checksumsAt
   for (let piece = 0; piece < whole; piece++, at += 4) {
-    const sum =
-      (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
+    const sum = checksumAt(checksums, at)
     expected =
       shift[expected & 0xff]! ^
       shift[256 + ((expected >>> 8) & 0xff)]! ^
@@ -178,11 +180,7 @@ function verifyNative(
   }
   const wholeEnd = start + whole * bytesPerChecksum
   if (whole > 0 && (crcOf(bytes.subarray(start, wholeEnd)) ^ expected) !== 0) return -2
-  if (wholeEnd < end) {
-    const sum =
-      (checksums[at]! << 24) | (checksums[at + 1]! << 16) | (checksums[at + 2]! << 8) | checksums[at + 3]!
-    if ((crcOf(bytes.subarray(wholeEnd, end)) ^ sum) !== 0) return whole
-  }
+  if (wholeEnd < end && (crcOf(bytes.subarray(wholeEnd, end)) ^ checksumAt(checksums, at)) !== 0) return whole
   return -1
 }
 
