@@ -8,12 +8,13 @@
 import { gzipSync } from 'node:zlib'
 import { UnsupportedError, ValidationError } from '@lake/errors'
 import type { CompressionCodec } from 'hyparquet'
-import { ByteWriter, type ColumnSource, ParquetWriter } from 'hyparquet-writer'
+import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer'
 import type { DataFile } from '../spec/data-file.js'
 import { type Schema, schemaToJson } from '../spec/schema.js'
 import type { SortOrder } from '../spec/sort-order.js'
 import type { IcebergType } from '../spec/types.js'
 import { type BatchRange, type ColumnBatch, concatRanges } from './column-batch.js'
+import { isFlat, writeFlatColumn } from './flat-column.js'
 import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
 import { decimalBytes, parquetSchema } from './parquet-schema.js'
 import { ZstdCompressor } from './zstd.js'
@@ -187,6 +188,8 @@ export class ParquetFileWriter {
   readonly #sizes: ColumnSize[]
   readonly #out = new ByteWriter()
   readonly #parquet: ParquetWriter
+  /** Each top-level column's Parquet schema element, when every column is flat (see `flat-column.ts`). */
+  readonly #flat: SchemaElement[] | undefined
   #zstd: ZstdCompressor | undefined
   /** The rows of the row group being buffered, as ranges of the batches they came in. */
   #buffered: BatchRange[] = []
@@ -205,9 +208,12 @@ export class ParquetFileWriter {
     this.#modes = metricsModes(options.schema, properties, options.sortOrder)
     this.#names = options.schema.fields.map((f) => f.name)
     this.#sizes = options.schema.fields.map((f) => columnSize(f.type))
+    const elements = parquetSchema(options.schema)
+    // A flat schema's elements are the root and then one per field, in field order.
+    this.#flat = options.schema.fields.every((f) => isFlat(f.type)) ? elements.slice(1) : undefined
     this.#parquet = new ParquetWriter({
       writer: this.#out,
-      schema: parquetSchema(options.schema),
+      schema: elements,
       codec: HYPARQUET_CODEC[this.#settings.codec],
       compressors: {
         // parquet-mr's defaults: zstd level 3, zlib's level 6. The zstd compressor is loaded
@@ -295,17 +301,16 @@ export class ParquetFileWriter {
     if (this.#bufferedRows === 0) return
     if (this.#settings.codec === 'zstd') this.#zstd ??= await loadZstd()
     const columns = concatRanges(this.#buffered, this.#names.length)
-    const columnData: ColumnSource[] = this.#names.map((name, c) => ({
-      name,
-      data: columns[c]! as unknown[],
-    }))
     try {
-      await this.#parquet.write({
-        columnData,
-        rowGroupSize: this.#bufferedRows,
-        pageSize: this.#settings.pageBytes,
-        dictionarySize: this.#settings.dictionaryBytes,
-      })
+      if (this.#flat) this.#writeFlatRowGroup(columns, this.#flat)
+      else {
+        await this.#parquet.write({
+          columnData: this.#names.map((name, c) => ({ name, data: columns[c]! as unknown[] })),
+          rowGroupSize: this.#bufferedRows,
+          pageSize: this.#settings.pageBytes,
+          dictionarySize: this.#settings.dictionaryBytes,
+        })
+      }
     } catch (cause) {
       this.#state = 'failed'
       // Rows reach this writer validated, so this is a row that skipped validation.
@@ -318,6 +323,46 @@ export class ParquetFileWriter {
     this.#buffered = []
     this.#bufferedRows = 0
     this.#bufferedBytes = 0
+  }
+
+  /**
+   * Writes the buffered rows as one row group of flat column chunks (see `flat-column.ts`) and
+   * records it where hyparquet-writer's footer will list it. Every chunk is encoded before any
+   * is written, so a value that cannot be encoded leaves the file as it was.
+   */
+  #writeFlatRowGroup(columns: readonly (readonly unknown[])[], elements: readonly SchemaElement[]): void {
+    const { codec } = this.#settings
+    const parquetCodec = HYPARQUET_CODEC[codec]
+    const compress = codec === 'uncompressed' ? undefined : this.#parquet.compressors[parquetCodec]
+    const group = new ByteWriter()
+    const chunks = elements.map((element, c) =>
+      writeFlatColumn(group, columns[c]!, {
+        element,
+        codec: parquetCodec,
+        compress,
+        pageBytes: this.#settings.pageBytes,
+        dictionaryBytes: this.#settings.dictionaryBytes,
+      }),
+    )
+    const start = this.#out.offset
+    this.#out.appendBytes(group.getBytes())
+    let totalBytes = 0n
+    for (const chunk of chunks) {
+      const meta = chunk.meta_data!
+      // The chunks were laid out from offset 0 of the group: move them to where it landed.
+      chunk.file_offset += BigInt(start)
+      meta.data_page_offset += BigInt(start)
+      if (meta.dictionary_page_offset !== undefined) meta.dictionary_page_offset += BigInt(start)
+      totalBytes += meta.total_uncompressed_size
+    }
+    const rows = BigInt(this.#bufferedRows)
+    this.#parquet.num_rows += rows
+    this.#parquet.row_groups.push({
+      columns: chunks,
+      total_byte_size: totalBytes,
+      num_rows: rows,
+      total_compressed_size: BigInt(this.#out.offset - start),
+    })
   }
 
   /** Buffers rows of a batch, extending the last range when they follow on from it. */

@@ -1,0 +1,605 @@
+/**
+ * Column chunks of flat columns — top-level booleans, numbers, dates, times, timestamps, strings,
+ * binaries and decimals of up to 18 digits — encoded straight from the rows' internal values,
+ * page by page, without hyparquet-writer's per-value conversions (a `Uint8Array` per string,
+ * a converted copy of every column) or its levels and statistics passes. Pure code: it writes
+ * into a `ByteWriter` and returns the chunk's metadata in hyparquet-writer's form, so that a
+ * file mixes these chunks with hyparquet-writer's footer.
+ *
+ * The chunk holds what hyparquet-writer's `writeColumn` would write for the same values, read
+ * back: data pages v2, a dictionary when hyparquet-writer's rule would choose one (a sample of
+ * 1,000 values spread over the chunk mostly repeats, the dictionary stays under the table's
+ * dictionary size, and it and its indexes at least halve the plain values), and the same
+ * statistics (the internal values' minimum and maximum, strings in UTF-8 byte order, NaN
+ * skipped and counted, zeros signed as the Parquet spec says, nulls counted).
+ *
+ * @module
+ */
+import { ByteWriter, type ParquetWriter, type SchemaElement } from 'hyparquet-writer'
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
+import type { IcebergType } from '../spec/types.js'
+
+/** How a flat column's values are laid out in a page. */
+type Physical = 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE' | 'BYTE_ARRAY'
+
+/** Whether a top-level column of this type is written by {@link writeFlatColumn}. */
+export function isFlat(type: IcebergType): boolean {
+  switch (type.kind) {
+    case 'boolean':
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'timestamptz':
+    case 'string':
+    case 'binary':
+      return true
+    case 'decimal':
+      return type.precision <= 18
+    default:
+      return false
+  }
+}
+
+/** What {@link writeFlatColumn} needs to know of the file being written. */
+export interface FlatColumnOptions {
+  /** The column's Parquet schema element (see `parquetSchema`). */
+  element: SchemaElement
+  codec: CompressionCodec
+  /** Compresses a page's values for `codec` (absent for `UNCOMPRESSED`). */
+  compress: ((input: Uint8Array) => Uint8Array) | undefined
+  /** `write.parquet.page-size-bytes`: a page ends with the value that reaches it. */
+  pageBytes: number
+  /** `write.parquet.dict-size-bytes`: a larger dictionary is not used. */
+  dictionaryBytes: number
+}
+
+/** hyparquet-writer's statistics of a chunk, in internal values. */
+interface Statistics {
+  min_value: unknown
+  max_value: unknown
+  null_count: bigint
+  nan_count: bigint | undefined
+}
+
+/** A column chunk's metadata as hyparquet-writer's footer takes it. */
+type ColumnChunk = ParquetWriter['row_groups'][number]['columns'][number]
+type ChunkMetaData = NonNullable<ColumnChunk['meta_data']>
+type CompressionCodec = ChunkMetaData['codec']
+
+/**
+ * Writes the column chunk of `all`, a row group's values of one flat column (internal values,
+ * null for a null), at the writer's offset and returns its metadata. A null in a required
+ * column, or a value not of the column's internal type, throws before anything is written.
+ */
+export function writeFlatColumn(
+  writer: ByteWriter,
+  all: readonly unknown[],
+  options: FlatColumnOptions,
+): ColumnChunk {
+  const { element } = options
+  const physical = element.type as Physical
+  const required = element.repetition_type === 'REQUIRED'
+  const statistics = chunkStatistics(all, physical, element, required)
+  const chunkStart = writer.offset
+  let uncompressed = 0
+  const dictionary =
+    physical === 'BOOLEAN' ? undefined : buildDictionary(all, physical, options.dictionaryBytes)
+  let dictionaryPageOffset: bigint | undefined
+  if (dictionary) {
+    dictionaryPageOffset = BigInt(writer.offset)
+    const plain = new PageBuffer(dictionary.bytes + 16)
+    for (const value of dictionary.values) writePlainValue(plain, physical, value)
+    uncompressed += writePage(writer, options, plain.bytes(), {
+      type: 'DICTIONARY_PAGE',
+      dictionary_page_header: { num_values: dictionary.values.length, encoding: 'PLAIN' },
+    })
+  }
+  const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN'
+  const dataPageOffset = BigInt(writer.offset)
+  let pages = 0
+  let from = 0
+  while (from < all.length) {
+    // A dictionary's pages hold its 4-byte indexes, as hyparquet-writer measures them.
+    const to = pageEnd(all, from, dictionary ? 'INT32' : physical, options.pageBytes)
+    uncompressed += writeDataPage(writer, options, all, from, to, physical, required, dictionary)
+    pages++
+    from = to
+  }
+  return {
+    meta_data: {
+      type: physical,
+      encodings: dictionary ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
+      path_in_schema: [element.name],
+      codec: options.codec,
+      num_values: BigInt(all.length),
+      total_compressed_size: BigInt(writer.offset - chunkStart),
+      total_uncompressed_size: BigInt(uncompressed),
+      data_page_offset: dataPageOffset,
+      dictionary_page_offset: dictionaryPageOffset,
+      statistics: statistics as ChunkMetaData['statistics'],
+      encoding_stats: [
+        ...(dictionary
+          ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }]
+          : []),
+        { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages },
+      ],
+    },
+    file_offset: BigInt(chunkStart),
+  }
+}
+
+/** The end of the page that starts at `from`: the value whose plain bytes reach `pageBytes`. */
+function pageEnd(values: readonly unknown[], from: number, physical: Physical, pageBytes: number): number {
+  const fixed = FIXED_BYTES[physical]
+  if (fixed !== undefined) return Math.min(values.length, from + Math.max(1, Math.ceil(pageBytes / fixed)))
+  let bytes = 0
+  let i = from
+  while (i < values.length && bytes < pageBytes) {
+    const value = values[i++]
+    if (value === null || value === undefined) continue
+    bytes += 4 + (typeof value === 'string' ? value.length : (value as Uint8Array).byteLength)
+  }
+  return i
+}
+
+const FIXED_BYTES: Partial<Record<Physical, number>> = {
+  BOOLEAN: 1 / 8,
+  INT32: 4,
+  INT64: 8,
+  FLOAT: 4,
+  DOUBLE: 8,
+}
+
+/** Writes one data page v2 of values `from` to `to` and returns its uncompressed size. */
+function writeDataPage(
+  writer: ByteWriter,
+  options: FlatColumnOptions,
+  values: readonly unknown[],
+  from: number,
+  to: number,
+  physical: Physical,
+  required: boolean,
+  dictionary: Dictionary | undefined,
+): number {
+  const count = to - from
+  let nulls = 0
+  const levels = new ByteWriter(16)
+  if (!required) {
+    const defined = new Uint8Array(count)
+    for (let i = 0; i < count; i++) {
+      const value = values[from + i]
+      if (value === null || value === undefined) nulls++
+      else defined[i] = 1
+    }
+    writeRleBitPackedHybrid(levels, defined, 1)
+  }
+  const present = count - nulls
+  let page: PageBuffer
+  if (dictionary) {
+    const indexes = new Int32Array(present)
+    let n = 0
+    const { index } = dictionary
+    for (let i = from; i < to; i++) {
+      const value = values[i]
+      if (value !== null && value !== undefined) indexes[n++] = index.get(dictionaryKey(value))!
+    }
+    const width = Math.max(1, Math.ceil(Math.log2(dictionary.values.length)))
+    const rle = new ByteWriter(Math.ceil((present * width) / 8) + 16)
+    rle.appendUint8(width)
+    writeRleBitPackedHybrid(rle, indexes, width)
+    page = PageBuffer.of(rle.getBytes())
+  } else {
+    page = plainValues(values, from, to, present, physical, required)
+  }
+  const levelBytes = levels.getBytes()
+  const raw = page.bytes()
+  const compressed = options.compress ? options.compress(raw) : raw
+  const headerStart = writer.offset
+  writePageHeader(writer, {
+    type: 'DATA_PAGE_V2',
+    uncompressed_page_size: levelBytes.length + raw.length,
+    compressed_page_size: levelBytes.length + compressed.length,
+    data_page_header_v2: {
+      num_values: count,
+      num_nulls: nulls,
+      num_rows: count,
+      encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
+      definition_levels_byte_length: levelBytes.length,
+      repetition_levels_byte_length: 0,
+      is_compressed: options.compress !== undefined,
+    },
+  })
+  const header = writer.offset - headerStart
+  writer.appendBytes(levelBytes)
+  writer.appendBytes(compressed)
+  return header + levelBytes.length + raw.length
+}
+
+/** Writes a dictionary page (compressed like the data pages) and returns its uncompressed size. */
+function writePage(
+  writer: ByteWriter,
+  options: FlatColumnOptions,
+  raw: Uint8Array,
+  header: {
+    type: 'DICTIONARY_PAGE'
+    dictionary_page_header: { num_values: number; encoding: 'PLAIN' }
+  },
+): number {
+  const compressed = options.compress ? options.compress(raw) : raw
+  const start = writer.offset
+  writePageHeader(writer, {
+    ...header,
+    uncompressed_page_size: raw.length,
+    compressed_page_size: compressed.length,
+  })
+  const size = writer.offset - start
+  writer.appendBytes(compressed)
+  return size + raw.length
+}
+
+/** The PLAIN encoding of the page's non-null values. */
+function plainValues(
+  values: readonly unknown[],
+  from: number,
+  to: number,
+  present: number,
+  physical: Physical,
+  required: boolean,
+): PageBuffer {
+  switch (physical) {
+    case 'BOOLEAN': {
+      const out = new Uint8Array(Math.ceil(present / 8))
+      let n = 0
+      for (let i = from; i < to; i++) {
+        const value = values[i]
+        if (value === null || value === undefined) {
+          if (required) throw requiredNull()
+          continue
+        }
+        if (typeof value !== 'boolean') throw wrongType(physical, value)
+        if (value) out[n >> 3]! |= 1 << (n & 7)
+        n++
+      }
+      return PageBuffer.of(out)
+    }
+    case 'INT32': {
+      const out = new Int32Array(present)
+      let n = 0
+      for (let i = from; i < to; i++) {
+        const value = values[i]
+        if (value === null || value === undefined) {
+          if (required) throw requiredNull()
+          continue
+        }
+        out[n++] = int32(value)
+      }
+      return PageBuffer.of(new Uint8Array(out.buffer))
+    }
+    case 'INT64': {
+      const out = new BigInt64Array(present)
+      let n = 0
+      for (let i = from; i < to; i++) {
+        const value = values[i]
+        if (value === null || value === undefined) {
+          if (required) throw requiredNull()
+          continue
+        }
+        if (typeof value !== 'bigint') throw wrongType(physical, value)
+        out[n++] = value
+      }
+      return PageBuffer.of(new Uint8Array(out.buffer))
+    }
+    case 'FLOAT':
+    case 'DOUBLE': {
+      const out = physical === 'FLOAT' ? new Float32Array(present) : new Float64Array(present)
+      let n = 0
+      for (let i = from; i < to; i++) {
+        const value = values[i]
+        if (value === null || value === undefined) {
+          if (required) throw requiredNull()
+          continue
+        }
+        if (typeof value !== 'number') throw wrongType(physical, value)
+        out[n++] = value
+      }
+      return PageBuffer.of(new Uint8Array(out.buffer))
+    }
+    case 'BYTE_ARRAY': {
+      const out = new PageBuffer(1024)
+      for (let i = from; i < to; i++) {
+        const value = values[i]
+        if (value === null || value === undefined) {
+          if (required) throw requiredNull()
+          continue
+        }
+        writePlainValue(out, physical, value)
+      }
+      return out
+    }
+  }
+}
+
+/** Appends one value's PLAIN encoding (a dictionary's values; a page's byte arrays). */
+function writePlainValue(out: PageBuffer, physical: Physical, value: unknown): void {
+  switch (physical) {
+    case 'INT32':
+      out.int32(int32(value))
+      return
+    case 'INT64':
+      if (typeof value !== 'bigint') throw wrongType(physical, value)
+      out.int64(value)
+      return
+    case 'FLOAT':
+    case 'DOUBLE':
+      if (typeof value !== 'number') throw wrongType(physical, value)
+      if (physical === 'FLOAT') out.float32(value)
+      else out.float64(value)
+      return
+    case 'BYTE_ARRAY':
+      if (typeof value === 'string') out.string(value)
+      else if (value instanceof Uint8Array) out.binary(value)
+      else throw wrongType(physical, value)
+      return
+    case 'BOOLEAN':
+      throw new Error('booleans have no dictionary')
+  }
+}
+
+/** An INT32 column's value: a number, or a decimal's unscaled bigint. */
+function int32(value: unknown): number {
+  const n = typeof value === 'bigint' ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < -2147483648 || n > 2147483647) {
+    throw wrongType('INT32', value)
+  }
+  return n
+}
+
+function requiredNull(): Error {
+  return new Error('parquet required value is undefined')
+}
+
+function wrongType(physical: Physical, value: unknown): Error {
+  return new Error(`parquet expected a ${physical} value, got ${typeof value}`)
+}
+
+/** A growing byte buffer for one page's values. */
+class PageBuffer {
+  #buffer: Buffer
+  #at = 0
+
+  constructor(capacity: number) {
+    this.#buffer = Buffer.allocUnsafe(Math.max(16, capacity))
+  }
+
+  /** A buffer holding exactly `bytes`. */
+  static of(bytes: Uint8Array): PageBuffer {
+    const page = new PageBuffer(0)
+    page.#buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    page.#at = bytes.byteLength
+    return page
+  }
+
+  bytes(): Uint8Array {
+    return this.#buffer.subarray(0, this.#at)
+  }
+
+  #ensure(size: number): void {
+    if (this.#at + size <= this.#buffer.length) return
+    const grown = Buffer.allocUnsafe(Math.max(this.#buffer.length * 2, this.#at + size))
+    this.#buffer.copy(grown, 0, 0, this.#at)
+    this.#buffer = grown
+  }
+
+  int32(value: number): void {
+    this.#ensure(4)
+    this.#at = this.#buffer.writeInt32LE(value, this.#at)
+  }
+
+  int64(value: bigint): void {
+    this.#ensure(8)
+    this.#at = this.#buffer.writeBigInt64LE(value, this.#at)
+  }
+
+  float32(value: number): void {
+    this.#ensure(4)
+    this.#at = this.#buffer.writeFloatLE(value, this.#at)
+  }
+
+  float64(value: number): void {
+    this.#ensure(8)
+    this.#at = this.#buffer.writeDoubleLE(value, this.#at)
+  }
+
+  /** A string as its UTF-8 bytes after their length (lone surrogates as U+FFFD, as `TextEncoder`). */
+  string(value: string): void {
+    this.#ensure(4 + 3 * value.length)
+    const length = this.#buffer.write(value, this.#at + 4, 'utf8')
+    this.#buffer.writeUInt32LE(length, this.#at)
+    this.#at += 4 + length
+  }
+
+  binary(value: Uint8Array): void {
+    this.#ensure(4 + value.byteLength)
+    this.#buffer.writeUInt32LE(value.byteLength, this.#at)
+    this.#buffer.set(value, this.#at + 4)
+    this.#at += 4 + value.byteLength
+  }
+}
+
+/** A chunk's dictionary: its distinct values in first-seen order, and each one's index by key. */
+interface Dictionary {
+  values: unknown[]
+  index: Map<unknown, number>
+  /** The PLAIN size of the values. */
+  bytes: number
+}
+
+/** The key of a value in a dictionary's index: byte arrays by their bytes, the rest as they are. */
+function dictionaryKey(value: unknown): unknown {
+  return value instanceof Uint8Array
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1')
+    : value
+}
+
+/** The plain size of one value, as hyparquet-writer estimates it (strings by UTF-16 units). */
+function estimatedSize(value: unknown, physical: Physical): number {
+  switch (physical) {
+    case 'INT32':
+    case 'FLOAT':
+      return 4
+    case 'INT64':
+    case 'DOUBLE':
+      return 8
+    default:
+      return typeof value === 'string' ? value.length : (value as Uint8Array).byteLength
+  }
+}
+
+/** The share of distinct bytes in a sample above which no dictionary is tried: hyparquet-writer's. */
+const SAMPLE_REJECTION_RATIO = 0.9
+
+/**
+ * The chunk's dictionary, when hyparquet-writer's rule would use one: a sample of up to 1,000
+ * values spread over the chunk is mostly repeats, the dictionary's UTF-8 bytes stay within
+ * `dictionaryBytes`, and dictionary plus bit-packed indexes at most halve the plain values.
+ * Floating-point columns holding -0 get none: a dictionary keys -0 and 0 as one.
+ */
+function buildDictionary(
+  values: readonly unknown[],
+  physical: Physical,
+  dictionaryBytes: number,
+): Dictionary | undefined {
+  const prefix = physical === 'BYTE_ARRAY' ? 4 : 0
+  const sampleSize = Math.min(values.length, 1000)
+  const sampled = new Set<unknown>()
+  let sampleDistinct = 0
+  let sampleTotal = 0
+  for (let i = 0; i < sampleSize; i++) {
+    const at = sampleSize === 1 ? 0 : Math.floor((i * (values.length - 1)) / (sampleSize - 1))
+    const value = values[at]
+    if (value === null || value === undefined) continue
+    const size = estimatedSize(value, physical) + prefix
+    const key = dictionaryKey(value)
+    if (!sampled.has(key)) {
+      sampled.add(key)
+      sampleDistinct += size
+    }
+    sampleTotal += size
+  }
+  if (sampleTotal === 0 || sampleDistinct / sampleTotal > SAMPLE_REJECTION_RATIO) return undefined
+  const floating = physical === 'FLOAT' || physical === 'DOUBLE'
+  const dictionary: unknown[] = []
+  const index = new Map<unknown, number>()
+  let distinctSize = 0
+  let physicalSize = 0
+  let totalSize = 0
+  let present = 0
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (value === null || value === undefined) continue
+    if (floating && Object.is(value, -0)) return undefined
+    present++
+    const key = dictionaryKey(value)
+    const size = estimatedSize(value, physical)
+    totalSize += size
+    if (index.has(key)) continue
+    distinctSize += size
+    physicalSize += typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : size
+    if (dictionaryBytes && physicalSize > dictionaryBytes) return undefined
+    index.set(key, dictionary.length)
+    dictionary.push(value)
+  }
+  const width = Math.ceil(Math.log2(dictionary.length))
+  const indexSize = Math.ceil((present * width) / 8)
+  const plainSize = totalSize + present * prefix
+  if (2 * (distinctSize + dictionary.length * prefix + indexSize) > plainSize) return undefined
+  return { values: dictionary, index, bytes: physicalSize + dictionary.length * 4 }
+}
+
+/** hyparquet-writer's statistics of the chunk's values: see the module's comment. */
+function chunkStatistics(
+  values: readonly unknown[],
+  physical: Physical,
+  element: SchemaElement,
+  required: boolean,
+): Statistics {
+  const floating = physical === 'FLOAT' || physical === 'DOUBLE'
+  let min: unknown
+  let max: unknown
+  let nulls = 0
+  let nans = 0
+  const strings = element.converted_type === 'UTF8'
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (value === null || value === undefined) {
+      if (required) throw requiredNull()
+      nulls++
+      continue
+    }
+    if (floating && Number.isNaN(value)) {
+      nans++
+      continue
+    }
+    if (min === undefined) {
+      min = value
+      max = value
+    } else if (strings) {
+      if (compareUtf8(value as string, min as string) < 0) min = value
+      else if (compareUtf8(value as string, max as string) > 0) max = value
+    } else if (value instanceof Uint8Array) {
+      if (Buffer.compare(value, min as Uint8Array) < 0) min = value
+      else if (Buffer.compare(value, max as Uint8Array) > 0) max = value
+    } else {
+      if ((value as number) < (min as number)) min = value
+      else if ((value as number) > (max as number)) max = value
+    }
+  }
+  if (min === 0) min = -0
+  if (max === 0) max = 0
+  return {
+    min_value: min,
+    max_value: max,
+    null_count: BigInt(nulls),
+    nan_count: floating ? BigInt(nans) : undefined,
+  }
+}
+
+/**
+ * Compares strings in UTF-8 byte order, which is code point order, as Parquet orders them:
+ * UTF-16 order but for a difference at a surrogate. Lone surrogates compare as U+FFFD, the
+ * character they are written as.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0
+  const length = Math.min(a.length, b.length)
+  let i = 0
+  while (i < length && a.charCodeAt(i) === b.charCodeAt(i)) i++
+  if (i === length) return a.length - b.length
+  const x = a.charCodeAt(i)
+  const y = b.charCodeAt(i)
+  if (x < 0xd800 && y < 0xd800) return x - y
+  // Back up to the start of a pair the difference falls inside, then compare code points.
+  if (i > 0 && isHigh(a.charCodeAt(i - 1))) i--
+  while (i < a.length && i < b.length) {
+    const p = codePoint(a, i)
+    const q = codePoint(b, i)
+    if (p !== q) return p - q
+    i += p > 0xffff ? 2 : 1
+  }
+  return a.length - b.length
+}
+
+function isHigh(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff
+}
+
+/** The code point at `i`, a lone surrogate read as U+FFFD. */
+function codePoint(text: string, i: number): number {
+  const point = text.codePointAt(i)!
+  return point >= 0xd800 && point <= 0xdfff ? 0xfffd : point
+}
