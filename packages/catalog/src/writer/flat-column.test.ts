@@ -3,11 +3,12 @@ import fc from 'fast-check'
 import { parquetMetadata, parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { describe, expect, it } from 'vitest'
 import { Schema } from '../spec/schema.js'
 import { type PrimitiveType, primitiveToString, Types } from '../spec/types.js'
 import { columnBatch } from './column-batch.js'
-import { compareUtf8, isFlat } from './flat-column.js'
+import { compareUtf8, isFlat, rleBitPacked } from './flat-column.js'
 import { parquetSchema } from './parquet-schema.js'
 import { ParquetFileWriter } from './parquet-writer.js'
 
@@ -159,6 +160,26 @@ describe('flat column chunks', () => {
       await writer.write({ rowCount: 2, columns: [[1n, v]] })
       await expect(writer.close()).rejects.toThrow(ValidationError)
     }
+  })
+
+  it('encodes RLE / bit-packed hybrid runs byte for byte as hyparquet-writer', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 32 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 20 })), { maxLength: 30 }),
+        fc.nat(3),
+        (width, runs, skip) => {
+          const max = 2 ** width - 1
+          const values = Int32Array.from(runs.flatMap(([v, n]) => Array(n).fill(v % (max + 1))))
+          const reference = new ByteWriter()
+          writeRleBitPackedHybrid(reference, values, width)
+          const encoded = rleBitPacked(values, width, skip)
+          expect(encoded.subarray(0, skip)).toEqual(new Uint8Array(skip))
+          expect(encoded.subarray(skip)).toEqual(reference.getBytes())
+        },
+      ),
+      { numRuns: 500 },
+    )
   })
 
   it('orders strings by their UTF-8 bytes, lone surrogates as U+FFFD', () => {

@@ -168,7 +168,7 @@ function writeDataPage(
 ): number {
   const count = to - from
   let nulls = 0
-  const levels = new ByteWriter(16)
+  let levelBytes: Uint8Array = new Uint8Array(0)
   if (!required) {
     const defined = new Uint8Array(count)
     for (let i = 0; i < count; i++) {
@@ -176,7 +176,7 @@ function writeDataPage(
       if (value === null || value === undefined) nulls++
       else defined[i] = 1
     }
-    writeRleBitPackedHybrid(levels, defined, 1)
+    levelBytes = rleBitPacked(defined, 1, 0)
   }
   const present = count - nulls
   let page: PageBuffer
@@ -189,14 +189,12 @@ function writeDataPage(
       if (value !== null && value !== undefined) indexes[n++] = index.get(dictionaryKey(value))!
     }
     const width = Math.max(1, Math.ceil(Math.log2(dictionary.values.length)))
-    const rle = new ByteWriter(Math.ceil((present * width) / 8) + 16)
-    rle.appendUint8(width)
-    writeRleBitPackedHybrid(rle, indexes, width)
-    page = PageBuffer.of(rle.getBytes())
+    const encoded = rleBitPacked(indexes, width, 1)
+    encoded[0] = width
+    page = PageBuffer.of(encoded)
   } else {
     page = plainValues(values, from, to, present, physical, required)
   }
-  const levelBytes = levels.getBytes()
   const raw = page.bytes()
   const compressed = options.compress ? options.compress(raw) : raw
   const headerStart = writer.offset
@@ -218,6 +216,85 @@ function writeDataPage(
   writer.appendBytes(levelBytes)
   writer.appendBytes(compressed)
   return header + levelBytes.length + raw.length
+}
+
+/**
+ * Values in the RLE / bit-packed hybrid encoding, after `skip` bytes left for the caller: runs of
+ * 8 or more equal values as RLE runs, the rest bit-packed in groups of 8, as hyparquet-writer
+ * lays them out. Widths over 24 bits are left to hyparquet-writer's encoder.
+ */
+export function rleBitPacked(values: Uint8Array | Int32Array, width: number, skip: number): Uint8Array {
+  const count = values.length
+  if (width > 24) {
+    const writer = new ByteWriter(skip + Math.ceil((count * width) / 8) + 16)
+    for (let i = 0; i < skip; i++) writer.appendUint8(0)
+    writeRleBitPackedHybrid(writer, values, width)
+    return writer.getBytes()
+  }
+  const valueBytes = (width + 7) >> 3
+  // At worst every group of 8 is bit-packed behind a header of its own.
+  const out = new Uint8Array(skip + Math.ceil(count / 8) * (width + 5) + 16)
+  let at = skip
+  let packedFrom = 0
+  let groups = 0
+  let i = 0
+  while (i < count) {
+    const value = values[i]!
+    let run = 1
+    while (i + run < count && values[i + run] === value) run++
+    if (run >= 8) {
+      if (groups > 0) at = bitPack(out, at, values, packedFrom, groups, width)
+      groups = 0
+      at = varint(out, at, run << 1)
+      for (let b = 0; b < valueBytes; b++) out[at++] = (value >>> (8 * b)) & 0xff
+      i += run
+    } else {
+      if (groups === 0) packedFrom = i
+      groups++
+      i += 8
+    }
+  }
+  if (groups > 0) at = bitPack(out, at, values, packedFrom, groups, width)
+  return out.subarray(0, at)
+}
+
+/** Writes `groups` groups of 8 values from `from` bit-packed (zeros past the end) behind their header. */
+function bitPack(
+  out: Uint8Array,
+  at: number,
+  values: Uint8Array | Int32Array,
+  from: number,
+  groups: number,
+  width: number,
+): number {
+  at = varint(out, at, (groups << 1) | 1)
+  const end = Math.min(values.length, from + groups * 8)
+  let buffer = 0
+  let bits = 0
+  for (let i = from; i < end; i++) {
+    buffer |= values[i]! << bits
+    bits += width
+    while (bits >= 8) {
+      out[at++] = buffer & 0xff
+      buffer >>>= 8
+      bits -= 8
+    }
+  }
+  if (bits > 0) out[at++] = buffer & 0xff
+  // The last group's missing values are zeros: whole bytes of them.
+  const written = Math.ceil(((end - from) * width) / 8)
+  const total = groups * width
+  for (let b = written; b < total; b++) out[at++] = 0
+  return at
+}
+
+function varint(out: Uint8Array, at: number, value: number): number {
+  while (value > 0x7f) {
+    out[at++] = (value & 0x7f) | 0x80
+    value >>>= 7
+  }
+  out[at++] = value
+  return at
 }
 
 /** Writes a dictionary page (compressed like the data pages) and returns its uncompressed size. */
@@ -529,44 +606,92 @@ function chunkStatistics(
   required: boolean,
 ): Statistics {
   const floating = physical === 'FLOAT' || physical === 'DOUBLE'
-  let min: unknown
-  let max: unknown
-  let nulls = 0
-  let nans = 0
-  const strings = element.converted_type === 'UTF8'
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]
-    if (value === null || value === undefined) {
-      if (required) throw requiredNull()
-      nulls++
-      continue
-    }
-    if (floating && Number.isNaN(value)) {
-      nans++
-      continue
-    }
-    if (min === undefined) {
-      min = value
-      max = value
-    } else if (strings) {
-      if (compareUtf8(value as string, min as string) < 0) min = value
-      else if (compareUtf8(value as string, max as string) > 0) max = value
-    } else if (value instanceof Uint8Array) {
-      if (Buffer.compare(value, min as Uint8Array) < 0) min = value
-      else if (Buffer.compare(value, max as Uint8Array) > 0) max = value
-    } else {
-      if ((value as number) < (min as number)) min = value
-      else if ((value as number) > (max as number)) max = value
-    }
-  }
+  // One loop per kind of value, each comparing values of one type only.
+  const found =
+    element.converted_type === 'UTF8'
+      ? extremes(values, required, compareUtf8 as Compare)
+      : physical === 'BYTE_ARRAY'
+        ? extremes(values, required, Buffer.compare as Compare)
+        : floating
+          ? numberExtremes(values, required)
+          : primitiveExtremes(values, required)
+  let { min, max } = found
   if (min === 0) min = -0
   if (max === 0) max = 0
   return {
     min_value: min,
     max_value: max,
-    null_count: BigInt(nulls),
-    nan_count: floating ? BigInt(nans) : undefined,
+    null_count: BigInt(found.nulls),
+    nan_count: floating ? BigInt(found.nans) : undefined,
   }
+}
+
+type Compare = (a: unknown, b: unknown) => number
+
+interface Extremes {
+  min: unknown
+  max: unknown
+  nulls: number
+  nans: number
+}
+
+/** The least and greatest non-null value by `compare`, and the nulls. */
+function extremes(values: readonly unknown[], required: boolean, compare: Compare): Extremes {
+  let min: unknown
+  let max: unknown
+  let nulls = 0
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i]
+    if (value === null || value === undefined) {
+      if (required) throw requiredNull()
+      nulls++
+    } else if (min === undefined) {
+      min = value
+      max = value
+    } else if (compare(value, min) < 0) min = value
+    else if (compare(value, max) > 0) max = value
+  }
+  return { min, max, nulls, nans: 0 }
+}
+
+/** The least and greatest number but NaN (counted), and the nulls. */
+function numberExtremes(values: readonly unknown[], required: boolean): Extremes {
+  let min: number | undefined
+  let max: number | undefined
+  let nulls = 0
+  let nans = 0
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number | null | undefined
+    if (value === null || value === undefined) {
+      if (required) throw requiredNull()
+      nulls++
+    } else if (Number.isNaN(value)) nans++
+    else if (min === undefined || max === undefined) {
+      min = value
+      max = value
+    } else if (value < min) min = value
+    else if (value > max) max = value
+  }
+  return { min, max, nulls, nans }
+}
+
+/** The least and greatest integer, bigint or boolean by `<`, and the nulls. */
+function primitiveExtremes(values: readonly unknown[], required: boolean): Extremes {
+  let min: number | bigint | boolean | undefined
+  let max: number | bigint | boolean | undefined
+  let nulls = 0
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number | bigint | boolean | null | undefined
+    if (value === null || value === undefined) {
+      if (required) throw requiredNull()
+      nulls++
+    } else if (min === undefined || max === undefined) {
+      min = value
+      max = value
+    } else if (value < min) min = value
+    else if (value > max) max = value
+  }
+  return { min, max, nulls, nans: 0 }
 }
 
 /**

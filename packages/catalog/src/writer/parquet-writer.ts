@@ -165,9 +165,15 @@ const HYPARQUET_CODEC: Record<ParquetCodec, CompressionCodec> = {
  * hyparquet-writer's Dremel encoder. Measured on the catalog benchmark's 1M rows: validating rows
  * into new row objects and then transposing them here cost about a tenth of the append.
  *
- * Metrics come from the column chunks hyparquet-writer has just written — the footer — rather
- * than from a pass over the rows: it computes the Parquet statistics anyway, and the footer is
- * what Java reads too. Measured on 200,000 rows of five flat columns (long, string, double,
+ * When every column is flat (no struct, list, map, UUID, fixed or decimal over 18 digits), row
+ * groups are encoded by Lake's own column chunk writer (`flat-column.ts`) instead, page by page
+ * straight from those arrays, with the values, dictionaries and statistics hyparquet-writer would
+ * write (booleans PLAIN rather than RLE); hyparquet-writer still writes the footer. It takes
+ * about half the CPU time (`pnpm bench parquet`, docs/benchmarks.md).
+ *
+ * Metrics come from the column chunks just written — the footer — rather than from a pass over
+ * the rows: the encoders compute the Parquet statistics anyway, and the footer is what Java reads
+ * too. Measured on 200,000 rows of five flat columns (long, string, double,
  * timestamptz, int), snappy, on a shared 2-core machine: a separate metrics pass over the rows
  * (the previous design) took ~170 ms of a 1.0–2.5 s write; reading the footer takes ~0.1–1 ms,
  * and turning hyparquet-writer's statistics off saved nothing measurable within the noise.
