@@ -33,6 +33,9 @@ const sampler = setInterval(() => {
 }, 50)
 sampler.unref()
 const log = process.env.BENCH_LOG
+/** Rows after which the worker commits at once rather than at its next interval (the throughput rounds). */
+const flushAt = Number(process.env.BENCH_FLUSH_AT ?? Number.POSITIVE_INFINITY)
+let buffered = 0
 const worker = createIngestWorker({
   kafka: { brokers, clientId: 'lake-bench-worker', logLevel: 0 },
   groupId: BENCH_GROUP,
@@ -45,8 +48,13 @@ const worker = createIngestWorker({
     : {}),
   handleSignals: true,
   hooks: {
-    counter: (name) => {
+    counter: (name, value) => {
       if (name === 'lake.ingest.commits') commits++
+      if (name === 'lake.ingest.records.buffered') {
+        const before = buffered
+        buffered += value ?? 0
+        if (before < flushAt && buffered >= flushAt) void worker.flush().catch(() => {})
+      }
       if (name === 'lake.ingest.records.consumed' && firstBatchAt === 0) {
         firstBatchAt = performance.timeOrigin + performance.now()
         cpuAtFirstBatch = process.cpuUsage()
