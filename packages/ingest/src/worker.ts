@@ -176,7 +176,7 @@ class Worker implements IngestWorker {
       (opts.decode ?? 'json') === 'json' && !opts.transform && !opts.route && !opts.metadataColumns
     this.#mode = opts.deadLetter?.mode ?? (opts.deadLetter?.topic ? 'dead-letter' : 'fail')
     this.#intervalMs = opts.commit?.intervalMs ?? 10_000
-    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 16 * MiB
+    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
     this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
     this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
