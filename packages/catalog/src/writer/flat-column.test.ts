@@ -155,7 +155,7 @@ describe('flat column chunks', () => {
 
   it('refuses a null in a required column and a value of the wrong type, failing the writer', async () => {
     const schema = new Schema([{ id: 1, name: 'v', required: true, type: Types.long }])
-    for (const v of [null, 1, 'x']) {
+    for (const v of [null, 1, 'x', 2n ** 63n]) {
       const writer = new ParquetFileWriter({ schema })
       await writer.write({ rowCount: 2, columns: [[1n, v]] })
       await expect(writer.close()).rejects.toThrow(ValidationError)

@@ -74,7 +74,9 @@ type CompressionCodec = ChunkMetaData['codec']
 /**
  * Writes the column chunk of `all`, a row group's values of one flat column (internal values,
  * null for a null), at the writer's offset and returns its metadata. A null in a required
- * column, or a value not of the column's internal type, throws before anything is written.
+ * column throws before anything is written; a value not of the column's internal type throws
+ * when its page is encoded, after the pages before it (`ParquetFileWriter` encodes a row group
+ * into a buffer of its own, dropped on a throw).
  */
 export function writeFlatColumn(
   writer: ByteWriter,
@@ -366,7 +368,9 @@ function plainValues(
           if (required) throw requiredNull()
           continue
         }
-        if (typeof value !== 'bigint') throw wrongType(physical, value)
+        // A BigInt64Array would wrap a value out of range silently.
+        if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
+          throw wrongType(physical, value)
         out[n++] = value
       }
       return PageBuffer.of(new Uint8Array(out.buffer))
@@ -408,7 +412,8 @@ function writePlainValue(out: PageBuffer, physical: Physical, value: unknown): v
       out.int32(int32(value))
       return
     case 'INT64':
-      if (typeof value !== 'bigint') throw wrongType(physical, value)
+      if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
+        throw wrongType(physical, value)
       out.int64(value)
       return
     case 'FLOAT':
@@ -426,6 +431,9 @@ function writePlainValue(out: PageBuffer, physical: Physical, value: unknown): v
       throw new Error('booleans have no dictionary')
   }
 }
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
 
 /** An INT32 column's value: a number, or a decimal's unscaled bigint. */
 function int32(value: unknown): number {
