@@ -36,7 +36,11 @@ export interface RouteOptions {
 
 /** When a worker commits what it buffered; whichever limit is reached first. */
 export interface CommitTriggers {
-  /** Milliseconds between commits while anything is buffered. Default 10 000. */
+  /**
+   * Milliseconds from the start of one commit to the next while anything is buffered. A commit
+   * started by `rows` or `bytes` (or `flush()`) moves the next timed one back, so no small commit
+   * follows it at once. Default 10 000.
+   */
   intervalMs?: number
   /** Buffered rows over all tables. No limit by default. */
   rows?: number

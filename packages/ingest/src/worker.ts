@@ -18,6 +18,7 @@ import {
   PartitionAssigners,
   type Producer,
 } from 'kafkajs'
+import { CommitClock } from './commit-clock.js'
 import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead-letter.js'
 import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
 import { evolveSchema } from './evolve-schema.js'
@@ -129,7 +130,6 @@ class Worker implements IngestWorker {
   readonly #kafka: Kafka
   readonly #decode: Decoder
   readonly #mode: 'dead-letter' | 'skip' | 'fail'
-  readonly #intervalMs: number
   readonly #maxBufferedBytes: number
   readonly #commitBytes: number
   readonly #commitRows: number
@@ -146,7 +146,8 @@ class Worker implements IngestWorker {
   #targets = new Map<string, Target>()
   #consumer: Consumer | undefined
   #producer: Producer | undefined
-  #timer: NodeJS.Timeout | undefined
+  /** Asks for a commit `commit.intervalMs` after the last one began. */
+  readonly #clock: CommitClock
   /** Serialises commits and position loads. */
   #lane: Promise<unknown> = Promise.resolve()
   #flushing: Promise<void> | undefined
@@ -175,7 +176,9 @@ class Worker implements IngestWorker {
     this.#readsJson =
       (opts.decode ?? 'json') === 'json' && !opts.transform && !opts.route && !opts.metadataColumns
     this.#mode = opts.deadLetter?.mode ?? (opts.deadLetter?.topic ? 'dead-letter' : 'fail')
-    this.#intervalMs = opts.commit?.intervalMs ?? 10_000
+    this.#clock = new CommitClock(opts.commit?.intervalMs ?? 10_000, () => {
+      if (this.#hasPending() && !this.#stopping) void this.flush().catch(() => {})
+    })
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
     this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
@@ -233,10 +236,7 @@ class Worker implements IngestWorker {
       fromBeginning: this.#opts.startFrom !== 'latest',
     })
     if (this.#opts.handleSignals) this.#installSignals()
-    this.#timer = setInterval(() => {
-      if (this.#hasPending()) void this.flush().catch(() => {})
-    }, this.#intervalMs)
-    this.#timer.unref()
+    this.#clock.start()
     this.#beat = setInterval(() => this.#keepAlive(), Math.min(1_000, c.heartbeatInterval ?? 3_000))
     this.#beat.unref()
     await consumer.run({
@@ -258,7 +258,7 @@ class Worker implements IngestWorker {
   }
 
   async #stop(deadlineMs: number): Promise<void> {
-    clearInterval(this.#timer)
+    this.#clock.stop()
     this.#removeSignals?.()
     const consumer = this.#consumer
     try {
@@ -1002,6 +1002,7 @@ class Worker implements IngestWorker {
 
   /** Commits every table with something buffered, then tells Kafka the tables' offsets for lag monitoring. */
   async #commitAll(): Promise<void> {
+    this.#clock.started()
     for (const sink of this.#sinks()) {
       if (!sink.hasPending) continue
       const started = performance.now()
