@@ -94,8 +94,8 @@ export function writeFlatColumn(
   let dictionaryPageOffset: bigint | undefined
   if (dictionary) {
     dictionaryPageOffset = BigInt(writer.offset)
-    const plain = new PageBuffer(dictionary.bytes + 16)
-    for (const value of dictionary.values) writePlainValue(plain, physical, value)
+    const size = dictionary.values.length
+    const plain = plainValues(dictionary.values, 0, size, size, physical, true)
     uncompressed += writePage(writer, options, plain.bytes(), {
       type: 'DICTIONARY_PAGE',
       dictionary_page_header: { num_values: dictionary.values.length, encoding: 'PLAIN' },
@@ -321,7 +321,7 @@ function writePage(
   return size + raw.length
 }
 
-/** The PLAIN encoding of the page's non-null values. */
+/** The PLAIN encoding of the non-null values from `from` to `to`: a data page's, or a dictionary's. */
 function plainValues(
   values: readonly unknown[],
   from: number,
@@ -398,37 +398,12 @@ function plainValues(
           if (required) throw requiredNull()
           continue
         }
-        writePlainValue(out, physical, value)
+        if (typeof value === 'string') out.string(value)
+        else if (value instanceof Uint8Array) out.binary(value)
+        else throw wrongType(physical, value)
       }
       return out
     }
-  }
-}
-
-/** Appends one value's PLAIN encoding (a dictionary's values; a page's byte arrays). */
-function writePlainValue(out: PageBuffer, physical: Physical, value: unknown): void {
-  switch (physical) {
-    case 'INT32':
-      out.int32(int32(value))
-      return
-    case 'INT64':
-      if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
-        throw wrongType(physical, value)
-      out.int64(value)
-      return
-    case 'FLOAT':
-    case 'DOUBLE':
-      if (typeof value !== 'number') throw wrongType(physical, value)
-      if (physical === 'FLOAT') out.float32(value)
-      else out.float64(value)
-      return
-    case 'BYTE_ARRAY':
-      if (typeof value === 'string') out.string(value)
-      else if (value instanceof Uint8Array) out.binary(value)
-      else throw wrongType(physical, value)
-      return
-    case 'BOOLEAN':
-      throw new Error('booleans have no dictionary')
   }
 }
 
@@ -452,7 +427,7 @@ function wrongType(physical: Physical, value: unknown): Error {
   return new Error(`parquet expected a ${physical} value, got ${typeof value}`)
 }
 
-/** A growing byte buffer for one page's values. */
+/** A growing byte buffer for a page of byte arrays. */
 class PageBuffer {
   #buffer: Buffer
   #at = 0
@@ -480,26 +455,6 @@ class PageBuffer {
     this.#buffer = grown
   }
 
-  int32(value: number): void {
-    this.#ensure(4)
-    this.#at = this.#buffer.writeInt32LE(value, this.#at)
-  }
-
-  int64(value: bigint): void {
-    this.#ensure(8)
-    this.#at = this.#buffer.writeBigInt64LE(value, this.#at)
-  }
-
-  float32(value: number): void {
-    this.#ensure(4)
-    this.#at = this.#buffer.writeFloatLE(value, this.#at)
-  }
-
-  float64(value: number): void {
-    this.#ensure(8)
-    this.#at = this.#buffer.writeDoubleLE(value, this.#at)
-  }
-
   /** A string as its UTF-8 bytes after their length (lone surrogates as U+FFFD, as `TextEncoder`). */
   string(value: string): void {
     this.#ensure(4 + 3 * value.length)
@@ -520,8 +475,6 @@ class PageBuffer {
 interface Dictionary {
   values: unknown[]
   index: Map<unknown, number>
-  /** The PLAIN size of the values. */
-  bytes: number
 }
 
 /** The key of a value in a dictionary's index: byte arrays by their bytes, the rest as they are. */
@@ -603,7 +556,7 @@ function buildDictionary(
   const indexSize = Math.ceil((present * width) / 8)
   const plainSize = totalSize + present * prefix
   if (2 * (distinctSize + dictionary.length * prefix + indexSize) > plainSize) return undefined
-  return { values: dictionary, index, bytes: physicalSize + dictionary.length * 4 }
+  return { values: dictionary, index }
 }
 
 /** hyparquet-writer's statistics of the chunk's values: see the module's comment. */
