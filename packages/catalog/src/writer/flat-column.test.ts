@@ -6,33 +6,18 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { describe, expect, it } from 'vitest'
 import { Schema } from '../spec/schema.js'
-import { type PrimitiveType, primitiveToString, Types } from '../spec/types.js'
+import { primitiveToString, Types } from '../spec/types.js'
 import { columnBatch } from './column-batch.js'
 import { compareUtf8, isFlat, rleBitPacked } from './flat-column.js'
 import { parquetSchema } from './parquet-schema.js'
 import { ParquetFileWriter } from './parquet-writer.js'
+import { arrayBuffer, PRIMITIVES } from './test-helpers.js'
 
-const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n }
-
-/** The flat types with their internal values. */
-const FLAT: [PrimitiveType, fc.Arbitrary<unknown>][] = [
-  [Types.boolean, fc.boolean()],
-  [Types.int, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.long, fc.bigInt(INT64)],
-  [Types.float, fc.float()],
-  [Types.double, fc.double()],
-  [Types.decimal(9, 2), fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n })],
-  [Types.decimal(18, 0), fc.bigInt({ min: -(10n ** 18n) + 1n, max: 10n ** 18n - 1n })],
-  [Types.date, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.time, fc.bigInt({ min: 0n, max: 86_400_000_000n - 1n })],
-  [Types.timestamp, fc.bigInt(INT64)],
-  [Types.timestamptz, fc.bigInt(INT64)],
-  [Types.string, fc.string({ unit: 'binary', maxLength: 24 })],
-  [Types.binary, fc.uint8Array({ maxLength: 24 })],
-]
-
-const arrayBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+/** The flat types (all but UUID, fixed and decimals over 18 digits) with their internal values. */
+const FLAT = PRIMITIVES.filter(
+  ([type]) =>
+    type.kind !== 'uuid' && type.kind !== 'fixed' && !(type.kind === 'decimal' && type.precision > 18),
+)
 
 /** The same rows written by hyparquet-writer alone, as the flat path's reference. */
 async function reference(schema: Schema, rows: Record<string, unknown>[], pageBytes: number) {
