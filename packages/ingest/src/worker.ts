@@ -177,7 +177,7 @@ class Worker implements IngestWorker {
       (opts.decode ?? 'json') === 'json' && !opts.transform && !opts.route && !opts.metadataColumns
     this.#mode = opts.deadLetter?.mode ?? (opts.deadLetter?.topic ? 'dead-letter' : 'fail')
     this.#clock = new CommitClock(opts.commit?.intervalMs ?? 10_000, () => {
-      if (this.#hasPending() && !this.#stopping) void this.flush().catch(() => {})
+      if (this.#hasPending()) void this.flush().catch(() => {})
     })
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
     this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
