@@ -44,7 +44,7 @@ export interface CommitTriggers {
   intervalMs?: number
   /** Buffered rows over all tables. No limit by default. */
   rows?: number
-  /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default half of `maxBufferedBytes`. */
+  /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default three quarters of `maxBufferedBytes`. */
   bytes?: number
 }
 

@@ -1,3 +1,4 @@
+import { setImmediate as immediate } from 'node:timers/promises'
 import type { Schema } from '@lake/catalog'
 import {
   AbortedError,
@@ -49,6 +50,12 @@ export interface IngestWorker {
   /** Commits what is buffered now, as the triggers would. */
   flush(): Promise<void>
 }
+
+/**
+ * Records read between turns of the event loop. A batch is read in slices, so that a commit
+ * running meanwhile waits for at most a slice at each of its requests, not for the whole batch.
+ */
+const READ_SLICE = 512
 
 interface PartitionState {
   topic: string
@@ -180,7 +187,7 @@ class Worker implements IngestWorker {
       if (this.#hasPending()) void this.flush().catch(() => {})
     })
     this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
-    this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
+    this.#commitBytes = opts.commit?.bytes ?? Math.floor((this.#maxBufferedBytes * 3) / 4)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
     this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
     this.#revocationBudgetMs = opts.revocation?.budgetMs ?? defaultRevocationBudgetMs(opts.consumer)
@@ -657,7 +664,7 @@ class Worker implements IngestWorker {
     }
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
-    const read = this.#readRows(messages, sinks)
+    const read = await this.#readRows(messages, sinks)
     const pending = messages.map((m, i) =>
       read && read.at[i]! >= 0 ? undefined : this.#decodeOne(m, topic, partition, offsets[i]!, refused),
     )
@@ -738,7 +745,10 @@ class Worker implements IngestWorker {
    * {@link Worker.#readsJson | reads JSON so}; undefined otherwise. Records the reader declines
    * (and tombstones, and records over `maxRecordBytes`) are left to {@link Worker.#decodeOne}.
    */
-  #readRows(messages: readonly KafkaMessage[], sinks: readonly TableSink[]): ReadRows | undefined {
+  async #readRows(
+    messages: readonly KafkaMessage[],
+    sinks: readonly TableSink[],
+  ): Promise<ReadRows | undefined> {
     if (!this.#readsJson || sinks.length !== 1) return undefined
     const schema = sinks[0]!.schema
     let reader = this.#readers.get(schema)
@@ -749,6 +759,8 @@ class Worker implements IngestWorker {
     const values: unknown[] = []
     const at = new Int32Array(messages.length).fill(-1)
     for (let i = 0; i < messages.length; i++) {
+      // A commit's requests answer between slices, rather than after the whole batch.
+      if (i > 0 && i % READ_SLICE === 0) await immediate()
       const { value, key } = messages[i]!
       if (!value || value.length + (key?.length ?? 0) > this.#maxRecordBytes) continue
       const start = values.length
