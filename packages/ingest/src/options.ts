@@ -143,7 +143,7 @@ export interface IngestWorkerOptions {
   maxRecordBytes?: number
   /**
    * Memory the buffered rows may hold before fetching pauses until a commit frees some: their
-   * estimated heap (column slots, boxed values such as bigints, and strings). Default 32 MiB;
+   * estimated heap (column slots, boxed values such as bigints, and strings). Default 48 MiB;
    * more makes fewer, larger commits while a backlog is read, and a higher peak RSS.
    */
   maxBufferedBytes?: number

@@ -186,7 +186,7 @@ class Worker implements IngestWorker {
     this.#clock = new CommitClock(opts.commit?.intervalMs ?? 10_000, () => {
       if (this.#hasPending()) void this.flush().catch(() => {})
     })
-    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 32 * MiB
+    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 48 * MiB
     this.#commitBytes = opts.commit?.bytes ?? Math.floor((this.#maxBufferedBytes * 3) / 4)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
     this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
