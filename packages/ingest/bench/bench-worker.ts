@@ -43,6 +43,9 @@ const worker = createIngestWorker({
   catalog: hdfsCatalog(BENCH_WAREHOUSE),
   table: 'bench.events',
   consumer: { maxWaitTimeInMs: 100 },
+  ...(process.env.BENCH_COMMIT_INTERVAL_MS
+    ? { commit: { intervalMs: Number(process.env.BENCH_COMMIT_INTERVAL_MS) } }
+    : {}),
   ...(process.env.BENCH_MAX_BUFFERED_MIB
     ? { maxBufferedBytes: Number(process.env.BENCH_MAX_BUFFERED_MIB) * 1024 * 1024 }
     : {}),
