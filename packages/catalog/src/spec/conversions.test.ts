@@ -19,30 +19,14 @@ import {
   toBytes,
   toJsonValue,
 } from './conversions.js'
-import { type IcebergType, type PrimitiveType, Types } from './types.js'
+import { primitives } from './test-helpers.js'
+import { type IcebergType, Types } from './types.js'
 
 const ctx = {}
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
-const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n }
 
 /** Every primitive type with an arbitrary of its internal values. */
-const PRIMITIVES: [PrimitiveType, fc.Arbitrary<unknown>][] = [
-  [Types.boolean, fc.boolean()],
-  [Types.int, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.long, fc.bigInt(INT64)],
-  [Types.float, fc.float()],
-  [Types.double, fc.double()],
-  [Types.decimal(9, 2), fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n })],
-  [Types.decimal(38, 10), fc.bigInt({ min: -(10n ** 38n) + 1n, max: 10n ** 38n - 1n })],
-  [Types.date, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.time, fc.bigInt({ min: 0n, max: 86_400_000_000n - 1n })],
-  [Types.timestamp, fc.bigInt(INT64)],
-  [Types.timestamptz, fc.bigInt(INT64)],
-  [Types.string, fc.string({ unit: 'binary' })],
-  [Types.uuid, fc.uuid().map((u) => u.toLowerCase())],
-  [Types.fixed(3), fc.uint8Array({ minLength: 3, maxLength: 3 })],
-  [Types.binary, fc.uint8Array()],
-]
+const PRIMITIVES = primitives()
 
 describe('binary single-value serialisation', () => {
   it('writes the spec forms', () => {

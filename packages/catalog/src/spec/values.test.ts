@@ -2,29 +2,14 @@ import { ValidationError } from '@lake/errors'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { formatDecimal, toJsonValue, uuidToBytes } from './conversions.js'
-import { type IcebergType, type PrimitiveType, Types } from './types.js'
+import { primitives } from './test-helpers.js'
+import { type IcebergType, Types } from './types.js'
 import { coerceValue, compareValues } from './values.js'
 
-const INT64 = { min: -(2n ** 63n), max: 2n ** 63n - 1n }
 const sign = (n: number) => Math.sign(n) || 0
 
 /** Every primitive type with an arbitrary of its internal values. */
-const PRIMITIVES: [PrimitiveType, fc.Arbitrary<unknown>][] = [
-  [Types.boolean, fc.boolean()],
-  [Types.int, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.long, fc.bigInt(INT64)],
-  [Types.float, fc.float()],
-  [Types.double, fc.double()],
-  [Types.decimal(9, 2), fc.bigInt({ min: -(10n ** 9n) + 1n, max: 10n ** 9n - 1n })],
-  [Types.date, fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 })],
-  [Types.time, fc.bigInt({ min: 0n, max: 86_400_000_000n - 1n })],
-  [Types.timestamp, fc.bigInt(INT64)],
-  [Types.timestamptz, fc.bigInt(INT64)],
-  [Types.string, fc.string({ unit: 'binary' })],
-  [Types.uuid, fc.uuid().map((u) => u.toLowerCase())],
-  [Types.fixed(3), fc.uint8Array({ minLength: 3, maxLength: 3 })],
-  [Types.binary, fc.uint8Array()],
-]
+const PRIMITIVES = primitives()
 
 describe('compareValues', () => {
   it('orders strings by code point, as their UTF-8 bytes sort', () => {
