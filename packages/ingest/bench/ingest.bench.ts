@@ -28,6 +28,7 @@ import {
 } from '../test/stack.js'
 import type { WorkerReport } from './bench-worker.js'
 import { Events, event } from './events.js'
+import { consume, produce } from './kafka.js'
 
 const QUICK = process.argv.includes('--quick') || process.env.LAKE_BENCH_QUICK === '1'
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
@@ -51,55 +52,6 @@ const out: string[] = []
 const print = (line = '') => out.push(line)
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const MiB = 1024 * 1024
-
-async function produce(topic: string, count: number): Promise<number> {
-  const producer = kafkaClient('lake-bench-producer').producer()
-  await producer.connect()
-  // A produce request stays under the broker's 1 MiB message.max.bytes.
-  const batch = 3_000
-  let bytes = 0
-  for (let start = 0; start < count; start += batch) {
-    const messages = []
-    for (let i = start; i < Math.min(count, start + batch); i++) {
-      const value = event(i)
-      bytes += value.length
-      messages.push({ key: String(i), value })
-    }
-    await producer.send({ topic, messages })
-  }
-  await producer.disconnect()
-  return bytes
-}
-
-/** Raw kafkajs: a new group consumes the topic with eachBatch, resolving offsets, no processing. */
-async function rawConsume(topic: string, count: number): Promise<{ seconds: number; cpuSeconds: number }> {
-  const consumer = kafkaClient('lake-bench-raw').consumer({
-    groupId: `raw-${topic}-${Math.random()}`,
-    maxWaitTimeInMs: 100,
-  })
-  await consumer.connect()
-  await consumer.subscribe({ topics: [topic], fromBeginning: true })
-  let seen = 0
-  let t0 = 0
-  let cpu0: NodeJS.CpuUsage | undefined
-  const done = new Promise<{ end: number; cpu: NodeJS.CpuUsage }>((resolve) => {
-    void consumer.run({
-      autoCommit: false,
-      eachBatch: async ({ batch, resolveOffset }) => {
-        if (t0 === 0) {
-          t0 = performance.now()
-          cpu0 = process.cpuUsage()
-        }
-        seen += batch.messages.length
-        resolveOffset(batch.lastOffset())
-        if (seen >= count) resolve({ end: performance.now(), cpu: process.cpuUsage(cpu0) })
-      },
-    })
-  })
-  const { end, cpu } = await done
-  await consumer.disconnect()
-  return { seconds: (end - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 }
-}
 
 async function newTable(name: string): Promise<{ table: Table; warehouse: string }> {
   const warehouse = hdfsWarehouse(`bench-${name}`)
@@ -261,14 +213,14 @@ const rounds: Round[] = []
 for (let r = 1; r <= RUNS; r++) {
   const load = loadavg()[0]!
   progress(`round ${r}/${RUNS} (load ${load.toFixed(1)}): raw kafkajs eachBatch`)
-  const before = await rawConsume(topic, RECORDS)
+  const before = await consume(topic, RECORDS)
   progress(`raw: ${before.seconds.toFixed(2)} s, CPU ${before.cpuSeconds.toFixed(2)} s; Lake end to end`)
   globalThis.gc?.()
   const lake = await lakeIngest(topic, RECORDS)
   progress(
     `lake: ${lake.seconds.toFixed(2)} s, CPU ${lake.cpuSeconds.toFixed(2)} s, ${lake.commits} commits, peak RSS ${(lake.peakRss / MiB).toFixed(0)} MiB (${memory(lake.atPeak)}); raw again`,
   )
-  const after = await rawConsume(topic, RECORDS)
+  const after = await consume(topic, RECORDS)
   progress(`raw: ${after.seconds.toFixed(2)} s, CPU ${after.cpuSeconds.toFixed(2)} s`)
   rounds.push({ raw: [before, after], lake, load })
 }
