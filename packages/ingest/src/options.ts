@@ -42,7 +42,11 @@ export interface CommitTriggers {
    * follows it at once. Default 10 000.
    */
   intervalMs?: number
-  /** Buffered rows over all tables. No limit by default. */
+  /**
+   * Buffered rows over all tables, those of a commit in flight included. A commit asked for
+   * while another runs commits, when it begins, only if what is buffered then still reaches
+   * `rows` or `bytes`. No limit by default.
+   */
   rows?: number
   /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default three quarters of `maxBufferedBytes`. */
   bytes?: number

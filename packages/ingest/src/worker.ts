@@ -158,6 +158,8 @@ class Worker implements IngestWorker {
   /** Serialises commits and position loads. */
   #lane: Promise<unknown> = Promise.resolve()
   #flushing: Promise<void> | undefined
+  /** Whether the queued commit ({@link Worker.#flushing}) is one only `commit.rows` or `commit.bytes` asked for. */
+  #flushingIfDue = false
   /** Told when the running flush ends (true: it committed), so backpressure resumes on the first that frees memory. */
   readonly #commitWaiters: ((ok: boolean) => void)[] = []
   #stopping: Promise<void> | undefined
@@ -297,10 +299,28 @@ class Worker implements IngestWorker {
   }
 
   flush(): Promise<void> {
-    // Callers arriving while a flush waits to start share it; one running may have missed their rows.
-    if (this.#flushing) return this.#flushing
+    return this.#queueCommit(false)
+  }
+
+  /**
+   * Queues a commit of every table behind the one running, or joins the one already queued:
+   * callers arriving while a commit waits to start share it, since one running may have missed
+   * their rows. `ifStillDue` is for a commit asked for by `commit.rows` or `commit.bytes`, which
+   * count the rows of a commit in flight too: when it begins, it is skipped unless what is
+   * buffered still reaches one of them (the commit that ran meanwhile took the rows that asked
+   * for it, and the next batch asks again when they are reached), so that it does not commit
+   * just what arrived while that one ran. Anyone else joining it, or waiting for memory, makes
+   * it unconditional.
+   */
+  #queueCommit(ifStillDue: boolean): Promise<void> {
+    if (this.#flushing) {
+      if (!ifStillDue) this.#flushingIfDue = false
+      return this.#flushing
+    }
+    this.#flushingIfDue = ifStillDue
     const flushing = this.#inLane(async () => {
       this.#flushing = undefined
+      if (this.#flushingIfDue && !this.#sizeDue() && this.#commitWaiters.length === 0) return
       let ok = false
       try {
         await this.#commitAll()
@@ -515,9 +535,14 @@ class Worker implements IngestWorker {
     const bytes = this.#bufferedBytes()
     if (bytes >= this.#maxBufferedBytes) {
       await this.#unlessRevoked(this.#backpressure())
-    } else if (bytes >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows) {
-      void this.flush().catch(() => {})
+    } else if (this.#sizeDue()) {
+      void this.#queueCommit(true).catch(() => {})
     }
+  }
+
+  /** Whether what is buffered reaches `commit.bytes` or `commit.rows`. */
+  #sizeDue(): boolean {
+    return this.#bufferedBytes() >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows
   }
 
   /** Pauses fetching until a commit frees buffered memory (the batch's heartbeat keeps the session). */

@@ -299,6 +299,40 @@ describe('the ingest worker on Kafka and HDFS', () => {
     }
   })
 
+  it('commits by commit.rows in commits of at least that many rows, not what arrived during the last one', async () => {
+    const { topic, catalog, table } = await setup('commit-rows', 1)
+    const produced = 40_000
+    const rows = 5_000
+    let buffered = 0
+    const { worker } = start(catalog, topic, {
+      commit: { intervalMs: 60_000, rows },
+      hooks: {
+        counter: (name, value = 1) => {
+          if (name === 'lake.ingest.records.buffered') buffered += value
+        },
+      },
+    })
+    // Records arrive at about 10,000 a second, so that a few thousand arrive while a commit of
+    // 5,000 rows runs on HDFS, each batch of them finding the buffer (the rows in flight counted)
+    // over the limit.
+    for (let from = 0; from < produced; from += 1_000) {
+      await produceEvents(topic, from, from + 1_000)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const deadline = Date.now() + 120_000
+    while (buffered < produced && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+    await worker.stop()
+    await expectExactlyOnce(table, produced)
+    await table.refresh()
+    const added = [...table.metadata.snapshots]
+      .sort((a, b) => Number(a.sequenceNumber - b.sequenceNumber))
+      .map((snapshot) => Number(snapshot.summary['added-records']))
+    // Every commit but the one at stop was asked for by commit.rows: none is smaller.
+    expect(added.slice(0, -1).every((n) => n >= rows)).toBe(true)
+    expect(added.length).toBeGreaterThan(2)
+    expect(added.length).toBeLessThanOrEqual(produced / rows + 1)
+  })
+
   it('pauses fetching at maxBufferedBytes and resumes after commits free the buffer', async () => {
     const { topic, catalog, table } = await setup('backpressure', 2)
     await produceEvents(topic, 0, 10_000)
