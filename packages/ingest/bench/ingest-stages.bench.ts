@@ -10,8 +10,10 @@
  * - `read + append`: and every `--append-rows` rows (default 70,000, about a default commit of
  *   the worker's) appended to a table on HDFS (Parquet with zstd, files, snapshot), one append
  *   at a time while reading goes on;
- * - `on a thread`: the same reading and appending on a `worker_threads` thread, to which this
- *   thread posts each batch's values, copied into one transferable buffer.
+ * - `JSON.parse on a thread`: `JSON.parse` on a `worker_threads` thread, to which this thread
+ *   posts each batch's values, copied into one transferable buffer: all a second core takes off
+ *   the consuming thread when it decodes and keeps nothing;
+ * - `read + append on a thread`: the reading and appending on such a thread.
  *
  * What the worker adds to `read + append` — offsets in the snapshot summary, staging per
  * partition, backpressure, dead letters — is the difference to Lake in `pnpm bench ingest`.
@@ -61,14 +63,15 @@ async function onThisThread(topic: string, append: boolean): Promise<Timed> {
   )
 }
 
-async function onAThread(topic: string): Promise<Timed> {
+/** On a worker thread: reading and appending, or (`parseOnly`) just `JSON.parse`. */
+async function onAThread(topic: string, parseOnly: boolean): Promise<Timed> {
   // The thread's entry is TypeScript, loaded through tsx as this process's modules are.
   const entry = JSON.stringify(new URL('./stage-thread.ts', import.meta.url).href)
   const thread = new Worker(
     `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}) })`,
     {
       eval: true,
-      workerData: { warehouse: await newTable(), appendRows: APPEND_ROWS },
+      workerData: { warehouse: parseOnly ? undefined : await newTable(), appendRows: APPEND_ROWS },
     },
   )
   const answer = () =>
@@ -115,7 +118,8 @@ const STAGES = {
     }),
   read: (topic: string) => onThisThread(topic, false),
   'read + append': (topic: string) => onThisThread(topic, true),
-  'on a thread': onAThread,
+  'JSON.parse on a thread': (topic: string) => onAThread(topic, true),
+  'read + append on a thread': (topic: string) => onAThread(topic, false),
 } as const
 type Stage = keyof typeof STAGES
 
