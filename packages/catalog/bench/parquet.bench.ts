@@ -9,6 +9,7 @@
  */
 import { loadavg } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
+import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
 import { parquetReadObjects } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
@@ -20,10 +21,6 @@ import { parquetSchema } from '../src/writer/parquet-schema.js'
 import { ParquetFileWriter } from '../src/writer/parquet-writer.js'
 import { ZstdCompressor } from '../src/writer/zstd.js'
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`)
-  return at < 0 ? undefined : process.argv[at + 1]
-}
 const ROWS = Number(argument('rows') ?? 200_000)
 const ROUNDS = Number(argument('rounds') ?? 5)
 

@@ -12,16 +12,13 @@
 import { loadavg } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
 import { type ColumnBatch, ColumnBuilder } from '@lake/catalog'
+import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
 import { compileDecoder } from '../src/decode.js'
 import { JsonRowReader } from '../src/json-row.js'
 import { recordMeta as meta } from '../test/record-meta.js'
 import { Events, event } from './events.js'
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`)
-  return at < 0 ? undefined : process.argv[at + 1]
-}
 const RECORDS = Number(argument('records') ?? 200_000)
 const ROUNDS = Number(argument('rounds') ?? 5)
 const COMMIT_ROWS = Number(argument('commit-rows') ?? 25_000)

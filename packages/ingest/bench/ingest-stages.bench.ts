@@ -23,6 +23,7 @@
  */
 import { loadavg, totalmem } from 'node:os'
 import { Worker } from 'node:worker_threads'
+import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
 import { createTopic, hdfsCatalog, hdfsWarehouse, requireStack, runId } from '../test/stack.js'
 import { Events } from './events.js'
@@ -30,10 +31,6 @@ import { consume, produce, type Timed } from './kafka.js'
 import type { StageMessage } from './stage-thread.js'
 import { StageWork } from './stage-work.js'
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`)
-  return at < 0 ? undefined : process.argv[at + 1]
-}
 const RECORDS = Number(argument('records') ?? 1_000_000)
 const RUNS = Number(argument('runs') ?? 2)
 const APPEND_ROWS = Number(argument('append-rows') ?? 70_000)

@@ -15,6 +15,7 @@ import { spawn } from 'node:child_process'
 import { loadavg, totalmem } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Table } from '@lake/catalog'
+import { argument } from '@lake/devtools/args'
 import { median, percentile } from '@lake/devtools/stats'
 import { createIngestWorker } from '../src/index.js'
 import {
@@ -32,11 +33,6 @@ import { consume, produce } from './kafka.js'
 
 const QUICK = process.argv.includes('--quick') || process.env.LAKE_BENCH_QUICK === '1'
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
-/** The value after a `--name` argument, if given. */
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(`--${name}`)
-  return at < 0 ? undefined : process.argv[at + 1]
-}
 const RECORDS = Number(argument('records') ?? (QUICK ? 100_000 : 1_000_000))
 const RUNS = Number(argument('runs') ?? 1)
 const CPU_PROF = argument('cpu-prof')
