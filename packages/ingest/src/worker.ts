@@ -44,7 +44,9 @@ export interface IngestWorker {
   run(): Promise<void>
   /**
    * Stops fetching, commits what is buffered (within `deadlineMs`, default 30 s; what is left
-   * then is dropped and replayed by the next owner) and leaves the group.
+   * then is dropped and replayed by the next owner) and leaves the group. Called while
+   * {@link IngestWorker.run} is still starting, it waits for that start, which goes no further
+   * (no join, or no fetching), so that no consumer stays in the group.
    */
   stop(options?: { deadlineMs?: number }): Promise<void>
   /** Commits what is buffered now, as the triggers would. */
@@ -163,6 +165,8 @@ class Worker implements IngestWorker {
   /** Told when the running flush ends (true: it committed), so backpressure resumes on the first that frees memory. */
   readonly #commitWaiters: ((ok: boolean) => void)[] = []
   #stopping: Promise<void> | undefined
+  /** run()'s start: loading the tables, joining the group, starting to fetch. */
+  #starting: Promise<void> | undefined
   #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
   #failed: unknown
   #removeSignals: (() => void) | undefined
@@ -196,12 +200,24 @@ class Worker implements IngestWorker {
   }
 
   async run(): Promise<void> {
-    if (this.#consumer)
+    if (this.#starting)
       throw new IngestError('The worker is already running', { context: { groupId: this.#opts.groupId } })
     const done = new Promise<void>((resolve, reject) => {
       this.#done = { resolve, reject }
     })
+    this.#starting = this.#start()
+    await this.#starting
+    return done
+  }
+
+  /**
+   * Loads the tables and starts the consumer, unless a stop comes first: a stop waits for this,
+   * and this checks for one before it joins the group and before it starts fetching, so that a
+   * worker stopped while it starts leaves no consumer in the group.
+   */
+  async #start(): Promise<void> {
     await this.#loadTargets()
+    if (this.#stopping) return
     const c = this.#opts.consumer ?? {}
     const consumer = this.#kafka.consumer({
       groupId: this.#opts.groupId,
@@ -244,6 +260,7 @@ class Worker implements IngestWorker {
       topics: [...this.#opts.topics],
       fromBeginning: this.#opts.startFrom !== 'latest',
     })
+    if (this.#stopping) return
     if (this.#opts.handleSignals) this.#installSignals()
     this.#clock.start()
     this.#beat = setInterval(() => this.#keepAlive(), Math.min(1_000, c.heartbeatInterval ?? 3_000))
@@ -258,7 +275,6 @@ class Worker implements IngestWorker {
       'ingest.start',
       `Ingesting ${this.#opts.topics.join(', ')} as group ${this.#opts.groupId}`,
     )
-    return done
   }
 
   async stop(options: { deadlineMs?: number } = {}): Promise<void> {
@@ -269,6 +285,8 @@ class Worker implements IngestWorker {
   async #stop(deadlineMs: number): Promise<void> {
     this.#clock.stop()
     this.#removeSignals?.()
+    // A stop while run() starts waits for it: run() then starts no more than it has.
+    await this.#starting?.catch(() => {})
     const consumer = this.#consumer
     try {
       if (consumer) await consumer.stop()

@@ -299,6 +299,23 @@ describe('the ingest worker on Kafka and HDFS', () => {
     }
   })
 
+  it('stopped while it starts, joins no group and leaves no consumer behind', async () => {
+    const { topic, catalog } = await setup('stop-early', 2)
+    const { worker, running } = start(catalog, topic)
+    await worker.stop()
+    await running
+    // A consumer started after the stop would have joined within a few hundred milliseconds.
+    await new Promise((r) => setTimeout(r, 3_000))
+    const admin = kafkaClient().admin()
+    await admin.connect()
+    try {
+      const { groups } = await admin.describeGroups([`g-${topic}`])
+      expect(groups[0]!.members).toEqual([])
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
   it('commits by commit.rows in commits of at least that many rows, not what arrived during the last one', async () => {
     const { topic, catalog, table } = await setup('commit-rows', 1)
     const produced = 40_000
