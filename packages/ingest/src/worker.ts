@@ -44,7 +44,8 @@ export interface IngestWorker {
   run(): Promise<void>
   /**
    * Stops fetching, commits what is buffered (within `deadlineMs`, default 30 s; what is left
-   * then is dropped and replayed by the next owner) and leaves the group. Called while
+   * then is dropped and replayed by the next owner), tells Kafka the committed offsets for lag
+   * monitoring and leaves the group, holding its partitions until then. Called while
    * {@link IngestWorker.run} is still starting, it waits for that start, which goes no further
    * (no join, or no fetching), so that no consumer stays in the group.
    */
@@ -81,6 +82,8 @@ interface Target {
 }
 
 const MiB = 1024 * 1024
+/** How long a stop waits for Kafka to take the lag offsets of its last commit. */
+const KAFKA_COMMIT_AT_STOP_MS = 5_000
 /** How long a worker waits to read a lost partition's offsets again after reading them failed. */
 const RESEEK_RETRY_MS = 5_000
 
@@ -167,6 +170,10 @@ class Worker implements IngestWorker {
   #stopping: Promise<void> | undefined
   /** run()'s start: loading the tables, joining the group, starting to fetch. */
   #starting: Promise<void> | undefined
+  /** Whether the consumer runs: it joined the group and fetches (until the stop pauses it). */
+  #fetching = false
+  /** The batch being processed, if any. */
+  #inFlight: Promise<void> | undefined
   #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
   #failed: unknown
   #removeSignals: (() => void) | undefined
@@ -270,6 +277,7 @@ class Worker implements IngestWorker {
       eachBatchAutoResolve: false,
       eachBatch: (payload) => this.#eachBatch(payload),
     })
+    this.#fetching = true
     this.#log(
       'info',
       'ingest.start',
@@ -289,7 +297,16 @@ class Worker implements IngestWorker {
     await this.#starting?.catch(() => {})
     const consumer = this.#consumer
     try {
-      if (consumer) await consumer.stop()
+      // Fetching stops, but the worker stays in the group, holding its partitions, until its
+      // last commit has landed and Kafka has been told the offsets: only then may others take them.
+      if (consumer && this.#fetching) {
+        try {
+          consumer.pause(this.#opts.topics.map((topic) => ({ topic })))
+        } catch {
+          // The consumer crashed and no longer fetches: nothing to pause.
+        }
+        await this.#inFlight?.catch(() => {})
+      }
       if (this.#failed === undefined) {
         let timeout: NodeJS.Timeout | undefined
         const deadline = new Promise<'timeout'>((resolve) => {
@@ -302,12 +319,23 @@ class Worker implements IngestWorker {
           },
         )
         clearTimeout(timeout)
-        if (outcome !== 'flushed') {
+        if (outcome === 'flushed') {
+          // Bounded: during a rebalance kafkajs rejoins inside the commit, which need not land.
+          let bound: NodeJS.Timeout | undefined
+          await Promise.race([
+            this.#commitKafkaOffsets(),
+            new Promise((resolve) => {
+              bound = setTimeout(resolve, Math.min(KAFKA_COMMIT_AT_STOP_MS, deadlineMs))
+            }),
+          ])
+          clearTimeout(bound)
+        } else {
           this.#log('warn', 'ingest.stop', 'Stopped without committing everything; the next owner replays it')
         }
       }
     } finally {
       clearInterval(this.#beat)
+      await consumer?.stop().catch(() => {})
       await consumer?.disconnect().catch(() => {})
       await this.#producer?.disconnect().catch(() => {})
       this.#log('info', 'ingest.stop', `Stopped group member of ${this.#opts.groupId}`)
@@ -514,7 +542,13 @@ class Worker implements IngestWorker {
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     // #keepAlive beats with it, also while a batch waits for a commit and while a rejoin is held.
     this.#heartbeat = payload.heartbeat
-    await this.#processBatch(payload)
+    const batch = this.#processBatch(payload)
+    this.#inFlight = batch
+    try {
+      await batch
+    } finally {
+      if (this.#inFlight === batch) this.#inFlight = undefined
+    }
   }
 
   async #processBatch(payload: EachBatchPayload): Promise<void> {
@@ -1097,7 +1131,7 @@ class Worker implements IngestWorker {
       }
       this.#committed(sink, result, performance.now() - started)
     }
-    this.#commitKafkaOffsets()
+    void this.#commitKafkaOffsets()
     this.#gauges()
   }
 
@@ -1147,11 +1181,12 @@ class Worker implements IngestWorker {
   }
 
   /**
-   * Tells Kafka the tables' offsets, for lag monitoring only. Not awaited: kafkajs may rejoin the
-   * group inside `commitOffsets` during a rebalance, and the rebalance waits for this worker's
-   * batch, which may be waiting for the commit that called this.
+   * Tells Kafka the tables' offsets, for lag monitoring only. Not awaited after a commit: kafkajs
+   * may rejoin the group inside `commitOffsets` during a rebalance, and the rebalance waits for
+   * this worker's batch, which may be waiting for the commit that called this. A stop, whose last
+   * commit no batch waits for, awaits it before leaving the group.
    */
-  #commitKafkaOffsets(): void {
+  #commitKafkaOffsets(): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = []
     for (const part of this.#parts.values()) {
       let min: bigint | undefined
@@ -1171,9 +1206,9 @@ class Worker implements IngestWorker {
         }
       }
     }
-    if (offsets.length === 0 || !this.#consumer) return
+    if (offsets.length === 0 || !this.#consumer) return Promise.resolve()
     // For lag monitoring only; it fails harmlessly for partitions that just moved.
-    void this.#consumer.commitOffsets(offsets).catch((error: unknown) => {
+    return this.#consumer.commitOffsets(offsets).catch((error: unknown) => {
       this.#log(
         'debug',
         'ingest.kafka-commit',

@@ -56,6 +56,24 @@ function start(catalog: HadoopCatalog, topic: string, extra: Partial<IngestWorke
   return { worker, running }
 }
 
+/** The group's committed Kafka offsets of a topic, by partition. */
+async function kafkaOffsets(topic: string): Promise<Record<string, string>> {
+  const admin = kafkaClient().admin()
+  await admin.connect()
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: `g-${topic}`, topics: [topic] })
+    return Object.fromEntries(offsets!.partitions.map((p) => [String(p.partition), p.offset]))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/** The offsets of the group in the table's current snapshot, by partition. */
+async function tableOffsets(catalog: HadoopCatalog, topic: string): Promise<Record<string, string>> {
+  const table = await catalog.loadTable('db.events')
+  return JSON.parse(table.currentSnapshot()!.summary[`lake.kafka.offsets.g-${topic}`]!)[topic]
+}
+
 async function expectExactlyOnce(table: Table, produced: number) {
   const { rows, keys } = await scanKeys(table)
   expect(rows).toBe(produced)
@@ -71,6 +89,8 @@ describe('the ingest worker on Kafka and HDFS', () => {
     await produceEvents(topic, 6_000, 9_000)
     await first.worker.stop()
     await first.running
+    // The stop's last commit told Kafka its offsets before the worker left the group.
+    expect(await kafkaOffsets(topic)).toEqual(await tableOffsets(catalog, topic))
     await produceEvents(topic, 9_000, 12_000)
     const second = start(catalog, topic)
     await waitForCount(table, 12_000)
