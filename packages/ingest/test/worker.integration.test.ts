@@ -1,6 +1,6 @@
 // The ingest worker on the real Kafka and HDFS of the dev stack.
 import { type HadoopCatalog, type Table, Types } from '@lake/catalog'
-import type { LakeHooks } from '@lake/errors'
+import { IngestError, type LakeHooks } from '@lake/errors'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createIngestWorker, type IngestWorker, type IngestWorkerOptions } from '../src/index.js'
 import { heldBytesPerRow } from '../src/sink.js'
@@ -316,6 +316,41 @@ describe('the ingest worker on Kafka and HDFS', () => {
       await t.refresh()
       const offsets = JSON.parse(t.currentSnapshot()!.summary[`lake.kafka.offsets.g-${topic}`]!)[topic]
       expect(Object.values(offsets).reduce((a: number, b) => a + Number(b), 0)).toBe(9_000)
+    }
+  })
+
+  it("in 'fail' mode stops at the first refused record: run() rejects naming it, nothing from it on is committed, and the worker leaves the group", async () => {
+    const { topic, catalog, table } = await setup('fail-mode', 1)
+    await produceEvents(topic, 0, 500)
+    const producer = kafkaClient().producer()
+    await producer.connect()
+    await producer.send({ topic, messages: [{ key: 'bad', value: '{"k": "bad", "seq": ' }] })
+    await producer.disconnect()
+    await produceEvents(topic, 500, 1_000)
+    // No dead-letter topic: the mode is 'fail'.
+    const { running } = start(catalog, topic)
+    const error = await running.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(IngestError)
+    expect((error as IngestError).context).toMatchObject({
+      topic,
+      partition: 0,
+      offset: '500',
+      stage: 'decode',
+    })
+    // Whatever was committed came before the bad record, once.
+    const { rows, keys } = await scanKeys(table)
+    expect(keys.size).toBe(rows)
+    for (const key of keys) expect(Number(key.slice('key-'.length))).toBeLessThan(500)
+    const admin = kafkaClient().admin()
+    await admin.connect()
+    try {
+      const { groups } = await admin.describeGroups([`g-${topic}`])
+      expect(groups[0]!.members).toEqual([])
+    } finally {
+      await admin.disconnect()
     }
   })
 
