@@ -56,6 +56,18 @@ function start(catalog: HadoopCatalog, topic: string, extra: Partial<IngestWorke
   return { worker, running }
 }
 
+/** How many members the workers' group of a topic has. */
+async function groupMembers(topic: string): Promise<number> {
+  const admin = kafkaClient().admin()
+  await admin.connect()
+  try {
+    const { groups } = await admin.describeGroups([`g-${topic}`])
+    return groups[0]!.members.length
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 /** The group's committed Kafka offsets of a topic, by partition. */
 async function kafkaOffsets(topic: string): Promise<Record<string, string>> {
   const admin = kafkaClient().admin()
@@ -344,14 +356,7 @@ describe('the ingest worker on Kafka and HDFS', () => {
     const { rows, keys } = await scanKeys(table)
     expect(keys.size).toBe(rows)
     for (const key of keys) expect(Number(key.slice('key-'.length))).toBeLessThan(500)
-    const admin = kafkaClient().admin()
-    await admin.connect()
-    try {
-      const { groups } = await admin.describeGroups([`g-${topic}`])
-      expect(groups[0]!.members).toEqual([])
-    } finally {
-      await admin.disconnect()
-    }
+    expect(await groupMembers(topic)).toBe(0)
   })
 
   it('stopped while it starts, joins no group and leaves no consumer behind', async () => {
@@ -361,14 +366,7 @@ describe('the ingest worker on Kafka and HDFS', () => {
     await running
     // A consumer started after the stop would have joined within a few hundred milliseconds.
     await new Promise((r) => setTimeout(r, 3_000))
-    const admin = kafkaClient().admin()
-    await admin.connect()
-    try {
-      const { groups } = await admin.describeGroups([`g-${topic}`])
-      expect(groups[0]!.members).toEqual([])
-    } finally {
-      await admin.disconnect()
-    }
+    expect(await groupMembers(topic)).toBe(0)
   })
 
   it('commits by commit.rows in commits of at least that many rows, not what arrived during the last one', async () => {
