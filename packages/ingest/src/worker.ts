@@ -174,6 +174,8 @@ class Worker implements IngestWorker {
   #fetching = false
   /** The batch being processed, if any. */
   #inFlight: Promise<void> | undefined
+  /** Kafka's commit of the offsets of the last commit (never rejects). */
+  #kafkaCommit: Promise<void> = Promise.resolve()
   #done: { resolve: () => void; reject: (error: unknown) => void } | undefined
   #failed: unknown
   #removeSignals: (() => void) | undefined
@@ -308,27 +310,18 @@ class Worker implements IngestWorker {
         await this.#inFlight?.catch(() => {})
       }
       if (this.#failed === undefined) {
-        let timeout: NodeJS.Timeout | undefined
-        const deadline = new Promise<'timeout'>((resolve) => {
-          timeout = setTimeout(() => resolve('timeout'), deadlineMs)
+        const outcome = await within(
+          this.flush().then(() => 'flushed' as const),
+          deadlineMs,
+          'timeout' as const,
+        ).catch((error) => {
+          this.#log('error', 'ingest.stop', `The last commit failed: ${describe(error)}`, { error })
+          return 'failed' as const
         })
-        const outcome = await Promise.race([this.flush().then(() => 'flushed' as const), deadline]).catch(
-          (error) => {
-            this.#log('error', 'ingest.stop', `The last commit failed: ${describe(error)}`, { error })
-            return 'failed' as const
-          },
-        )
-        clearTimeout(timeout)
         if (outcome === 'flushed') {
-          // Bounded: during a rebalance kafkajs rejoins inside the commit, which need not land.
-          let bound: NodeJS.Timeout | undefined
-          await Promise.race([
-            this.#commitKafkaOffsets(),
-            new Promise((resolve) => {
-              bound = setTimeout(resolve, Math.min(KAFKA_COMMIT_AT_STOP_MS, deadlineMs))
-            }),
-          ])
-          clearTimeout(bound)
+          // The last commit told Kafka its offsets. Bounded: during a rebalance kafkajs rejoins
+          // inside that request, which need not land.
+          await within(this.#kafkaCommit, Math.min(KAFKA_COMMIT_AT_STOP_MS, deadlineMs), undefined)
         } else {
           this.#log('warn', 'ingest.stop', 'Stopped without committing everything; the next owner replays it')
         }
@@ -693,18 +686,14 @@ class Worker implements IngestWorker {
       `Rebalancing (seen by ${reason}): committing ${rows} buffered rows within ${budgetMs} ms before rejoining`,
       { budgetMs, rows },
     )
-    let timer: NodeJS.Timeout | undefined
-    const budget = new Promise<'abandoned'>((resolve) => {
-      timer = setTimeout(() => resolve('abandoned'), budgetMs)
-    })
-    const outcome = await Promise.race([
+    const outcome = await within(
       this.flush().then(
         () => 'committed' as const,
         () => 'failed' as const,
       ),
-      budget,
-    ])
-    clearTimeout(timer)
+      budgetMs,
+      'abandoned' as const,
+    )
     for (const part of this.#parts.values())
       for (const sink of this.#sinks()) sink.forget(part.topic, part.partition)
     this.#parts.clear()
@@ -1131,7 +1120,7 @@ class Worker implements IngestWorker {
       }
       this.#committed(sink, result, performance.now() - started)
     }
-    void this.#commitKafkaOffsets()
+    this.#kafkaCommit = this.#commitKafkaOffsets()
     this.#gauges()
   }
 
@@ -1181,10 +1170,10 @@ class Worker implements IngestWorker {
   }
 
   /**
-   * Tells Kafka the tables' offsets, for lag monitoring only. Not awaited after a commit: kafkajs
+   * Tells Kafka the tables' offsets, for lag monitoring only. Not awaited by the commit: kafkajs
    * may rejoin the group inside `commitOffsets` during a rebalance, and the rebalance waits for
    * this worker's batch, which may be waiting for the commit that called this. A stop, whose last
-   * commit no batch waits for, awaits it before leaving the group.
+   * commit no batch waits for, awaits it ({@link Worker.#kafkaCommit}) before leaving the group.
    */
   #commitKafkaOffsets(): Promise<void> {
     const offsets: { topic: string; partition: number; offset: string }[] = []
@@ -1285,4 +1274,19 @@ function headersOf(message: KafkaMessage): Readonly<Record<string, Buffer | unde
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
+}
+
+/** What `work` settles to, or `late` if it has not settled within `ms`. */
+async function within<T, U>(work: Promise<T>, ms: number, late: U): Promise<T | U> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      work,
+      new Promise<U>((resolve) => {
+        timer = setTimeout(() => resolve(late), ms)
+      }),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
 }
