@@ -2,8 +2,11 @@
  * Encoding Parquet data files of flat columns: Lake's `ParquetFileWriter`, which encodes flat
  * schemas with its own column chunk writer (`flat-column.ts`), against hyparquet-writer's
  * `ParquetWriter` given the same column arrays, schema, codec and page and dictionary sizes,
- * which is how Lake encoded them before. Alternating rounds in one process, CPU time per row (GC
- * included), both with zstd; each round must give files whose rows read back equal.
+ * which is how Lake encoded them before; and Lake's writer given the same rows as typed columns
+ * (`ColumnBuilder` with `typed: true`, as an ingest worker buffers them) against the arrays of
+ * values. Alternating rounds in one process, CPU time per row (GC included), all with zstd; the
+ * first round must give files whose rows read back equal, and a typed file equal byte for byte
+ * to the file of the values.
  *
  * Run: `pnpm bench parquet` (`--rows N`, default 200,000; `--rounds N`, default 5).
  */
@@ -16,7 +19,7 @@ import { compressors } from 'hyparquet-compressors'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { Schema } from '../src/spec/schema.js'
 import { Types } from '../src/spec/types.js'
-import { type ColumnBatch, columnBatch } from '../src/writer/column-batch.js'
+import { type ColumnBatch, ColumnBuilder, columnBatch } from '../src/writer/column-batch.js'
 import { parquetSchema } from '../src/writer/parquet-schema.js'
 import { ParquetFileWriter } from '../src/writer/parquet-writer.js'
 import { ZstdCompressor } from '../src/writer/zstd.js'
@@ -55,13 +58,29 @@ const batch: ColumnBatch = columnBatch(
   })),
 )
 
+/** The same rows in typed columns, as a typed `ColumnBuilder` holds them. */
+const typed: ColumnBatch = (() => {
+  const builder = new ColumnBuilder(schema, { typed: true })
+  const row = new Array<unknown>(schema.fields.length)
+  for (let r = 0; r < ROWS; r++) {
+    for (let c = 0; c < row.length; c++) {
+      const column = batch.columns[c] as readonly unknown[]
+      row[c] = column[r]
+    }
+    builder.addValues(row)
+  }
+  return builder.take()
+})()
+
 const zstd = await ZstdCompressor.load()
 
-async function lake(): Promise<Uint8Array> {
+async function lakeFrom(rows: ColumnBatch): Promise<Uint8Array> {
   const writer = new ParquetFileWriter({ schema })
-  await writer.write(batch)
+  await writer.write(rows)
   return (await writer.close()).bytes
 }
+const lake = () => lakeFrom(batch)
+const lakeTyped = () => lakeFrom(typed)
 
 async function hyparquet(): Promise<Uint8Array> {
   const out = new ByteWriter()
@@ -96,21 +115,28 @@ const read = async (bytes: Uint8Array) =>
     compressors,
   })
 const load = loadavg()[0]!
-const times = { lake: [] as number[], hyparquet: [] as number[] }
-const sizes = { lake: 0, hyparquet: 0 }
+const times = { lake: [] as number[], hyparquet: [] as number[], typed: [] as number[] }
+const sizes = { lake: 0, hyparquet: 0, typed: 0 }
 for (let round = 0; round < ROUNDS; round++) {
   const theirs = await measure(hyparquet)
   const ours = await measure(lake)
+  const fromTyped = await measure(lakeTyped)
   times.hyparquet.push(theirs.us)
   times.lake.push(ours.us)
+  times.typed.push(fromTyped.us)
   sizes.hyparquet = theirs.bytes.length
   sizes.lake = ours.bytes.length
-  if (round === 0 && !isDeepStrictEqual(await read(ours.bytes), await read(theirs.bytes)))
+  sizes.typed = fromTyped.bytes.length
+  if (round > 0) continue
+  if (!isDeepStrictEqual(await read(ours.bytes), await read(theirs.bytes)))
     throw new Error('the two files read back differently')
+  if (!Buffer.from(fromTyped.bytes).equals(Buffer.from(ours.bytes)))
+    throw new Error('the file of typed columns differs from the file of values')
 }
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
 const l = median(times.lake)
 const h = median(times.hyparquet)
+const t = median(times.typed)
 console.log(`## parquet
 
 \`pnpm bench parquet\`, ${new Date().toISOString().slice(0, 10)}: ${ROWS.toLocaleString('en')} rows of the ingest benchmark's 10 flat columns in one row group, zstd, ${ROUNDS} alternating rounds, Node.js ${process.version}, load ${load.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end.
@@ -119,5 +145,6 @@ console.log(`## parquet
 |---|---|---:|
 | hyparquet-writer 0.17.0 \`ParquetWriter\` | ${h.toFixed(2)} (${range(times.hyparquet)}) | ${sizes.hyparquet.toLocaleString('en')} |
 | Lake \`ParquetFileWriter\` (flat column chunks) | ${l.toFixed(2)} (${range(times.lake)}) | ${sizes.lake.toLocaleString('en')} |
+| Lake \`ParquetFileWriter\` from typed columns | ${t.toFixed(2)} (${range(times.typed)}) | ${sizes.typed.toLocaleString('en')} |
 
-Lake takes ${(l / h).toFixed(2)}× hyparquet-writer's CPU time.`)
+Lake takes ${(l / h).toFixed(2)}× hyparquet-writer's CPU time; from typed columns, ${(t / l).toFixed(2)}× its CPU time from arrays of values (${(t / h).toFixed(2)}× hyparquet-writer's).`)

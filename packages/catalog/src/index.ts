@@ -76,7 +76,12 @@ export {
   schemaFromArrow,
   schemaToArrow,
 } from './spec/arrow-schema.js'
-export { isoUtcMillisOrUndefined, plainDecimalOrUndefined } from './spec/conversions.js'
+export {
+  isoUtcMicrosNumberOrUndefined,
+  isoUtcMillisOrUndefined,
+  plainDecimalNumberOrUndefined,
+  plainDecimalOrUndefined,
+} from './spec/conversions.js'
 export {
   type DataFile,
   DataFileContent,
@@ -181,3 +186,15 @@ export type { SnapshotSelector } from './table/time-travel.js'
 export type { AppendInput } from './transaction/append.js'
 export { type AddColumnOptions, SchemaUpdate, type UpdateColumnOptions } from './transaction/update-schema.js'
 export { type ColumnBatch, ColumnBuilder } from './writer/column-batch.js'
+export {
+  type BatchColumn,
+  isTypedColumn,
+  sliceTyped,
+  type TypedColumn,
+  type TypedColumnBase,
+  TypedColumnBuilder,
+  type TypedColumnKind,
+  typedKind,
+  typedValueAt,
+  typedValues,
+} from './writer/typed-column.js'

@@ -1,10 +1,14 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { CommitConflictError, ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
 import { HadoopCatalog } from '../src/catalog/hadoop-catalog.js'
 import { col, defineSchema } from '../src/spec/schema-builder.js'
 import { Types } from '../src/spec/types.js'
-import { ColumnBuilder } from '../src/writer/column-batch.js'
-import { listFiles, scanRows, tableDir, tempDir } from './helpers.js'
+import type { Table } from '../src/table/table.js'
+import { type ColumnBatch, ColumnBuilder } from '../src/writer/column-batch.js'
+import { TypedColumnBuilder } from '../src/writer/typed-column.js'
+import { listFiles, scanRows, sortBy, tableDir, tempDir } from './helpers.js'
 
 const schema = defineSchema({
   id: col.long().required(),
@@ -117,5 +121,113 @@ describe('appendColumns', () => {
     await expect(
       table.appendColumns([{ rowCount: 1, columns: [[1n]] }], { schemaId: table.schema().schemaId }),
     ).rejects.toBeInstanceOf(ValidationError)
+  })
+})
+
+describe('appendColumns with typed batches', () => {
+  const events = defineSchema({
+    id: col.long().required(),
+    ts: col.timestamptz(),
+    kind: col.string(),
+    qty: col.int(),
+    price: col.decimal(10, 2),
+    ok: col.boolean(),
+    ratio: col.float(),
+    tags: col.list(col.string()),
+  })
+  const inputs = Array.from({ length: 3000 }, (_, i) => ({
+    id: i * 7 - 9000,
+    ts: i % 17 === 0 ? null : `2024-01-0${1 + (i % 4)}T${String(i % 24).padStart(2, '0')}:00:00Z`,
+    kind: i % 11 === 0 ? null : ['view', 'click', 'buy'][i % 3],
+    qty: i % 5 === 0 ? null : i % 23,
+    price: `${i % 1000}.${i % 100}`,
+    ok: i % 3 === 0,
+    ratio: i % 7 === 0 ? null : (i % 50) / 8,
+    tags: i % 4 === 0 ? null : [`t${i % 6}`],
+  }))
+  const properties = {
+    'write.parquet.page-size-bytes': '1024',
+    'write.parquet.row-group-limit': '300',
+    'write.target-file-size-bytes': '4000',
+  }
+
+  /** Two tables of one spec, one appended typed batches and one the same rows untyped. */
+  async function appendBoth(partitionBy: { source: string; transform: string }[]) {
+    const catalog = new HadoopCatalog({ warehouse: await tempDir() })
+    await catalog.createNamespace('db')
+    const tables: Table[] = []
+    for (const [name, typed] of [
+      ['typed', true],
+      ['plain', false],
+    ] as const) {
+      const table = await catalog.createTable(`db.${name}`, { schema: events, partitionBy, properties })
+      const builder = new ColumnBuilder(table.schema(), { typed })
+      const batches: ColumnBatch[] = []
+      inputs.forEach((input, i) => {
+        builder.add(input)
+        if (i % 1000 === 999) batches.push(builder.take())
+      })
+      await table.appendColumns(batches, { schemaId: builder.schemaId })
+      tables.push(await catalog.loadTable(`db.${name}`))
+    }
+    return tables as [Table, Table]
+  }
+
+  /** A table's data files by partition and count (their operation's UUID left out), with their bytes. */
+  async function dataFiles(table: Table): Promise<[string, Buffer][]> {
+    const files = (await listFiles(tableDir(table))).filter(
+      (f) => f.startsWith('data/') && f.endsWith('.parquet'),
+    )
+    return Promise.all(
+      files.map(async (f) => [f.replace(/-[0-9a-f-]{36}-/, '-'), await readFile(join(tableDir(table), f))]),
+    )
+  }
+
+  for (const partitionBy of [
+    [],
+    [
+      { source: 'kind', transform: 'identity' },
+      { source: 'id', transform: 'bucket[3]' },
+      { source: 'ts', transform: 'day' },
+    ],
+  ]) {
+    const what =
+      partitionBy.length === 0 ? 'an unpartitioned table' : 'a table partitioned by identity, bucket and day'
+    it(`writes the same data files from typed batches as from untyped ones, in ${what}`, async () => {
+      const [typed, plain] = await appendBoth(partitionBy)
+      const typedFiles = await dataFiles(typed)
+      const plainFiles = await dataFiles(plain)
+      expect(typedFiles.length).toBeGreaterThan(partitionBy.length === 0 ? 2 : 20)
+      expect(typedFiles.map(([name]) => name)).toEqual(plainFiles.map(([name]) => name))
+      for (const [i, [name, bytes]] of typedFiles.entries())
+        expect(bytes.equals(plainFiles[i]![1]), name).toBe(true)
+      const rows = sortBy(await scanRows(typed), 'id')
+      expect(rows).toEqual(sortBy(await scanRows(plain), 'id'))
+      expect(rows).toHaveLength(inputs.length)
+      expect(rows[1]).toMatchObject({
+        id: -8993n,
+        kind: 'click',
+        qty: 1,
+        price: 110n,
+        ok: false,
+        tags: ['t1'],
+      })
+    })
+  }
+
+  it("refuses a typed column whose layout is not its field's, naming the field and writing nothing", async () => {
+    const { table } = await setup()
+    const ints = new TypedColumnBuilder('int32')
+    ints.setNumber(0, 1)
+    const batch = { rowCount: 1, columns: [ints.take(), [null], [null]] }
+    const error = await table
+      .appendColumns([batch], { schemaId: table.schema().schemaId })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((error as ValidationError).message).toMatch(
+      /Field 'id': the typed column holds int32 values, not int64/,
+    )
+    expect((error as ValidationError).context).toMatchObject({ field: 'id' })
+    expect((await listFiles(tableDir(table))).filter((f) => f.endsWith('.parquet'))).toEqual([])
   })
 })

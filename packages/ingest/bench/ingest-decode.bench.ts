@@ -1,17 +1,18 @@
 /**
  * The ingest worker's per-record decode and validation alone, no Kafka or HDFS: the benchmark's
  * JSON events read into the table's columns the general way (`JSON.parse` of the value's text,
- * then `ColumnBuilder.add`) and by the JSON row reader (`JsonRowReader.read`, then
- * `ColumnBuilder.addValues`), alternately in the same process, as CPU time per event (GC
- * included). Both must give the same columns. The columns are handed over every `--commit-rows`
- * rows (default 25,000, about what a commit of the worker's default buffers takes), so that rows
- * live as long as in the worker, not all at once nor not at all.
+ * then `ColumnBuilder.add`), by the JSON row reader into rows of values (`JsonRowReader.read`,
+ * then `ColumnBuilder.addValues`), and by the reader straight into typed columns
+ * (`JsonRowReader.readInto` a typed `ColumnBuilder`), alternately in the same process, as CPU
+ * time per event (GC included). All must give the same values. The columns are handed over every
+ * `--commit-rows` rows (default 25,000, about what a commit of the worker's default buffers
+ * takes), so that rows live as long as in the worker, not all at once nor not at all.
  *
  * Run: `pnpm bench ingest-decode` (`--records N`, default 200,000; `--rounds N`, default 5).
  */
 import { loadavg } from 'node:os'
 import { isDeepStrictEqual } from 'node:util'
-import { type ColumnBatch, ColumnBuilder } from '@lake/catalog'
+import { type ColumnBatch, ColumnBuilder, isTypedColumn, typedValues } from '@lake/catalog'
 import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
 import { compileDecoder } from '../src/decode.js'
@@ -51,6 +52,24 @@ function reader(commit: (batch: ColumnBatch) => void): void {
   commit(builder.take())
 }
 
+/** Reads every event with the JSON row reader into typed columns, handing each `COMMIT_ROWS` rows over to `commit`. */
+function typed(commit: (batch: ColumnBatch) => void): void {
+  const read = new JsonRowReader(schema, false)
+  const builder = new ColumnBuilder(schema, { typed: true })
+  for (const value of values) {
+    if (!read.readInto(value, builder)) throw new Error('declined a benchmark event')
+    if (builder.rowCount === COMMIT_ROWS) commit(builder.take())
+  }
+  commit(builder.take())
+}
+
+/** A batch's columns as arrays of internal values, typed or not. */
+function valuesOf(batch: ColumnBatch): unknown[][] {
+  return batch.columns.map((column, c) =>
+    isTypedColumn(column) ? typedValues(column, schema.fields[c]!.type) : [...column],
+  )
+}
+
 /** CPU microseconds per event of one pass. */
 function measure(pass: (commit: (batch: ColumnBatch) => void) => void): number {
   globalThis.gc?.()
@@ -60,22 +79,24 @@ function measure(pass: (commit: (batch: ColumnBatch) => void) => void): number {
   return (cpu.user + cpu.system) / RECORDS
 }
 
-const batches: { general: ColumnBatch[]; reader: ColumnBatch[] } = { general: [], reader: [] }
-general((batch) => batches.general.push(batch))
-reader((batch) => batches.reader.push(batch))
-if (!isDeepStrictEqual(batches.general, batches.reader))
-  throw new Error('the two paths gave different columns')
-batches.general.length = 0
-batches.reader.length = 0
-const load = loadavg()[0]!
-const times: { general: number[]; reader: number[] } = { general: [], reader: [] }
-for (let round = 0; round < ROUNDS; round++) {
-  times.general.push(measure(general))
-  times.reader.push(measure(reader))
+const paths = { general, reader, typed }
+const names = Object.keys(paths) as (keyof typeof paths)[]
+const columns = names.map((name) => {
+  const batches: ColumnBatch[] = []
+  paths[name]((batch) => batches.push(batch))
+  return batches.map(valuesOf)
+})
+for (const other of columns.slice(1)) {
+  if (!isDeepStrictEqual(columns[0], other)) throw new Error('the paths gave different columns')
 }
+columns.length = 0
+const load = loadavg()[0]!
+const times = { general: [] as number[], reader: [] as number[], typed: [] as number[] }
+for (let round = 0; round < ROUNDS; round++) for (const name of names) times[name].push(measure(paths[name]))
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
 const g = median(times.general)
 const r = median(times.reader)
+const t = median(times.typed)
 console.log(`## ingest-decode
 
 \`pnpm bench ingest-decode\`: ${RECORDS.toLocaleString('en')} benchmark events (${Math.round(values.reduce((n, v) => n + v.length, 0) / RECORDS)} bytes), columns handed over every ${COMMIT_ROWS.toLocaleString('en')} rows, ${ROUNDS} alternating rounds, Node.js ${process.version}, load ${load.toFixed(1)} at the start and ${loadavg()[0]!.toFixed(1)} at the end.
@@ -83,6 +104,7 @@ console.log(`## ingest-decode
 | path | CPU µs per event, median (range) |
 |---|---|
 | JSON.parse, then ColumnBuilder.add | ${g.toFixed(2)} (${range(times.general)}) |
-| JsonRowReader, then ColumnBuilder.addValues | ${r.toFixed(2)} (${range(times.reader)}) |
+| JsonRowReader.read, then ColumnBuilder.addValues | ${r.toFixed(2)} (${range(times.reader)}) |
+| JsonRowReader.readInto a typed ColumnBuilder | ${t.toFixed(2)} (${range(times.typed)}) |
 
-The reader takes ${(r / g).toFixed(2)}× the CPU of the general path.`)
+The reader takes ${(r / g).toFixed(2)}× the CPU of the general path, and read into typed columns ${(t / g).toFixed(2)}×.`)

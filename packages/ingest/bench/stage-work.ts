@@ -5,17 +5,16 @@ import { Events } from './events.js'
 
 /**
  * The worker's per-record work without its machinery: each value read by the JSON row reader
- * into the table's columns (`JsonRowReader.read`, `ColumnBuilder.addValues`), and, given a
+ * into the table's typed columns (`JsonRowReader.readInto` a typed `ColumnBuilder`), and, given a
  * table, every `appendRows` rows appended to it (`Table.appendColumns`: Parquet with zstd, the
  * files written, a snapshot committed), one append at a time while reading goes on, as the
  * worker commits.
  */
 export class StageWork {
   readonly #reader = new JsonRowReader(Events.schema, false)
-  readonly #scratch: unknown[] = []
   readonly #table: Table | undefined
   readonly #appendRows: number
-  #builder = new ColumnBuilder(Events.schema)
+  #builder = new ColumnBuilder(Events.schema, { typed: true })
   #appending: Promise<void> = Promise.resolve()
   #failed: unknown
   rows = 0
@@ -28,17 +27,13 @@ export class StageWork {
 
   /** Reads one value; the benchmark's events are never declined. */
   read(value: Buffer): void {
-    const scratch = this.#scratch
-    scratch.length = 0
-    if (!this.#reader.read(value, scratch)) throw new Error('the reader declined a benchmark event')
-    this.#builder.addValues(scratch, 0)
+    if (!this.#reader.readInto(value, this.#builder)) throw new Error('the reader declined a benchmark event')
     this.rows++
     if (this.#builder.rowCount >= this.#appendRows) this.#append()
   }
 
   #append(): void {
     const batch = this.#builder.take()
-    this.#builder = new ColumnBuilder(Events.schema)
     if (!this.#table || batch.rowCount === 0) return
     const table = this.#table
     this.#appending = this.#appending.then(() => this.#appendOne(table, batch))

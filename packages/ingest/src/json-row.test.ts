@@ -1,6 +1,16 @@
-import { ColumnBuilder, type IcebergType, type NestedField, Schema, Types } from '@lake/catalog'
+import {
+  ColumnBuilder,
+  type IcebergType,
+  isTypedColumn,
+  type NestedField,
+  Schema,
+  type TypedColumn,
+  Types,
+  typedValues,
+} from '@lake/catalog'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { Events, event } from '../bench/events.js'
 import { recordMeta as meta } from '../test/record-meta.js'
 import { compileDecoder } from './decode.js'
 import { JsonRowReader } from './json-row.js'
@@ -8,25 +18,28 @@ import { JsonRowReader } from './json-row.js'
 const decodeJson = compileDecoder('json')
 
 /**
- * The general path, as the worker takes it: the JSON decoder, unknown top-level fields dropped
- * when they are ignored, then the table's validation into columns. The row's values, or
- * 'refused'.
+ * The record as the worker validates it on the general path: the JSON decoder's row, its unknown
+ * top-level fields dropped when they are ignored. Throws what the decoder throws.
  */
+function input(schema: Schema, value: Buffer, ignoreUnknown: boolean): Record<string, unknown> {
+  const row = decodeJson(value, meta) as Record<string, unknown>
+  if (!ignoreUnknown) return row
+  const names = new Set(schema.fields.map((f) => f.name))
+  const known: Record<string, unknown> = {}
+  for (const name in row) if (names.has(name)) known[name] = row[name]
+  return known
+}
+
+/** The general path's row of values (validation into columns), or 'refused'. */
 function general(schema: Schema, value: Buffer, ignoreUnknown: boolean): unknown[] | 'refused' {
   const builder = new ColumnBuilder(schema)
   try {
-    const row = decodeJson(value, meta) as Record<string, unknown>
-    let input = row
-    if (ignoreUnknown) {
-      const names = new Set(schema.fields.map((f) => f.name))
-      input = {}
-      for (const name in row) if (names.has(name)) input[name] = row[name]
-    }
-    builder.add(input)
+    builder.add(input(schema, value, ignoreUnknown))
   } catch {
     return 'refused'
   }
-  return builder.take().columns.map((column) => column[0])
+  // A builder that is not typed keeps every column as an array of values.
+  return builder.take().columns.map((column) => (column as readonly unknown[])[0])
 }
 
 /** The reader's row, or 'declined'; checks that a declined record leaves `out` as it was. */
@@ -41,12 +54,65 @@ function fast(schema: Schema, value: Buffer, ignoreUnknown: boolean): unknown[] 
   return out.slice(1)
 }
 
-/** Accepted records must have exactly the general path's values (-0 and 0 differ here). */
-function agrees(schema: Schema, value: Buffer, ignoreUnknown: boolean): 'accepted' | 'declined' {
+/**
+ * Reads `value` into builders (typed, and not) already holding the rows of `prior` and checks
+ * that they end up exactly as builders to which the general path added the same rows: with the
+ * value's row when it is accepted, as they were (bytes, offsets and validity included) when it
+ * is declined.
+ */
+function into(
+  schema: Schema,
+  value: Buffer,
+  ignoreUnknown: boolean,
+  prior: readonly Buffer[],
+): 'accepted' | 'declined' {
+  const reader = new JsonRowReader(schema, ignoreUnknown)
+  let result: 'accepted' | 'declined' | undefined
+  for (const typed of [true, false]) {
+    const expected = new ColumnBuilder(schema, { typed })
+    const actual = new ColumnBuilder(schema, { typed })
+    for (const row of prior) {
+      expected.add(input(schema, row, ignoreUnknown))
+      actual.add(input(schema, row, ignoreUnknown))
+    }
+    const accepted = reader.readInto(value, actual)
+    if (accepted) expected.add(input(schema, value, ignoreUnknown))
+    expect(actual.rowCount).toBe(expected.rowCount)
+    expect(actual.take()).toStrictEqual(expected.take())
+    result ??= accepted ? 'accepted' : 'declined'
+    expect(accepted ? 'accepted' : 'declined').toBe(result)
+  }
+  return result!
+}
+
+/**
+ * Accepted records must have exactly the general path's values (-0 and 0 differ here), read
+ * into builders as into rows; `readInto` declines what `read` declines and nothing else.
+ */
+function agrees(
+  schema: Schema,
+  value: Buffer,
+  ignoreUnknown: boolean,
+  prior: readonly Buffer[] = [],
+): 'accepted' | 'declined' {
   const row = fast(schema, value, ignoreUnknown)
+  expect(into(schema, value, ignoreUnknown, prior)).toBe(row === 'declined' ? 'declined' : 'accepted')
   if (row === 'declined') return row
   expect(general(schema, value, ignoreUnknown)).toStrictEqual(row)
   return 'accepted'
+}
+
+/**
+ * Checks `agrees` on each value, read after the last value accepted before it, so that rows are
+ * also read into builders that hold rows (nulls, bytes) already.
+ */
+function agreesInTurn(schema: Schema, ignoreUnknown: boolean): (value: Buffer) => 'accepted' | 'declined' {
+  let prior: Buffer[] = []
+  return (value) => {
+    const result = agrees(schema, value, ignoreUnknown, prior)
+    if (result === 'accepted') prior = [value]
+    return result
+  }
 }
 
 const events = new Schema([
@@ -159,14 +225,15 @@ describe('JsonRowReader', () => {
     fc.assert(
       fc.property(schemaArb, fc.boolean(), fc.integer({ min: 0, max: 2 ** 31 }), (fields, ignore, seed) => {
         const schema = new Schema(fields)
+        const check = agreesInTurn(schema, ignore)
         fc.assert(
           fc.property(fc.oneof(recordArb(fields), nastyArb(fields)), (value) => {
-            agrees(schema, value, ignore)
+            check(value)
           }),
           { numRuns: 40, seed },
         )
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     )
   })
 
@@ -209,16 +276,149 @@ describe('JsonRowReader', () => {
     )
   })
 
+  it('reads the benchmark events and records of every flat type into typed columns as the general path does', () => {
+    const allTypes = new Schema([
+      { id: 1, name: 'string', required: false, type: Types.string },
+      { id: 2, name: 'long', required: false, type: Types.long },
+      { id: 3, name: 'int', required: false, type: Types.int },
+      { id: 4, name: 'double', required: false, type: Types.double },
+      { id: 5, name: 'float', required: false, type: Types.float },
+      { id: 6, name: 'boolean', required: false, type: Types.boolean },
+      { id: 7, name: 'timestamptz', required: false, type: Types.timestamptz },
+      { id: 8, name: 'timestamp', required: false, type: Types.timestamp },
+      { id: 9, name: 'date', required: false, type: Types.date },
+      { id: 10, name: 'time', required: false, type: Types.time },
+      { id: 11, name: 'uuid', required: false, type: Types.uuid },
+      { id: 12, name: 'binary', required: false, type: Types.binary },
+      { id: 13, name: 'dec9', required: false, type: Types.decimal(9, 2) },
+      { id: 14, name: 'dec18', required: true, type: Types.decimal(18, 4) },
+      { id: 15, name: 'dec38', required: false, type: Types.decimal(38, 10) },
+      { id: 16, name: 'user', required: true, type: Types.string },
+      {
+        id: 17,
+        name: 'struct',
+        required: false,
+        type: Types.struct([
+          { id: 18, name: 'a', required: true, type: Types.int },
+          { id: 19, name: 'b', required: false, type: Types.string },
+        ]),
+      },
+    ])
+    const benchmark = fc.oneof(
+      fc.nat().map((i) => text(event(i))),
+      fc.tuple(fc.nat(), fc.date({ noInvalidDate: true })).map(([i, at]) => text(event(i, at.getTime()))),
+    )
+    for (const [schema, arb] of [
+      [Events.schema, fc.oneof(benchmark, recordArb(Events.schema.fields), nastyArb(Events.schema.fields))],
+      [
+        allTypes,
+        fc.oneof(recordArb(allTypes.fields), nastyArb(allTypes.fields), wellFormedArb(allTypes.fields)),
+      ],
+    ] as const) {
+      for (const ignore of [false, true]) {
+        const check = agreesInTurn(schema, ignore)
+        let accepted = 0
+        fc.assert(
+          fc.property(arb, (value) => {
+            if (check(value) === 'accepted') accepted++
+          }),
+          { numRuns: 400 },
+        )
+        // Values compared, not only refusals.
+        expect(accepted).toBeGreaterThan(60)
+      }
+    }
+  })
+
+  it('reads into typed columns in place: bytes as they are, numbers, instants and decimals without a bigint', () => {
+    const reader = new JsonRowReader(Events.schema, false)
+    const builder = new ColumnBuilder(Events.schema, { typed: true })
+    const values = [
+      event(0),
+      event(1, Date.UTC(9999, 11, 31)),
+      event(2).replace('"user-15838"', '"\\u00e9-\\ud800"'),
+    ]
+    for (const value of values) expect(reader.readInto(text(value), builder)).toBe(true)
+    const batch = builder.take()
+    const rows = Events.schema.fields.map((field, c) =>
+      typedValues(batch.columns[c] as TypedColumn, field.type),
+    )
+    expect(rows.map((column) => column[1])).toStrictEqual([
+      1n,
+      253402214400000000n,
+      'user-7919',
+      'click',
+      'FR',
+      1n,
+      1,
+      1 / 7,
+      false,
+      `note 1 ${'x'.repeat(21)}`,
+    ])
+    expect(rows[2]![2]).toBe('é-\ufffd')
+    expect(batch.columns.every(isTypedColumn)).toBe(true)
+  })
+
+  it('leaves a typed builder as it was when it declines a record part way, bytes and validity included', () => {
+    const reader = new JsonRowReader(Events.schema, false)
+    const before = [event(0), event(1)].map(text)
+    const declined = [
+      // Every field written, the last refused.
+      event(2).replace(/"note":".*"/, '"note":7'),
+      // A null written (which would make the column keep a validity array), then a bad field.
+      event(3)
+        .replace(/"country":"\w+"/, '"country":null')
+        .replace(/"qty":\d+/, '"qty":1.5'),
+      // Strings written, then text that is not JSON.
+      `${event(4).slice(0, -1)},"note":"x"`,
+      // A required field missing.
+      event(5).replace(/"user":"[^"]*",/, ''),
+    ]
+    for (const value of declined) {
+      const expected = new ColumnBuilder(Events.schema, { typed: true })
+      const actual = new ColumnBuilder(Events.schema, { typed: true })
+      for (const row of before) {
+        expected.add(input(Events.schema, row, false))
+        expect(reader.readInto(row, actual)).toBe(true)
+      }
+      expect(reader.readInto(text(value), actual)).toBe(false)
+      expect(actual.rowCount).toBe(2)
+      // The next row lands where the declined one would have.
+      expect(reader.readInto(text(event(6)), actual)).toBe(true)
+      expected.add(input(Events.schema, text(event(6)), false))
+      const batch = actual.take()
+      expect(batch).toStrictEqual(expected.take())
+      expect(batch.columns.map((column) => (column as TypedColumn).valid)).toStrictEqual(
+        Events.schema.fields.map(() => undefined),
+      )
+    }
+  })
+
+  it('takes the last value of a duplicated key into typed columns, whatever the earlier one wrote', () => {
+    const value = text(
+      '{"id":1,"ts":"2025-01-01T00:00:00.000Z","user":"a long first value","user":"b","amount":"1.00","amount":null,' +
+        '"qty":"x","qty":3,"note":null,"note":"n\\u00e9","kind":"k","id":-0,"user":"c"}',
+    )
+    expect(agrees(Events.schema, value, false, [text(event(0))])).toBe('accepted')
+    const builder = new ColumnBuilder(Events.schema, { typed: true })
+    expect(new JsonRowReader(Events.schema, false).readInto(value, builder)).toBe(true)
+    const batch = builder.take()
+    expect(
+      Events.schema.fields.map((field, c) => typedValues(batch.columns[c] as TypedColumn, field.type)[0]),
+    ).toStrictEqual([0n, 1735689600000000n, 'c', 'k', null, null, 3, null, null, 'né'])
+  })
+
   it('accepts every record JSON.stringify writes that validation accepts, when no key needs escapes', () => {
     let accepted = 0
     fc.assert(
       fc.property(schemaArb, fc.integer({ min: 0, max: 2 ** 31 }), (fields, seed) => {
         const schema = new Schema(fields)
+        const check = agreesInTurn(schema, false)
         fc.assert(
           fc.property(wellFormedArb(fields), (value) => {
             const plain = fields.every((f) => !/["\\]/.test(f.name) && f.name !== '__proto__')
             if (!plain || general(schema, value, false) === 'refused') return
-            expect(agrees(schema, value, false)).toBe('accepted')
+            expect(check(value)).toBe('accepted')
             accepted++
           }),
           { numRuns: 20, seed },
@@ -481,9 +681,15 @@ function wellFormedValueArb(type: IcebergType): fc.Arbitrary<unknown> {
     case 'string':
       return stringArb
     case 'long':
-      return fc.oneof(fc.maxSafeInteger(), fc.integer())
+      return fc.oneof(
+        { weight: 8, arbitrary: fc.oneof(fc.maxSafeInteger(), fc.integer()) },
+        { weight: 1, arbitrary: fc.constantFrom(2 ** 53, -(2 ** 63), 1e20, -0) },
+      )
     case 'int':
-      return fc.integer()
+      return fc.oneof(
+        { weight: 8, arbitrary: fc.integer() },
+        { weight: 1, arbitrary: fc.constantFrom(2 ** 31, -(2 ** 31) - 1, -0) },
+      )
     case 'double':
       return fc.double().filter(Number.isFinite)
     case 'float':
@@ -492,12 +698,20 @@ function wellFormedValueArb(type: IcebergType): fc.Arbitrary<unknown> {
       return fc.boolean()
     case 'timestamptz':
       return fc
-        .date({ noInvalidDate: true, min: new Date(0), max: new Date(2 ** 42) })
+        .date({
+          noInvalidDate: true,
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+        })
         .map((d) => d.toISOString())
     case 'timestamp':
-      return fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString().slice(0, 23))
+      return fc
+        .date({ noInvalidDate: true, min: new Date(0), max: new Date('9999-12-31T23:59:59Z') })
+        .map((d) => d.toISOString().slice(0, 23))
     case 'date':
-      return fc.date({ noInvalidDate: true, min: new Date(0) }).map((d) => d.toISOString().slice(0, 10))
+      return fc
+        .date({ noInvalidDate: true, min: new Date(0), max: new Date('9999-12-31T23:59:59Z') })
+        .map((d) => d.toISOString().slice(0, 10))
     case 'time':
       return fc.constantFrom('00:00', '13:45:10', '23:59:59.123456')
     case 'uuid':

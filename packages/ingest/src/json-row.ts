@@ -1,6 +1,6 @@
 /**
- * A record's JSON value read straight into a table's internal values, without the object
- * `JSON.parse` would build and the validation that would then read it back.
+ * A record's JSON value read straight from its bytes into a table's columns, without the text,
+ * the object `JSON.parse` would build, and the validation that would then read it back.
  *
  * The reader either accepts a record whole, with exactly the values the general path — `JSON.parse`
  * of the value's UTF-8 text, then the table's validation (`ColumnBuilder.add`) — would produce,
@@ -9,13 +9,16 @@
  *
  * @module
  */
+import { isUtf8 } from 'node:buffer'
 import {
+  type ColumnBuilder,
   coerceValue,
   type DecimalType,
   type IcebergType,
-  isoUtcMillisOrUndefined,
-  plainDecimalOrUndefined,
+  isoUtcMicrosNumberOrUndefined,
+  plainDecimalNumberOrUndefined,
   type Schema,
+  type TypedColumnBuilder,
 } from '@lake/catalog'
 
 /** How a field's value is read: the common flat types inline, the rest through `coerceValue`. */
@@ -41,8 +44,8 @@ type Read =
   | typeof DECIMAL
 
 interface FieldPlan {
-  /** The field's name, or undefined when no JSON key without escapes can spell it. */
-  readonly key: string | undefined
+  /** The field's name as UTF-8, or undefined when no JSON key without escapes can spell it. */
+  readonly key: Uint8Array | undefined
   /**
    * Whether the name is a property of every object (`toString`): validation reads a missing
    * field by name, finds the inherited value and refuses it, so a record without it is declined.
@@ -60,6 +63,17 @@ const DECLINED: unique symbol = Symbol('declined')
 /** A field's value that validation would refuse. */
 const INVALID: unique symbol = Symbol('invalid')
 
+/** What {@link JsonRowReader.readInto} has made of a field of the row so far. */
+const UNSEEN = 0
+const WRITTEN = 1
+/** Null in the record: written with the missing fields once the row is known to be accepted. */
+const NULLED = 2
+const REFUSED = 3
+type FieldState = typeof UNSEEN | typeof WRITTEN | typeof NULLED | typeof REFUSED
+
+/** Returned by the key cursor when the record's object has no more keys. */
+const END = -1
+
 /** Slots of a reader's short strings read lately: a power of two. */
 const RECENT_SLOTS = 1024
 
@@ -69,33 +83,47 @@ const MAX_DEPTH = 256
 /** 10^0 … 10^22, the powers of ten a double holds exactly. */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
 
+const EMPTY = Buffer.alloc(0)
+
 /**
- * Reads JSON record values of one schema into rows of its internal values (see `ColumnBuilder`):
- * one value per top-level field, in field order.
+ * Reads JSON record values of one schema from their bytes, into a `ColumnBuilder` of the schema
+ * ({@link JsonRowReader.readInto}) or into rows of its internal values ({@link JsonRowReader.read}).
  *
- * {@link JsonRowReader.read} accepts a value only when `JSON.parse(value.toString('utf8'))` is an
- * object whose validation against the schema would succeed, and then yields exactly the values
- * that validation would (numbers rounded as `JSON.parse` rounds them, strings with their escapes
- * and any unpaired surrogates, a duplicated key's last value, text read as timestamps and decimals
- * by the catalog's parsers, nested values by `coerceValue`). Anything else — invalid JSON, a value
- * of the wrong type, a required field null or missing, an unknown field unless unknown fields are
- * ignored, a key with escapes, a key `__proto__` — is declined, to be decoded and validated the
- * general way, which also says why it is refused.
+ * A value is accepted only when `JSON.parse(value.toString('utf8'))` is an object whose
+ * validation against the schema would succeed, and then read as exactly the values validation
+ * would give (numbers rounded as `JSON.parse` rounds them, strings with their escapes, bytes
+ * that are not UTF-8 as U+FFFD, a duplicated key's last value, text read as timestamps and
+ * decimals by the catalog's parsers, nested values by `coerceValue`). Anything else — invalid
+ * JSON, a value of the wrong type, a required field null or missing, an unknown field unless
+ * unknown fields are ignored, a key with escapes, a key `__proto__` — is declined, to be decoded
+ * and validated the general way, which also says why it is refused.
+ *
+ * @example
+ * ```ts
+ * const reader = new JsonRowReader(schema, false)
+ * const builder = new ColumnBuilder(schema, { typed: true })
+ * if (!reader.readInto(message.value, builder)) builder.add(JSON.parse(message.value.toString('utf8')))
+ * ```
  */
 export class JsonRowReader {
   readonly #fields: readonly FieldPlan[]
   readonly #ignoreUnknown: boolean
-  #text = ''
-  /** The value's bytes while its text is all ASCII (each byte one character), else undefined. */
-  #ascii: Buffer | undefined
+  /** The value being read, and the position in it. */
+  #bytes: Buffer = EMPTY
   #at = 0
-  /** Short strings read lately, by a hash of their characters (see {@link JsonRowReader.#slice}). */
+  /** 0x80 when the last string scanned has a byte of 0x80 or above, else 0 (see {@link JsonRowReader.#scan}). */
+  #high = 0
+  /** Whether the whole value is UTF-8: 1 or 0, or -1 until a string that is not ASCII asks. */
+  #utf8 = -1
+  /** Per field, what {@link JsonRowReader.readInto} wrote of the row so far. */
+  readonly #state: Uint8Array
+  /** Short strings read lately, by a hash of their bytes (see {@link JsonRowReader.#ascii}). */
   readonly #recent = new Array<string | undefined>(RECENT_SLOTS)
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
     this.#fields = schema.fields.map((field) => ({
-      key: spellable(field.name) ? field.name : undefined,
+      key: spellable(field.name) ? Buffer.from(field.name, 'utf8') : undefined,
       inherited: field.name in Object.prototype,
       read: readOf(field.type),
       type: field.type,
@@ -103,11 +131,55 @@ export class JsonRowReader {
       name: field.name,
     }))
     this.#ignoreUnknown = ignoreUnknown
+    this.#state = new Uint8Array(this.#fields.length)
   }
 
   /** Values per row: the schema's top-level fields. */
   get width(): number {
     return this.#fields.length
+  }
+
+  /**
+   * Adds the row of `value` to `builder` (of this reader's schema) and returns true, or returns
+   * false, leaving the builder as it was, when the general path must decide the record. Typed
+   * columns are written in place: numbers, instants and decimals without a bigint while they
+   * are safe integers, strings without escapes as their bytes.
+   */
+  readInto(value: Buffer, builder: ColumnBuilder): boolean {
+    const r = builder.rowCount
+    const fields = this.#fields
+    const state = this.#state
+    state.fill(UNSEEN)
+    try {
+      this.#open(value)
+      for (let f = this.#first(); f !== END; f = this.#next(f)) {
+        const typed = builder.typedColumn(f)
+        // A duplicated key: its last value replaces what the earlier one wrote.
+        if (state[f] !== UNSEEN) typed?.truncate(r)
+        state[f] =
+          typed === undefined
+            ? this.#setValue(builder, f, fields[f]!)
+            : this.#write(builder, typed, r, f, fields[f]!)
+      }
+    } catch {
+      // DECLINED (not JSON the reader reads), or anything unforeseen: for the general path.
+      builder.truncate(r)
+      return false
+    } finally {
+      this.#close()
+    }
+    for (let c = 0; c < fields.length; c++) {
+      const s = state[c]
+      const field = fields[c]!
+      if (s === REFUSED || (s !== WRITTEN && (field.required || (s === UNSEEN && field.inherited)))) {
+        builder.truncate(r)
+        return false
+      }
+    }
+    // Only now: a null in a typed column makes it keep a validity array, even for a row dropped.
+    for (let c = 0; c < fields.length; c++) if (state[c] !== WRITTEN) builder.setValue(c, null)
+    builder.endRow()
+    return true
   }
 
   /**
@@ -119,17 +191,13 @@ export class JsonRowReader {
     const fields = this.#fields
     for (let c = 0; c < fields.length; c++) out.push(undefined)
     try {
-      this.#text = value.toString('utf8')
-      // As many characters as bytes: every byte ASCII, or a byte not UTF-8 replaced by U+FFFD.
-      this.#ascii = this.#text.length === value.length && !this.#text.includes('\ufffd') ? value : undefined
-      this.#row(out, base)
+      this.#open(value)
+      for (let f = this.#first(); f !== END; f = this.#next(f)) out[base + f] = this.#field(fields[f]!)
     } catch {
-      // DECLINED (not JSON the reader reads), or anything unforeseen: for the general path.
       out.length = base
       return false
     } finally {
-      this.#text = ''
-      this.#ascii = undefined
+      this.#close()
     }
     for (let c = 0; c < fields.length; c++) {
       const v = out[base + c]
@@ -149,85 +217,101 @@ export class JsonRowReader {
     return true
   }
 
-  /** The record's object, its values set in `out` from `base`; what follows it must be whitespace. */
-  #row(out: unknown[], base: number): void {
-    const s = this.#text
-    const fields = this.#fields
-    let i = space(s, 0)
-    if (s.charCodeAt(i) !== 123 /* { */) throw DECLINED
-    i = space(s, i + 1)
-    if (s.charCodeAt(i) === 125 /* } */) {
-      i++
-    } else {
-      // Keys usually come in field order: the field after the last one is tried first.
-      let next = 0
-      for (;;) {
-        if (s.charCodeAt(i) !== 34 /* " */) throw DECLINED
-        const field = this.#key(i + 1, next)
-        i = space(s, this.#at)
-        if (s.charCodeAt(i) !== 58 /* : */) throw DECLINED
-        this.#at = space(s, i + 1)
-        if (field >= 0) {
-          out[base + field] = this.#field(fields[field]!)
-          next = field + 1 === fields.length ? 0 : field + 1
-        } else {
-          this.#any(0)
-        }
-        i = space(s, this.#at)
-        const c = s.charCodeAt(i)
-        if (c === 44 /* , */) {
-          i = space(s, i + 1)
-          continue
-        }
-        if (c !== 125 /* } */) throw DECLINED
-        i++
-        break
-      }
-    }
-    if (space(s, i) !== s.length) throw DECLINED
+  #open(value: Buffer): void {
+    this.#bytes = value
+    this.#at = 0
+    this.#utf8 = -1
+  }
+
+  /** Lets go of the value, which the reader outlives. */
+  #close(): void {
+    this.#bytes = EMPTY
+  }
+
+  /** The record's opening brace and its first key: that key's field (see {@link JsonRowReader.#entry}), or END. */
+  #first(): number {
+    const b = this.#bytes
+    let i = space(b, 0)
+    if (b[i] !== 123 /* { */) throw DECLINED
+    i = space(b, i + 1)
+    return b[i] === 125 /* } */ ? this.#end(i + 1) : this.#entry(i, 0)
+  }
+
+  /** What follows the value of field `previous`: the next key's field, or END after the closing brace. */
+  #next(previous: number): number {
+    const b = this.#bytes
+    const i = space(b, this.#at)
+    const c = b[i]
+    if (c === 125) return this.#end(i + 1)
+    if (c !== 44 /* , */) throw DECLINED
+    // Keys usually come in field order: the field after the last one is tried first.
+    return this.#entry(space(b, i + 1), previous + 1 === this.#fields.length ? 0 : previous + 1)
   }
 
   /**
-   * The field whose name is the key starting at `start` (after its quote), trying `next` first,
+   * The field of the key at `i` (trying field `hint` first), with `#at` at its value; keys of no
+   * field, when ignored, are passed over with their values, up to the closing brace (END).
+   */
+  #entry(i: number, hint: number): number {
+    const b = this.#bytes
+    for (;;) {
+      if (b[i] !== 34 /* " */) throw DECLINED
+      const field = this.#key(i + 1, hint)
+      i = space(b, this.#at)
+      if (b[i] !== 58 /* : */) throw DECLINED
+      this.#at = space(b, i + 1)
+      if (field >= 0) return field
+      this.#any(0)
+      i = space(b, this.#at)
+      const c = b[i]
+      if (c === 125) return this.#end(i + 1)
+      if (c !== 44) throw DECLINED
+      i = space(b, i + 1)
+    }
+  }
+
+  /** END, when nothing but whitespace follows the record's closing brace (before `i`). */
+  #end(i: number): number {
+    if (space(this.#bytes, i) !== this.#bytes.length) throw DECLINED
+    return END
+  }
+
+  /**
+   * The field whose name is the key starting at `start` (after its quote), trying `hint` first,
    * with the position after the closing quote in `#at`; -1 for an unknown key to be ignored.
    */
-  #key(start: number, next: number): number {
-    const s = this.#text
+  #key(start: number, hint: number): number {
+    const b = this.#bytes
     const fields = this.#fields
     for (let k = 0; k < fields.length; k++) {
-      const f = next + k < fields.length ? next + k : next + k - fields.length
+      const f = hint + k < fields.length ? hint + k : hint + k - fields.length
       const key = fields[f]!.key
       if (key === undefined) continue
       const length = key.length
-      if (s.charCodeAt(start + length) !== 34) continue
+      if (b[start + length] !== 34) continue
       let j = 0
-      while (j < length && s.charCodeAt(start + j) === key.charCodeAt(j)) j++
+      while (j < length && b[start + j] === key[j]) j++
       if (j === length) {
         this.#at = start + length + 1
         return f
       }
     }
-    // Not a field, unless escapes spell one: the general path reads those.
-    let i = start
-    for (;;) {
-      const c = s.charCodeAt(i)
-      if (c === 34) break
-      if (c === 92 /* \ */ || !(c >= 32)) throw DECLINED
-      i++
-    }
-    if (!this.#ignoreUnknown || s.slice(start, i) === '__proto__') throw DECLINED
-    this.#at = i + 1
+    // Not a field, unless escapes spell one, or bytes that are not UTF-8 read as U+FFFD do:
+    // the general path reads those.
+    const end = this.#scan(start)
+    if (b[end] !== 34 || !this.#ignoreUnknown || (this.#high !== 0 && !this.#isUtf8())) throw DECLINED
+    if (end - start === 9 && b.toString('latin1', start, end) === '__proto__') throw DECLINED
+    this.#at = end + 1
     return -1
   }
 
   /**
-   * A top-level field's value at `#at`, as its internal value (null for JSON null), or
-   * {@link INVALID} when validation would refuse it: the record is declined unless a later
-   * value of the same key replaces it, as `JSON.parse` keeps a duplicated key's last value.
+   * A top-level field's value at `#at` as its internal value (null for JSON null), or
+   * {@link INVALID} when validation would refuse it: the record is declined unless a later value
+   * of the same key replaces it, as `JSON.parse` keeps a duplicated key's last value.
    */
   #field(field: FieldPlan): unknown {
-    const s = this.#text
-    const c = s.charCodeAt(this.#at)
+    const c = this.#bytes[this.#at]
     if (c === 110 /* n */) return this.#literal('null', null)
     switch (field.read) {
       case STRING:
@@ -238,38 +322,130 @@ export class JsonRowReader {
         if (c === 102 /* f */) return this.#literal('false', false)
         break
       case DOUBLE:
-        if (c === 45 || (c >= 48 && c <= 57)) return this.#number()
+        if (numberStart(c)) return this.#number()
         break
       case LONG:
-        if (c === 45 || (c >= 48 && c <= 57)) {
+        if (numberStart(c)) {
           const n = this.#number()
           return Number.isSafeInteger(n) ? BigInt(n) : INVALID
         }
         break
       case INT:
-        if (c === 45 || (c >= 48 && c <= 57)) {
+        if (numberStart(c)) {
           const n = this.#number()
           // The int32 range, -0 as 0.
           return (n | 0) === n ? n | 0 : INVALID
         }
         break
-      case TIMESTAMPTZ:
-        if (c === 34) {
-          const micros = this.#isoInstant()
-          if (micros !== undefined) return micros
-        }
-        return this.#coerced(field)
-      case DECIMAL:
-        if (c === 34) {
-          const unscaled = this.#plainDecimal(field.type as DecimalType)
-          if (unscaled !== undefined) return unscaled
-        }
-        return this.#coerced(field)
+      case TIMESTAMPTZ: {
+        const micros = c === 34 ? this.#isoInstant() : undefined
+        return micros !== undefined ? BigInt(micros) : this.#coerced(field)
+      }
+      case DECIMAL: {
+        const unscaled = c === 34 ? this.#plainDecimal(field.type as DecimalType) : undefined
+        return unscaled !== undefined ? BigInt(unscaled) : this.#coerced(field)
+      }
       case COERCED:
         return this.#coerced(field)
     }
     this.#any(0)
     return INVALID
+  }
+
+  /** Field `f`'s value at `#at` set by {@link ColumnBuilder.setValue}, for a column that is not typed. */
+  #setValue(builder: ColumnBuilder, f: number, field: FieldPlan): FieldState {
+    const value = this.#field(field)
+    if (value === INVALID) return REFUSED
+    if (value === null) return NULLED
+    builder.setValue(f, value)
+    return WRITTEN
+  }
+
+  /**
+   * Field `f`'s value at `#at` written to row `r` of its typed column: the same value
+   * {@link JsonRowReader.#field} reads, without making it a JavaScript value where the column
+   * takes it as it is.
+   */
+  #write(
+    builder: ColumnBuilder,
+    typed: TypedColumnBuilder,
+    r: number,
+    f: number,
+    field: FieldPlan,
+  ): FieldState {
+    const c = this.#bytes[this.#at]
+    if (c === 110) return this.#literal('null', NULLED)
+    switch (field.read) {
+      case STRING:
+        if (c === 34) {
+          this.#writeString(typed, r)
+          return WRITTEN
+        }
+        break
+      case BOOLEAN:
+        if (c === 116 || c === 102) {
+          typed.setBoolean(r, c === 116 ? this.#literal('true', true) : this.#literal('false', false))
+          return WRITTEN
+        }
+        break
+      case DOUBLE:
+        if (numberStart(c)) {
+          typed.setNumber(r, this.#number())
+          return WRITTEN
+        }
+        break
+      case LONG:
+        if (numberStart(c)) {
+          const n = this.#number()
+          if (!Number.isSafeInteger(n)) return REFUSED
+          typed.setInt64Number(r, n)
+          return WRITTEN
+        }
+        break
+      case INT:
+        if (numberStart(c)) {
+          const n = this.#number()
+          if ((n | 0) !== n) return REFUSED
+          typed.setNumber(r, n | 0)
+          return WRITTEN
+        }
+        break
+      case TIMESTAMPTZ: {
+        const micros = c === 34 ? this.#isoInstant() : undefined
+        if (micros === undefined) return this.#setValue(builder, f, field)
+        typed.setInt64Number(r, micros)
+        return WRITTEN
+      }
+      case DECIMAL: {
+        const unscaled = c === 34 ? this.#plainDecimal(field.type as DecimalType) : undefined
+        if (unscaled === undefined) return this.#setValue(builder, f, field)
+        if (typed.kind === 'int32') typed.setNumber(r, unscaled)
+        else typed.setInt64Number(r, unscaled)
+        return WRITTEN
+      }
+      case COERCED:
+        return this.#setValue(builder, f, field)
+    }
+    this.#any(0)
+    return REFUSED
+  }
+
+  /**
+   * The string at `#at` written to row `r` of a bytes column: its bytes as they are when it has
+   * no escapes and the value is UTF-8 (so that decoding and encoding again would give them back),
+   * else the string `JSON.parse` would read.
+   */
+  #writeString(typed: TypedColumnBuilder, r: number): void {
+    const b = this.#bytes
+    const start = this.#at + 1
+    const end = this.#scan(start)
+    if (b[end] === 92 /* \ */) {
+      typed.setString(r, this.#escaped(start, end))
+      return
+    }
+    this.#at = end + 1
+    if (this.#high === 0 || this.#isUtf8()) typed.setBytes(r, b, start, end)
+    else typed.setString(r, b.toString('utf8', start, end))
   }
 
   /** The value at `#at` as `JSON.parse` gives it, coerced to the field's type, or {@link INVALID}. */
@@ -284,13 +460,14 @@ export class JsonRowReader {
 
   /**
    * The string at `#at` when it is `Date#toISOString`'s `YYYY-MM-DDTHH:MM:SS.sssZ` of a valid
-   * instant in years 0000-9999, as microseconds since the epoch (what the catalog's parser makes
-   * of that text), moving past it; else undefined, leaving `#at` where it was.
+   * instant whose microseconds since the epoch are a safe integer, as those microseconds (what
+   * the catalog's parser makes of that text), moving past it; else undefined, leaving `#at`
+   * where it was.
    */
-  #isoInstant(): bigint | undefined {
+  #isoInstant(): number | undefined {
     const i = this.#at + 1
-    if (this.#text.charCodeAt(i + 24) !== 34) return undefined
-    const micros = isoUtcMillisOrUndefined(this.#text, i, i + 24)
+    if (this.#bytes[i + 24] !== 34) return undefined
+    const micros = isoUtcMicrosNumberOrUndefined(this.#bytes, i, i + 24)
     if (micros !== undefined) this.#at = i + 25
     return micros
   }
@@ -301,26 +478,32 @@ export class JsonRowReader {
    * unscaled value (what the catalog's parser makes of it), moving past it; else undefined,
    * leaving `#at` where it was.
    */
-  #plainDecimal(type: DecimalType): bigint | undefined {
+  #plainDecimal(type: DecimalType): number | undefined {
+    const b = this.#bytes
     const start = this.#at + 1
-    // An escape before the quote is no digit: the text is declined as it would be read so.
-    const end = this.#text.indexOf('"', start)
-    if (end < 0) return undefined
-    const unscaled = plainDecimalOrUndefined(this.#text, type, start, end)
+    let end = start
+    // A backslash or a byte past the digits is no digit: the text is left to the general parser.
+    while (b[end] !== 34) {
+      if (end === b.length || end - start > 17) return undefined
+      end++
+    }
+    const unscaled = plainDecimalNumberOrUndefined(b, type, start, end)
     if (unscaled !== undefined) this.#at = end + 1
     return unscaled
   }
 
+  /** `value`, when `text` (ASCII) is at `#at`, moving past it. */
   #literal<T>(text: string, value: T): T {
-    if (!this.#text.startsWith(text, this.#at)) throw DECLINED
-    this.#at += text.length
+    const b = this.#bytes
+    const at = this.#at
+    for (let k = 0; k < text.length; k++) if (b[at + k] !== text.charCodeAt(k)) throw DECLINED
+    this.#at = at + text.length
     return value
   }
 
   /** Any JSON value at `#at`, as `JSON.parse` gives it. */
   #any(depth: number): unknown {
-    const s = this.#text
-    const c = s.charCodeAt(this.#at)
+    const c = this.#bytes[this.#at]
     if (c === 34) return this.#string()
     if (c === 123) return this.#object(depth + 1)
     if (c === 91 /* [ */) return this.#array(depth + 1)
@@ -332,27 +515,27 @@ export class JsonRowReader {
 
   #object(depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) throw DECLINED
-    const s = this.#text
+    const b = this.#bytes
     const object: Record<string, unknown> = {}
-    let i = space(s, this.#at + 1)
-    if (s.charCodeAt(i) === 125) {
+    let i = space(b, this.#at + 1)
+    if (b[i] === 125) {
       this.#at = i + 1
       return object
     }
     for (;;) {
-      if (s.charCodeAt(i) !== 34) throw DECLINED
+      if (b[i] !== 34) throw DECLINED
       this.#at = i
       const key = this.#string()
       // JSON.parse makes it an own property; assignment would set the prototype.
       if (key === '__proto__') throw DECLINED
-      i = space(s, this.#at)
-      if (s.charCodeAt(i) !== 58) throw DECLINED
-      this.#at = space(s, i + 1)
+      i = space(b, this.#at)
+      if (b[i] !== 58) throw DECLINED
+      this.#at = space(b, i + 1)
       object[key] = this.#any(depth)
-      i = space(s, this.#at)
-      const c = s.charCodeAt(i)
+      i = space(b, this.#at)
+      const c = b[i]
       if (c === 44) {
-        i = space(s, i + 1)
+        i = space(b, i + 1)
         continue
       }
       if (c !== 125) throw DECLINED
@@ -363,19 +546,19 @@ export class JsonRowReader {
 
   #array(depth: number): unknown[] {
     if (depth > MAX_DEPTH) throw DECLINED
-    const s = this.#text
+    const b = this.#bytes
     const array: unknown[] = []
-    this.#at = space(s, this.#at + 1)
-    if (s.charCodeAt(this.#at) === 93 /* ] */) {
+    this.#at = space(b, this.#at + 1)
+    if (b[this.#at] === 93 /* ] */) {
       this.#at++
       return array
     }
     for (;;) {
       array.push(this.#any(depth))
-      const i = space(s, this.#at)
-      const c = s.charCodeAt(i)
+      const i = space(b, this.#at)
+      const c = b[i]
       if (c === 44) {
-        this.#at = space(s, i + 1)
+        this.#at = space(b, i + 1)
         continue
       }
       if (c !== 93) throw DECLINED
@@ -384,74 +567,89 @@ export class JsonRowReader {
     }
   }
 
-  /** The string whose opening quote is at `#at`. */
-  #string(): string {
-    const s = this.#text
-    const start = this.#at + 1
-    let hash = 0
-    for (let i = start; ; i++) {
-      const c = s.charCodeAt(i)
-      if (c === 34) {
-        this.#at = i + 1
-        return this.#slice(start, i, hash)
+  /**
+   * The position of the closing quote or the first backslash of the string whose characters
+   * start at `start`, noting in `#high` whether one is 0x80 or above. Control characters are
+   * not allowed in JSON strings, nor is the end of the value.
+   */
+  #scan(start: number): number {
+    const b = this.#bytes
+    let high = 0
+    for (let i = start; i < b.length; i++) {
+      const c = b[i]!
+      if (c === 34 || c === 92) {
+        this.#high = high & 0x80
+        return i
       }
-      if (c === 92) return this.#escaped(s.slice(start, i), i)
-      // Control characters are not allowed in JSON strings; NaN is the end of the text.
-      if (!(c >= 32)) throw DECLINED
-      hash = (Math.imul(hash, 31) + c) | 0
+      if (c < 32) throw DECLINED
+      high |= c
     }
+    throw DECLINED
+  }
+
+  /** Whether the value is UTF-8, asked once per value: a string of it is then its bytes. */
+  #isUtf8(): boolean {
+    if (this.#utf8 < 0) this.#utf8 = isUtf8(this.#bytes) ? 1 : 0
+    return this.#utf8 === 1
+  }
+
+  /** The string whose opening quote is at `#at`, as `JSON.parse` reads it. */
+  #string(): string {
+    const b = this.#bytes
+    const start = this.#at + 1
+    const end = this.#scan(start)
+    if (b[end] === 92) return this.#escaped(start, end)
+    this.#at = end + 1
+    // Bytes that are not UTF-8 become U+FFFD as in the value's text: the quotes around them are
+    // ASCII, so decoding the string alone decodes them alike.
+    return this.#high === 0 ? this.#ascii(start, end) : b.toString('utf8', start, end)
   }
 
   /**
-   * Characters `start` to `end` of the text (whose hash is `hash`) as a string that holds on to
-   * nothing else, since buffered values live until their commit: a short one is the same string
-   * as the last one of those characters when that is still at hand (as `JSON.parse` shares short
-   * strings: a column of few distinct values then holds few strings); from 13 characters on V8's
-   * slice would be a view keeping the whole text alive, so those are copied from the bytes when
-   * the text is ASCII.
+   * ASCII bytes `start` to `end` as a string, copied, so that it holds on to nothing else (buffered
+   * values live until their commit); a short one is the same string as the last one of those
+   * characters when that is still at hand (as `JSON.parse` shares short strings: a column of few
+   * distinct values then holds few strings).
    */
-  #slice(start: number, end: number, hash: number): string {
-    const s = this.#text
+  #ascii(start: number, end: number): string {
+    const b = this.#bytes
     const length = end - start
-    if (length <= 10) {
-      const slot = (hash ^ length) & (RECENT_SLOTS - 1)
-      const recent = this.#recent[slot]
-      if (recent !== undefined && recent.length === length && s.startsWith(recent, start)) return recent
-      const fresh = s.slice(start, end)
-      this.#recent[slot] = fresh
-      return fresh
+    if (length > 10) return b.toString('latin1', start, end)
+    let hash = length
+    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + b[i]!) | 0
+    const slot = hash & (RECENT_SLOTS - 1)
+    const recent = this.#recent[slot]
+    if (recent !== undefined && recent.length === length) {
+      let j = 0
+      while (j < length && recent.charCodeAt(j) === b[start + j]) j++
+      if (j === length) return recent
     }
-    const ascii = this.#ascii
-    return length >= 13 && ascii !== undefined ? ascii.toString('latin1', start, end) : s.slice(start, end)
+    const fresh = b.toString('latin1', start, end)
+    this.#recent[slot] = fresh
+    return fresh
   }
 
-  /** The rest of a string from the backslash at `at`, after the text before it. */
-  #escaped(before: string, at: number): string {
-    const s = this.#text
-    let text = before
+  /** The string from `start` whose first backslash is at `at`. */
+  #escaped(start: number, at: number): string {
+    const b = this.#bytes
+    let text = b.toString('utf8', start, at)
     let i = at
-    let from = at
     for (;;) {
-      const c = s.charCodeAt(i)
-      if (c === 34) {
-        this.#at = i + 1
-        return text + s.slice(from, i)
+      const e = b[i + 1]
+      if (e === 117 /* u */) {
+        text += String.fromCharCode(hex(b, i + 2))
+        i += 6
+      } else {
+        text += escapedCharacter(e)
+        i += 2
       }
-      if (c === 92) {
-        text += s.slice(from, i)
-        const e = s.charCodeAt(i + 1)
-        if (e === 117 /* u */) {
-          text += String.fromCharCode(hex(s, i + 2))
-          i += 6
-        } else {
-          text += escapedCharacter(e)
-          i += 2
-        }
-        from = i
-        continue
+      const end = this.#scan(i)
+      text += b.toString('utf8', i, end)
+      if (b[end] === 34) {
+        this.#at = end + 1
+        return text
       }
-      if (!(c >= 32)) throw DECLINED
-      i++
+      i = end
     }
   }
 
@@ -461,75 +659,84 @@ export class JsonRowReader {
    * anything else by `Number` of its text.
    */
   #number(): number {
-    const s = this.#text
+    const b = this.#bytes
     const start = this.#at
     let i = start
-    const negative = s.charCodeAt(i) === 45 /* - */
+    const negative = b[i] === 45 /* - */
     if (negative) i++
     let mantissa = 0
     let digits = 0
-    let d = s.charCodeAt(i) - 48
+    let d = digitAt(b, i)
     if (d === 0) {
       i++
-    } else if (d > 0 && d <= 9) {
+    } else if (d > 0) {
       do {
         mantissa = mantissa * 10 + d
         digits++
-        d = s.charCodeAt(++i) - 48
-      } while (d >= 0 && d <= 9)
+        d = digitAt(b, ++i)
+      } while (d >= 0)
     } else {
       throw DECLINED
     }
     let exponent = 0
-    if (s.charCodeAt(i) === 46 /* . */) {
-      d = s.charCodeAt(++i) - 48
-      if (!(d >= 0 && d <= 9)) throw DECLINED
+    if (b[i] === 46 /* . */) {
+      d = digitAt(b, ++i)
+      if (d < 0) throw DECLINED
       do {
         mantissa = mantissa * 10 + d
         digits++
         exponent--
-        d = s.charCodeAt(++i) - 48
-      } while (d >= 0 && d <= 9)
+        d = digitAt(b, ++i)
+      } while (d >= 0)
     }
-    const e = s.charCodeAt(i)
+    const e = b[i]
     if (e === 101 || e === 69 /* e E */) {
-      let sign = s.charCodeAt(++i)
+      const sign = b[++i]
       if (sign === 43 || sign === 45) i++
-      else sign = 43
-      d = s.charCodeAt(i) - 48
-      if (!(d >= 0 && d <= 9)) throw DECLINED
+      d = digitAt(b, i)
+      if (d < 0) throw DECLINED
       let power = 0
       do {
         if (power < 1e6) power = power * 10 + d
-        d = s.charCodeAt(++i) - 48
-      } while (d >= 0 && d <= 9)
+        d = digitAt(b, ++i)
+      } while (d >= 0)
       exponent += sign === 45 ? -power : power
     }
     this.#at = i
-    let value: number
     // Below 10^15 the mantissa is exact, and so is 10^k up to 22: one rounding, the right one.
     if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-      value = exponent >= 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!
+      const value = exponent >= 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!
       return negative ? -value : value
     }
-    return Number(s.slice(start, i))
+    return Number(b.toString('latin1', start, i))
   }
 }
 
 /** The next position from `i` that is not JSON whitespace (space, tab, line feed, return). */
-function space(s: string, i: number): number {
+function space(b: Uint8Array, i: number): number {
   for (;;) {
-    const c = s.charCodeAt(i)
+    const c = b[i]
     if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i
     i++
   }
 }
 
+/** The digit at `i`, or -1 for another byte or the end of the value. */
+function digitAt(b: Uint8Array, i: number): number {
+  const d = (b[i] ?? 0) - 48
+  return d >= 0 && d <= 9 ? d : -1
+}
+
+/** Whether a JSON number starts with this byte. */
+function numberStart(c: number | undefined): boolean {
+  return c === 45 || (c !== undefined && c >= 48 && c <= 57)
+}
+
 /** The value of the four hex digits at `i`. */
-function hex(s: string, i: number): number {
+function hex(b: Uint8Array, i: number): number {
   let value = 0
   for (let k = i; k < i + 4; k++) {
-    const c = s.charCodeAt(k)
+    const c = b[k] ?? 0
     const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1
     if (d < 0) throw DECLINED
     value = value * 16 + d
@@ -538,7 +745,7 @@ function hex(s: string, i: number): number {
 }
 
 /** The character of a one-letter escape (`\n`), by the letter's code. */
-function escapedCharacter(code: number): string {
+function escapedCharacter(code: number | undefined): string {
   switch (code) {
     case 34:
       return '"'
@@ -563,10 +770,11 @@ function escapedCharacter(code: number): string {
 
 /**
  * Whether a key without escapes can spell the name: JSON needs escapes for quotes, backslashes
- * and control characters, and `__proto__` is left to the general path (assigned, it is not data).
+ * and control characters, UTF-8 has no bytes for an unpaired surrogate, and `__proto__` is left
+ * to the general path (assigned, it is not data).
  */
 function spellable(name: string): boolean {
-  if (name === '__proto__') return false
+  if (name === '__proto__' || Buffer.from(name, 'utf8').toString('utf8') !== name) return false
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i)
     if (c === 34 || c === 92 || c < 32) return false

@@ -1,4 +1,4 @@
-import { Schema, Types } from '@lake/catalog'
+import { ColumnBuilder, isTypedColumn, Schema, type TypedColumn, Types, typedValues } from '@lake/catalog'
 import { describe, expect, it } from 'vitest'
 import { migrateBatch } from './migrate.js'
 
@@ -89,5 +89,52 @@ describe('migrateBatch', () => {
       1,
     )
     for (const to of [renamed, dropped, required]) expect(migrateBatch(batch, before, to)).toBeUndefined()
+  })
+})
+
+describe('migrateBatch of typed columns', () => {
+  const flat = new Schema(
+    [
+      { id: 1, name: 'id', required: true, type: Types.long },
+      { id: 2, name: 'n', required: false, type: Types.int },
+      { id: 3, name: 'x', required: false, type: Types.float },
+      { id: 4, name: 'tags', required: false, type: Types.list(5, Types.string) },
+    ],
+    0,
+  )
+  const wider = new Schema(
+    [
+      { id: 1, name: 'id', required: true, type: Types.long },
+      { id: 2, name: 'n', required: false, type: Types.long },
+      { id: 3, name: 'x', required: false, type: Types.double },
+      { id: 4, name: 'tags', required: false, type: Types.list(5, Types.string) },
+      { id: 6, name: 'note', required: false, type: Types.string },
+      { id: 7, name: 'more', required: false, type: Types.list(8, Types.int) },
+    ],
+    1,
+  )
+  const builder = new ColumnBuilder(flat, { typed: true })
+  const ns = [5, null, -(2 ** 31), 2 ** 31 - 1]
+  for (const [i, n] of ns.entries()) builder.add({ id: i, n, x: i === 1 ? 0.5 : null, tags: ['a'] })
+  const typed = builder.take()
+
+  it('widens typed ints to typed longs and floats to doubles, sharing the columns that stay', () => {
+    const migrated = migrateBatch(typed, flat, wider)!
+    const [id, n, x, tags, note, more] = migrated.columns
+    expect(id).toBe(typed.columns[0])
+    expect(tags).toBe(typed.columns[3])
+    expect(isTypedColumn(n!) && n.kind).toBe('int64')
+    expect(typedValues(n as TypedColumn, Types.long)).toEqual(ns.map((v) => (v === null ? null : BigInt(v))))
+    expect(isTypedColumn(x!) && x.kind).toBe('float64')
+    expect(typedValues(x as TypedColumn, Types.double)).toEqual([null, 0.5, null, null])
+    // A new flat field of a typed batch is a typed column of nulls; other new fields arrays of them.
+    expect(isTypedColumn(note!) && typedValues(note, Types.string)).toEqual([null, null, null, null])
+    expect(more).toEqual([null, null, null, null])
+  })
+
+  it('gives an untyped batch arrays of nulls for new flat fields', () => {
+    const plain = new ColumnBuilder(flat)
+    plain.add({ id: 1 })
+    expect(migrateBatch(plain.take(), flat, wider)!.columns.slice(4)).toEqual([[null], [null]])
   })
 })

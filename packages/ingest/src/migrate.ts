@@ -6,7 +6,18 @@
  *
  * @module
  */
-import type { ColumnBatch, IcebergType, NestedField, Schema } from '@lake/catalog'
+import {
+  type BatchColumn,
+  type ColumnBatch,
+  type IcebergType,
+  isTypedColumn,
+  type NestedField,
+  type Schema,
+  type TypedColumn,
+  TypedColumnBuilder,
+  type TypedColumnKind,
+  typedKind,
+} from '@lake/catalog'
 
 /** Converts one internal value; `null` for the identity. */
 type Convert = ((value: unknown) => unknown) | null
@@ -19,14 +30,52 @@ type Convert = ((value: unknown) => unknown) | null
 export function migrateBatch(batch: ColumnBatch, from: Schema, to: Schema): ColumnBatch | undefined {
   const columns = migration(from.fields, to.fields)
   if (!columns) return undefined
+  // A batch of a typed builder gets typed columns for new flat fields too, so that the writer
+  // joins its columns with those of batches read since without turning them into values.
+  const typed = batch.columns.some(isTypedColumn)
   return {
     rowCount: batch.rowCount,
-    columns: columns.map((c) => {
-      if (c.index < 0) return new Array<unknown>(batch.rowCount).fill(null)
+    columns: columns.map((c, i): BatchColumn => {
+      if (c.index < 0) {
+        const kind = typed ? typedKind(to.fields[i]!.type) : undefined
+        return kind === undefined
+          ? new Array<unknown>(batch.rowCount).fill(null)
+          : typedNulls(kind, batch.rowCount)
+      }
       const column = batch.columns[c.index]!
+      if (isTypedColumn(column)) {
+        // Decided on the layout, as a float widened to a double changes it but not the values.
+        const kind = typedKind(to.fields[i]!.type)
+        return kind === column.kind ? column : widenTyped(column)
+      }
       return c.convert === null ? column : column.map((v) => (v === null ? null : c.convert!(v)))
     }),
   }
+}
+
+/** A typed column of `rows` nulls. */
+function typedNulls(kind: TypedColumnKind, rows: number): TypedColumn {
+  const builder = new TypedColumnBuilder(kind, rows)
+  for (let r = 0; r < rows; r++) builder.setNull(r)
+  return builder.take()
+}
+
+/**
+ * A typed int or float column as the long or double column of the same values: the promotions
+ * of a flat field that change its layout (see {@link converter}). Longs are written from
+ * numbers, without a bigint per row.
+ */
+function widenTyped(column: TypedColumn): TypedColumn {
+  const int = column.kind === 'int32'
+  if (!int && column.kind !== 'float32') throw new TypeError(`A typed ${column.kind} column is not widened`)
+  const builder = new TypedColumnBuilder(int ? 'int64' : 'float64', column.length)
+  const { valid, values } = column
+  for (let r = 0; r < column.length; r++) {
+    if (valid !== undefined && valid[r] === 0) builder.setNull(r)
+    else if (int) builder.setInt64Number(r, values[r]!)
+    else builder.setNumber(r, values[r]!)
+  }
+  return builder.take()
 }
 
 /** For each field of `to`: the index of the same field (by id) in `from` (-1: new) and its conversion. */

@@ -1,8 +1,16 @@
-import { col, defineSchema, type HadoopCatalog, Types } from '@lake/catalog'
+import {
+  ColumnBuilder,
+  col,
+  defineSchema,
+  type HadoopCatalog,
+  isTypedColumn,
+  Types,
+  typedValues,
+} from '@lake/catalog'
 import { describe, expect, it } from 'vitest'
 import { fastRetries, localCatalog, tableRows } from '../test/helpers.js'
 import { readStoredOffsets } from './offsets.js'
-import { heldBytesPerRow, TableSink } from './sink.js'
+import { heldBytesPerRow, sliceRows, TableSink } from './sink.js'
 
 const schema = defineSchema({ id: col.long().required(), p: col.int().required() })
 
@@ -277,5 +285,26 @@ describe('TableSink buffers', () => {
     expect(record(sink, 0, 0n, [{ id: 1n, q: 0 }])).toBe(1)
     await sink.commit()
     expect(await tableRows(await catalog.loadTable('db.t'))).toEqual([{ id: 1n, q: 0 }])
+  })
+})
+
+describe('sliceRows', () => {
+  it('copies the rows from a start of typed and untyped columns alike', () => {
+    const schema = defineSchema({
+      id: col.long().required(),
+      name: col.string(),
+      tags: col.list(col.string()),
+    }).schema
+    const builder = new ColumnBuilder(schema, { typed: true })
+    builder.add({ id: 1, name: null, tags: ['a'] })
+    builder.add({ id: 2, name: 'b' })
+    builder.add({ id: 3, name: 'cc', tags: [] })
+    const sliced = sliceRows(builder.take(), 1)
+    expect(sliced.rowCount).toBe(2)
+    const [id, name, tags] = sliced.columns
+    expect(isTypedColumn(id!) && typedValues(id, Types.long)).toEqual([2n, 3n])
+    expect(isTypedColumn(name!) && typedValues(name, Types.string)).toEqual(['b', 'cc'])
+    expect(isTypedColumn(name!) && name.valid).toBeUndefined()
+    expect(tags).toEqual([null, []])
   })
 })

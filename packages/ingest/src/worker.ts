@@ -96,17 +96,6 @@ interface Decoded {
 }
 
 /**
- * The records of a batch that the JSON row reader accepted, read against `schema`: record `i`'s
- * values start at `at[i]` in `values`, or `at[i]` is -1 (declined: decoded and validated the
- * general way).
- */
-interface ReadRows {
-  schema: Schema
-  values: unknown[]
-  at: Int32Array
-}
-
-/**
  * Creates a worker that ingests Kafka topics into Iceberg tables exactly once.
  *
  * Each commit writes the data files and, in the same snapshot's summary, the next offset of
@@ -730,10 +719,11 @@ class Worker implements IngestWorker {
     }
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
-    const read = await this.#readRows(messages, sinks)
-    const pending = messages.map((m, i) =>
-      read && read.at[i]! >= 0 ? undefined : this.#decodeOne(m, topic, partition, offsets[i]!, refused),
-    )
+    // JSON read straight into the one table's columns is read in the loop below, record by record.
+    const reads = this.#readsJson && sinks.length === 1
+    const pending = reads
+      ? []
+      : messages.map((m, i) => this.#decodeOne(m, topic, partition, offsets[i]!, refused))
     const decoded = pending.some((d) => d instanceof Promise)
       ? await Promise.all(pending)
       : (pending as Awaited<(typeof pending)[number]>[])
@@ -757,19 +747,22 @@ class Worker implements IngestWorker {
     let stages: Map<TableSink, StagedRecords>
     validate: for (;;) {
       stages = new Map(sinks.map((sink) => [sink, sink.stage()]))
+      const reader = reads ? this.#reader(sinks[0]!.schema) : undefined
       for (let i = 0; i < messages.length; i++) {
         let item = transformed[i]
-        if (read && read.at[i]! >= 0) {
+        if (reader) {
+          // A commit's requests answer between slices, rather than after the whole batch.
+          if (i > 0 && i % READ_SLICE === 0) await immediate()
+          const message = messages[i]!
+          const size = (message.value?.length ?? 0) + (message.key?.length ?? 0)
           const stage = stages.get(sinks[0]!)!
-          if (stage.schemaId === read.schema.schemaId) {
-            stage.addValues(read.values, read.at[i]!)
-            stage.end(offsets[i]!, messages[i]!.value!.length + (messages[i]!.key?.length ?? 0))
+          if (message.value && size <= this.#maxRecordBytes && stage.read(reader, message.value)) {
+            stage.end(offsets[i]!, size)
             continue
           }
-          // The table's schema changed since the batch was read: decoded and validated again.
-          read.at[i] = -1
-          item = await this.#decodeOne(messages[i]!, topic, partition, offsets[i]!, refused)
-          transformed[i] = item
+          // Declined (and tombstones, and records over maxRecordBytes): the general path decides.
+          const one = this.#decodeOne(message, topic, partition, offsets[i]!, refused)
+          item = one instanceof Promise ? await one : one
         }
         if (item) {
           let problem = this.#routeAndValidate(item.rows, item.meta, stages)
@@ -807,32 +800,17 @@ class Worker implements IngestWorker {
   }
 
   /**
-   * Reads the batch's JSON values straight into rows of the one table's schema, where the worker
-   * {@link Worker.#readsJson | reads JSON so}; undefined otherwise. Records the reader declines
-   * (and tombstones, and records over `maxRecordBytes`) are left to {@link Worker.#decodeOne}.
+   * The JSON row reader of a schema, where the worker {@link Worker.#readsJson | reads JSON so}:
+   * records it declines (and tombstones, and records over `maxRecordBytes`) are left to
+   * {@link Worker.#decodeOne}.
    */
-  async #readRows(
-    messages: readonly KafkaMessage[],
-    sinks: readonly TableSink[],
-  ): Promise<ReadRows | undefined> {
-    if (!this.#readsJson || sinks.length !== 1) return undefined
-    const schema = sinks[0]!.schema
+  #reader(schema: Schema): JsonRowReader {
     let reader = this.#readers.get(schema)
     if (!reader) {
       reader = new JsonRowReader(schema, this.#opts.unknownFields === 'ignore')
       this.#readers.set(schema, reader)
     }
-    const values: unknown[] = []
-    const at = new Int32Array(messages.length).fill(-1)
-    for (let i = 0; i < messages.length; i++) {
-      // A commit's requests answer between slices, rather than after the whole batch.
-      if (i > 0 && i % READ_SLICE === 0) await immediate()
-      const { value, key } = messages[i]!
-      if (!value || value.length + (key?.length ?? 0) > this.#maxRecordBytes) continue
-      const start = values.length
-      if (reader.read(value, values)) at[i] = start
-    }
-    return { schema, values, at }
+    return reader
   }
 
   #decodeOne(

@@ -9,12 +9,14 @@ import {
   formatTimestamp,
   fromBytes,
   fromJsonValue,
+  isoUtcMicrosNumberOrUndefined,
   isoUtcMillisOrUndefined,
   parseDate,
   parseDecimal,
   parseTime,
   parseTimestamp,
   parseTimestamptz,
+  plainDecimalNumberOrUndefined,
   plainDecimalOrUndefined,
   toBytes,
   toJsonValue,
@@ -353,5 +355,49 @@ describe('the fast readers of instants and plain decimals', () => {
     expect(plainDecimalOrUndefined('1.234', type)).toBeUndefined()
     expect(plainDecimalOrUndefined('1e3', type)).toBeUndefined()
     expect(plainDecimalOrUndefined('12345678.9', type)).toBeUndefined()
+  })
+
+  it('read bytes as numbers exactly as the bigint readers read the text, while the value is a safe integer', () => {
+    const instantArb = fc.oneof(
+      fc
+        .date({
+          noInvalidDate: true,
+          min: new Date('0000-01-01T00:00:00Z'),
+          max: new Date('9999-12-31T23:59:59Z'),
+        })
+        .map((d) => d.toISOString()),
+      fc.constantFrom('2255-06-05T23:47:34.740Z', '2255-06-05T23:47:34.741Z', '2024-02-30T00:00:00.000Z'),
+    )
+    fc.assert(
+      fc.property(instantArb, (text) => {
+        const bytes = Buffer.from(`"${text}"`, 'latin1')
+        const micros = isoUtcMillisOrUndefined(text)
+        const safe = micros !== undefined && Number.isSafeInteger(Number(micros))
+        expect(isoUtcMicrosNumberOrUndefined(bytes, 1, bytes.length - 1)).toBe(
+          safe ? Number(micros) : undefined,
+        )
+      }),
+    )
+    const decimalArb = fc.tuple(
+      fc.integer({ min: 1, max: 18 }).chain((p) => fc.tuple(fc.constant(p), fc.integer({ min: 0, max: p }))),
+      fc.oneof(
+        fc.double().filter(Number.isFinite).map(String),
+        fc
+          .bigInt({ min: -(10n ** 17n), max: 10n ** 17n })
+          .map((n) => `${n}`.replace(/(\d)(\d{3})$/, '$1.$2')),
+        fc.constantFrom('-0.00', '-0', '1.', '.5', '', '-', '1.2.3', '00.5'),
+      ),
+    )
+    fc.assert(
+      fc.property(decimalArb, ([[precision, scale], text]) => {
+        const type = Types.decimal(precision, scale)
+        const bytes = Buffer.from(`"${text}"`, 'latin1')
+        const unscaled = plainDecimalOrUndefined(text, type)
+        const number = plainDecimalNumberOrUndefined(bytes, type, 1, bytes.length - 1)
+        expect(number === undefined ? undefined : BigInt(number)).toBe(unscaled)
+        expect(Object.is(number, -0)).toBe(false)
+      }),
+      { numRuns: 2000 },
+    )
   })
 })

@@ -499,6 +499,56 @@ export function plainDecimalOrUndefined(
     digits++
     if (fraction >= 0) fraction++
   }
+  const unscaled = plainUnscaledOrUndefined(value, digits, fraction, type)
+  if (unscaled === undefined) return undefined
+  return BigInt(negative ? -unscaled : unscaled)
+}
+
+/**
+ * {@link plainDecimalOrUndefined} of UTF-8 bytes (`bytes[start, end)`), as a number: the same
+ * unscaled value, which is always a safe integer. For readers that write decimals of up to 18
+ * digits into int32 or int64 columns without a bigint per value (a JSON record's bytes).
+ */
+export function plainDecimalNumberOrUndefined(
+  bytes: Uint8Array,
+  type: DecimalType,
+  start: number,
+  end: number,
+): number | undefined {
+  const negative = bytes[start] === 45 /* - */
+  let value = 0
+  let digits = 0
+  let fraction = -1
+  for (let i = negative ? start + 1 : start; i < end; i++) {
+    const code = bytes[i]!
+    if (code === 46 /* . */ && fraction < 0 && digits > 0) {
+      fraction = 0
+      continue
+    }
+    const digit = code - 48
+    if (digit < 0 || digit > 9 || digits === 15) return undefined
+    value = value * 10 + digit
+    digits++
+    if (fraction >= 0) fraction++
+  }
+  const unscaled = plainUnscaledOrUndefined(value, digits, fraction, type)
+  if (unscaled === undefined) return undefined
+  // 0 - 0 is 0: "-0.00" is the decimal 0, with no sign to keep.
+  return negative ? 0 - unscaled : unscaled
+}
+
+/**
+ * The unscaled value, at the type's scale, of `digits` plain digits read as the integer `value`
+ * with `fraction` of them after the point (-1 for no point); undefined when the text is no plain
+ * decimal (no digit, nothing after the point), has more fractional digits than the scale, or
+ * the value is not exact as a double or not within the precision.
+ */
+function plainUnscaledOrUndefined(
+  value: number,
+  digits: number,
+  fraction: number,
+  type: DecimalType,
+): number | undefined {
   if (digits === 0 || fraction === 0) return undefined
   const shift = type.scale - Math.max(fraction, 0)
   if (shift < 0 || shift > 15) return undefined
@@ -507,7 +557,7 @@ export function plainDecimalOrUndefined(
   if (!Number.isSafeInteger(unscaled) || (type.precision < 16 && unscaled >= 10 ** type.precision)) {
     return undefined
   }
-  return BigInt(negative ? -unscaled : unscaled)
+  return unscaled
 }
 
 /** Refuses an unscaled value with more digits than the decimal type's precision. */
@@ -708,19 +758,71 @@ export function isoUtcMillisOrUndefined(text: string, start = 0, end = text.leng
   )
     return undefined
   if (text.charCodeAt(start + 16) !== 58 || text.charCodeAt(start + 19) !== 46 /* . */) return undefined
-  const year = digitsAt(text, start, 4)
-  const month = digitsAt(text, start + 5, 2)
-  const day = digitsAt(text, start + 8, 2)
-  const hours = digitsAt(text, start + 11, 2)
-  const minutes = digitsAt(text, start + 14, 2)
-  const seconds = digitsAt(text, start + 17, 2)
-  const millis = digitsAt(text, start + 20, 3)
+  const millis = utcMillisOrUndefined(
+    digitsAt(text, start, 4),
+    digitsAt(text, start + 5, 2),
+    digitsAt(text, start + 8, 2),
+    digitsAt(text, start + 11, 2),
+    digitsAt(text, start + 14, 2),
+    digitsAt(text, start + 17, 2),
+    digitsAt(text, start + 20, 3),
+  )
+  return millis === undefined ? undefined : BigInt(millis) * 1000n
+}
+
+/**
+ * {@link isoUtcMillisOrUndefined} of UTF-8 bytes (`bytes[start, end)`), as a number: the same
+ * microseconds while they are a safe integer (instants from 1685 to 2255), else undefined. For
+ * readers that write instants into int64 columns without a bigint per value (a JSON record's
+ * bytes).
+ */
+export function isoUtcMicrosNumberOrUndefined(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): number | undefined {
+  if (end - start !== 24 || bytes[start + 23] !== 90 /* Z */) return undefined
+  if (
+    bytes[start + 4] !== 45 /* - */ ||
+    bytes[start + 7] !== 45 ||
+    bytes[start + 10] !== 84 /* T */ ||
+    bytes[start + 13] !== 58 /* : */
+  )
+    return undefined
+  if (bytes[start + 16] !== 58 || bytes[start + 19] !== 46 /* . */) return undefined
+  const millis = utcMillisOrUndefined(
+    byteDigitsAt(bytes, start, 4),
+    byteDigitsAt(bytes, start + 5, 2),
+    byteDigitsAt(bytes, start + 8, 2),
+    byteDigitsAt(bytes, start + 11, 2),
+    byteDigitsAt(bytes, start + 14, 2),
+    byteDigitsAt(bytes, start + 17, 2),
+    byteDigitsAt(bytes, start + 20, 3),
+  )
+  if (millis === undefined) return undefined
+  const micros = millis * 1000
+  return Number.isSafeInteger(micros) ? micros : undefined
+}
+
+/**
+ * Milliseconds since the epoch of a UTC date and time read as digits (-1 where one was not a
+ * digit), or undefined when a field is out of range.
+ */
+function utcMillisOrUndefined(
+  year: number,
+  month: number,
+  day: number,
+  hours: number,
+  minutes: number,
+  seconds: number,
+  millis: number,
+): number | undefined {
   if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return undefined
   if (millis < 0) return undefined
   const days = daysFromCivil(year, month, day)
   // At most 253,402,300,799,999 ms (9999-12-31): exact as a double.
-  return BigInt((days * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis) * 1000n
+  return (days * 86_400 + hours * 3600 + minutes * 60 + seconds) * 1000 + millis
 }
 
 /** The decimal number of `length` ASCII digits at `start`, or -1 if one is not a digit. */
@@ -728,6 +830,17 @@ function digitsAt(text: string, start: number, length: number): number {
   let value = 0
   for (let i = start; i < start + length; i++) {
     const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/** {@link digitsAt} of bytes. */
+function byteDigitsAt(bytes: Uint8Array, start: number, length: number): number {
+  let value = 0
+  for (let i = start; i < start + length; i++) {
+    const digit = bytes[i]! - 48
     if (digit < 0 || digit > 9) return -1
     value = value * 10 + digit
   }

@@ -9,6 +9,7 @@ import { coerceColumns } from '../spec/values.js'
 import type { Table } from '../table/table.js'
 import type { ColumnBatch } from '../writer/column-batch.js'
 import { TableWriter } from '../writer/table-writer.js'
+import { isTypedColumn, typedColumnProblem, typedKind } from '../writer/typed-column.js'
 import { SnapshotProducer } from './snapshot-producer.js'
 
 /** What `append` and `overwrite` accept: rows as objects, an Arrow `Table`, or record batches. */
@@ -193,15 +194,7 @@ export async function appendColumnsAction(
   options: { signal?: AbortSignal } = {},
 ): Promise<SnapshotProducer> {
   checkSchemaId(table.metadata, schemaId, table.name)
-  const width = table.schema().fields.length
-  for (const batch of batches) {
-    if (batch.columns.length !== width || batch.columns.some((column) => column.length !== batch.rowCount)) {
-      throw new ValidationError(
-        `A column batch of ${batch.rowCount} rows must have ${width} columns of that many values`,
-        { context: { table: table.name, field: 'batches' } },
-      )
-    }
-  }
+  for (const batch of batches) checkBatch(batch, table.schema(), table.name)
   const files = await writeBatches(table, batches, options.signal)
   const producer = new SnapshotProducer(table, (metadata) => {
     checkSchemaId(metadata, schemaId, table.name)
@@ -210,6 +203,34 @@ export async function appendColumnsAction(
   producer.requiredSchemaId = schemaId
   producer.dataFiles.push(...files.map((f) => f.filePath))
   return producer
+}
+
+/**
+ * Refuses a batch not shaped as rows of the schema: a column per field, each of `rowCount` rows,
+ * and a typed column only for a flat field, of that field's kind and well formed (see
+ * `typedColumnProblem`), since the encoder reads its arrays as they are.
+ */
+function checkBatch(batch: ColumnBatch, schema: Schema, table: string): void {
+  const { fields } = schema
+  if (batch.columns.length !== fields.length || batch.columns.some((c) => c.length !== batch.rowCount)) {
+    throw new ValidationError(
+      `A column batch of ${batch.rowCount} rows must have ${fields.length} columns of that many values`,
+      { context: { table, field: 'batches' } },
+    )
+  }
+  batch.columns.forEach((column, c) => {
+    if (!isTypedColumn(column)) return
+    const field = fields[c]!
+    const kind = typedKind(field.type)
+    const problem =
+      kind === undefined
+        ? `cannot be typed: ${typeToString(field.type)} has no typed layout`
+        : typedColumnProblem(column, kind)
+    if (problem === undefined) return
+    throw new ValidationError(`Field '${field.name}': the typed column ${problem}`, {
+      context: { table, field: field.name },
+    })
+  })
 }
 
 function checkSchemaId(metadata: TableMetadata, schemaId: number, table: string): void {

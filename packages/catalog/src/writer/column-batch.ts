@@ -1,22 +1,35 @@
 /**
- * Rows in the form every layer of writing passes them on: one array of internal values per
- * top-level field, which is what hyparquet-writer encodes, so validated rows reach the encoder
- * without an object per row or a transpose in between.
+ * Rows in the form every layer of writing passes them on: one column per top-level field, an
+ * array of internal values (what hyparquet-writer encodes) or, for a flat field, typed arrays
+ * (`typed-column.ts`, what Lake's flat column writer encodes without a value per row), so
+ * validated rows reach the encoder without an object per row or a transpose in between.
  *
  * @module
  */
 import { ValidationError } from '@lake/errors'
 import type { Schema } from '../spec/schema.js'
+import type { IcebergType } from '../spec/types.js'
 import { rowCoercion } from '../spec/values.js'
+import {
+  type BatchColumn,
+  concatTyped,
+  isTypedColumn,
+  TypedColumnBuilder,
+  type TypedRange,
+  takeTyped,
+  typedKind,
+  typedValueAt,
+} from './typed-column.js'
 
 /**
- * Rows of internal values (see `types.ts`) as one array per top-level field of the schema, in
- * the schema's field order; every array holds `rowCount` values (`null` for a null). Arrays are
- * shared, never copied, between the layers of writing, so none may be changed once handed over.
+ * Rows of internal values (see `types.ts`) as one column per top-level field of the schema, in
+ * the schema's field order: an array of `rowCount` values (`null` for a null), or for a flat
+ * field a `TypedColumn` of `rowCount` rows. Columns are shared, never copied, between the layers
+ * of writing, so none may be changed once handed over.
  */
 export interface ColumnBatch {
   readonly rowCount: number
-  readonly columns: readonly (readonly unknown[])[]
+  readonly columns: readonly BatchColumn[]
 }
 
 /** Rows of internal values as a {@link ColumnBatch}; a missing field is null. */
@@ -49,13 +62,28 @@ export class ColumnBuilder {
   readonly schemaId: number
   readonly #into: (input: unknown, columns: unknown[][], r: number) => void
   readonly #width: number
+  /** Per field, its typed column when the builder is typed and the field flat. */
+  readonly #typed: readonly (TypedColumnBuilder | undefined)[]
+  /** One row's values, for a typed builder to convert once the whole row is valid. */
+  readonly #row: unknown[][]
   #columns: unknown[][]
   #rowCount = 0
 
-  constructor(schema: Schema) {
+  /**
+   * `typed`: hold the flat fields in typed arrays (see `TypedColumn`), so that the batches taken
+   * hold no JavaScript value per row for them; the other fields stay arrays of values.
+   */
+  constructor(schema: Schema, options: { typed?: boolean } = {}) {
     this.schemaId = schema.schemaId
     this.#into = rowCoercion(schema.asStruct())
     this.#width = schema.fields.length
+    this.#typed = schema.fields.map((field) => {
+      const kind = options.typed ? typedKind(field.type) : undefined
+      return kind === undefined ? undefined : new TypedColumnBuilder(kind)
+    })
+    this.#row = this.#typed.some((t) => t !== undefined)
+      ? Array.from({ length: this.#width }, () => [null])
+      : []
     this.#columns = this.#empty()
   }
 
@@ -67,6 +95,13 @@ export class ColumnBuilder {
   /** Validates a row and adds it, or throws the `ValidationError` of its first bad field and adds nothing. */
   add(row: unknown): void {
     const r = this.#rowCount
+    if (this.#row.length > 0) {
+      // Typed columns are written once the whole row is valid.
+      this.#into(row, this.#row, 0)
+      for (let c = 0; c < this.#width; c++) this.setValue(c, this.#row[c]![0])
+      this.#rowCount = r + 1
+      return
+    }
     try {
       this.#into(row, this.#columns, r)
     } catch (error) {
@@ -89,13 +124,46 @@ export class ColumnBuilder {
         context: { field: 'values' },
       })
     }
-    const r = this.#rowCount
-    const columns = this.#columns
-    for (let c = 0; c < width; c++) columns[c]![r] = values[start + c]
-    this.#rowCount = r + 1
+    for (let c = 0; c < width; c++) this.setValue(c, values[start + c])
+    this.#rowCount++
   }
 
-  /** Drops the rows from `rowCount` on, keeping the first `rowCount`. */
+  /**
+   * The typed column of field `c` when this builder is typed and the field flat, for a reader
+   * that writes row {@link ColumnBuilder.rowCount} of it itself (see {@link ColumnBuilder.endRow}).
+   */
+  typedColumn(c: number): TypedColumnBuilder | undefined {
+    return this.#typed[c]
+  }
+
+  /**
+   * Sets field `c` of row {@link ColumnBuilder.rowCount}, not yet added, to an internal value
+   * computed by the rules of {@link ColumnBuilder.add}; nothing is checked. A reader writing rows
+   * field by field sets every field once (this, or its typed column's setters), then calls
+   * {@link ColumnBuilder.endRow}; or it drops what it wrote with `truncate(rowCount)`.
+   */
+  setValue(c: number, value: unknown): void {
+    const r = this.#rowCount
+    const typed = this.#typed[c]
+    if (typed === undefined) {
+      this.#columns[c]![r] = value
+      return
+    }
+    if (value === null || value === undefined) typed.setNull(r)
+    else if (typed.kind === 'boolean') typed.setBoolean(r, value as boolean)
+    else if (typed.kind === 'int64') typed.setInt64(r, value as bigint)
+    else if (typed.kind === 'bytes') {
+      if (typeof value === 'string') typed.setString(r, value)
+      else typed.setBytes(r, value as Uint8Array, 0, (value as Uint8Array).byteLength)
+    } else typed.setNumber(r, typeof value === 'bigint' ? Number(value) : (value as number))
+  }
+
+  /** Adds the row whose every field was set (see {@link ColumnBuilder.setValue}). */
+  endRow(): void {
+    this.#rowCount++
+  }
+
+  /** Drops the rows from `rowCount` on, keeping the first `rowCount`, and any row being set. */
   truncate(rowCount: number): void {
     if (!Number.isInteger(rowCount) || rowCount < 0 || rowCount > this.#rowCount) {
       throw new ValidationError(`Cannot truncate ${this.#rowCount} rows to ${rowCount}`, {
@@ -103,12 +171,16 @@ export class ColumnBuilder {
       })
     }
     for (const column of this.#columns) column.length = rowCount
+    for (const typed of this.#typed) typed?.truncate(Math.min(rowCount, typed.length))
     this.#rowCount = rowCount
   }
 
   /** The rows added so far, as a batch that is no longer this builder's; the builder starts empty. */
   take(): ColumnBatch {
-    const batch = { rowCount: this.#rowCount, columns: this.#columns }
+    // A row set but not ended is not taken.
+    this.truncate(this.#rowCount)
+    const columns: BatchColumn[] = this.#columns.map((column, c) => this.#typed[c]?.take() ?? column)
+    const batch = { rowCount: this.#rowCount, columns }
     this.#columns = this.#empty()
     this.#rowCount = 0
     return batch
@@ -119,11 +191,12 @@ export class ColumnBuilder {
   }
 }
 
-/** The rows at `indexes` of a batch, in that order. */
+/** The rows at `indexes` of a batch, in that order; a typed column stays typed. */
 export function takeRows(batch: ColumnBatch, indexes: readonly number[]): ColumnBatch {
   return {
     rowCount: indexes.length,
     columns: batch.columns.map((column) => {
+      if (isTypedColumn(column)) return takeTyped(column, indexes)
       const out = new Array<unknown>(indexes.length)
       for (let i = 0; i < indexes.length; i++) out[i] = column[indexes[i]!]
       return out
@@ -132,24 +205,35 @@ export function takeRows(batch: ColumnBatch, indexes: readonly number[]): Column
 }
 
 /**
- * Ranges of batches one after another as one array per column: the arrays of the batch itself
- * when the ranges are all of one batch, else copies.
+ * Ranges of batches one after another as one column per field of `types` (the schema's field
+ * types): the columns of the batch itself when the ranges are one whole batch, else copies. A
+ * field whose ranges are all typed alike stays typed; one mixing typed and array columns (batches
+ * of typed and untyped builders) becomes an array of internal values.
  */
-export function concatRanges(ranges: readonly BatchRange[], width: number): (readonly unknown[])[] {
+export function concatRanges(ranges: readonly BatchRange[], types: readonly IcebergType[]): BatchColumn[] {
   const only = ranges.length === 1 ? ranges[0]! : undefined
   if (only && only.start === 0 && only.end === only.batch.rowCount) return [...only.batch.columns]
-  const total = ranges.reduce((n, r) => n + r.end - r.start, 0)
-  const columns: unknown[][] = []
-  for (let c = 0; c < width; c++) {
-    const out = new Array<unknown>(total)
-    let at = 0
+  return types.map((type, c) => {
+    const typed: TypedRange[] = []
     for (const { batch, start, end } of ranges) {
       const column = batch.columns[c]!
-      for (let i = start; i < end; i++) out[at++] = column[i]
+      if (!isTypedColumn(column) || column.kind !== (typed[0]?.column.kind ?? column.kind)) break
+      typed.push({ column, start, end })
     }
-    columns.push(out)
+    return typed.length === ranges.length ? concatTyped(typed) : concatValues(ranges, c, type)
+  })
+}
+
+/** Column `c` of ranges of batches as one array of internal values. */
+function concatValues(ranges: readonly BatchRange[], c: number, type: IcebergType): unknown[] {
+  const out = new Array<unknown>(ranges.reduce((n, r) => n + r.end - r.start, 0))
+  let at = 0
+  for (const { batch, start, end } of ranges) {
+    const column = batch.columns[c]!
+    if (isTypedColumn(column)) for (let i = start; i < end; i++) out[at++] = typedValueAt(column, type, i)
+    else for (let i = start; i < end; i++) out[at++] = column[i]
   }
-  return columns
+  return out
 }
 
 /** Rows `start` to `end` (exclusive) of a batch. */

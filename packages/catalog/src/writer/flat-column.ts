@@ -13,15 +13,21 @@
  * statistics (the internal values' minimum and maximum, strings in UTF-8 byte order, NaN
  * skipped and counted, zeros signed as the Parquet spec says, nulls counted).
  *
+ * A chunk's rows come as an array of internal values or as a typed column (`typed-column.ts`);
+ * which one is decided once per chunk, and each form has its own loops (the typed ones in
+ * `typed-chunk.ts`) behind {@link ChunkValues}, so that no value is asked what form it is in.
+ *
  * @module
  */
 import { ByteWriter, type ParquetWriter, type SchemaElement } from 'hyparquet-writer'
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import type { IcebergType } from '../spec/types.js'
+import { typedChunk } from './typed-chunk.js'
+import { type BatchColumn, isTypedColumn } from './typed-column.js'
 
 /** How a flat column's values are laid out in a page. */
-type Physical = 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE' | 'BYTE_ARRAY'
+export type Physical = 'BOOLEAN' | 'INT32' | 'INT64' | 'FLOAT' | 'DOUBLE' | 'BYTE_ARRAY'
 
 /** Whether a top-level column of this type is written by {@link writeFlatColumn}. */
 export function isFlat(type: IcebergType): boolean {
@@ -66,49 +72,87 @@ interface Statistics {
   nan_count: bigint | undefined
 }
 
+/**
+ * A chunk's rows as the chunk writer reads them, whatever form they are held in. Rows are
+ * numbered from 0 to `length`; a null is a row without a value.
+ */
+export interface ChunkValues {
+  readonly length: number
+  /** The least and greatest value (internal values: see {@link Extremes}), nulls and NaNs. */
+  extremes(): Extremes
+  /** The chunk's dictionary, when hyparquet-writer's rule would use one (see {@link ChunkDictionary}). */
+  dictionary(dictionaryBytes: number): ChunkDictionary | undefined
+  /**
+   * The end of a PLAIN page of byte arrays that starts at row `from`: the row whose value reaches
+   * `pageBytes` (fixed-width pages end by their width alone).
+   */
+  pageEnd(from: number, pageBytes: number): number
+  /** Per row from `from` to `to`, 1 for a value and 0 for a null. */
+  defined(from: number, to: number): Uint8Array
+  /** The PLAIN encoding of the `present` values of rows `from` to `to`. */
+  plain(from: number, to: number, present: number): Uint8Array
+}
+
+/** A chunk's dictionary: its distinct values in first-seen order. */
+export interface ChunkDictionary {
+  readonly size: number
+  /** The dictionary page's values, PLAIN-encoded. */
+  page(): Uint8Array
+  /** The dictionary indexes of the `present` values of rows `from` to `to`. */
+  indexes(from: number, to: number, present: number): Int32Array
+}
+
 /** A column chunk's metadata as hyparquet-writer's footer takes it. */
 type ColumnChunk = ParquetWriter['row_groups'][number]['columns'][number]
 type ChunkMetaData = NonNullable<ColumnChunk['meta_data']>
 type CompressionCodec = ChunkMetaData['codec']
 
 /**
- * Writes the column chunk of `all`, a row group's values of one flat column (internal values,
- * null for a null), at the writer's offset and returns its metadata. A null in a required
- * column throws before anything is written; a value not of the column's internal type throws
- * when its page is encoded, after the pages before it (`ParquetFileWriter` encodes a row group
- * into a buffer of its own, dropped on a throw).
+ * Writes the column chunk of `column`, a row group's rows of one flat column (internal values,
+ * null for a null, or a typed column of the column's layout), at the writer's offset and returns
+ * its metadata. A null in a required column, or a typed column of another layout, throws before
+ * anything is written; a value not of the column's internal type throws when its page is
+ * encoded, after the pages before it (`ParquetFileWriter` encodes a row group into a buffer of
+ * its own, dropped on a throw). A typed column's chunk is byte for byte the chunk of the same
+ * rows as values but where strings are not ASCII: its page and dictionary size estimates count
+ * their UTF-8 bytes where hyparquet-writer's count UTF-16 units (see `typed-chunk.ts`).
  */
 export function writeFlatColumn(
   writer: ByteWriter,
-  all: readonly unknown[],
+  column: BatchColumn,
   options: FlatColumnOptions,
 ): ColumnChunk {
   const { element } = options
   const physical = element.type as Physical
   const required = element.repetition_type === 'REQUIRED'
-  const statistics = chunkStatistics(all, physical, element, required)
+  const values = isTypedColumn(column)
+    ? typedChunk(column, physical, element)
+    : arrayChunk(column, physical, element)
+  const statistics = chunkStatistics(values, physical, required)
   const chunkStart = writer.offset
   let uncompressed = 0
-  const dictionary =
-    physical === 'BOOLEAN' ? undefined : buildDictionary(all, physical, options.dictionaryBytes)
+  const dictionary = physical === 'BOOLEAN' ? undefined : values.dictionary(options.dictionaryBytes)
   let dictionaryPageOffset: bigint | undefined
   if (dictionary) {
     dictionaryPageOffset = BigInt(writer.offset)
-    const size = dictionary.values.length
-    const plain = plainValues(dictionary.values, 0, size, size, physical, true)
-    uncompressed += writePage(writer, options, plain.bytes(), {
+    uncompressed += writePage(writer, options, dictionary.page(), {
       type: 'DICTIONARY_PAGE',
-      dictionary_page_header: { num_values: dictionary.values.length, encoding: 'PLAIN' },
+      dictionary_page_header: { num_values: dictionary.size, encoding: 'PLAIN' },
     })
   }
   const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN'
   const dataPageOffset = BigInt(writer.offset)
   let pages = 0
   let from = 0
-  while (from < all.length) {
-    // A dictionary's pages hold its 4-byte indexes, as hyparquet-writer measures them.
-    const to = pageEnd(all, from, dictionary ? 'INT32' : physical, options.pageBytes)
-    uncompressed += writeDataPage(writer, options, all, from, to, physical, required, dictionary)
+  const rows = values.length
+  // A dictionary's pages hold its 4-byte indexes, as hyparquet-writer measures them.
+  const fixed = dictionary ? FIXED_BYTES.INT32 : FIXED_BYTES[physical]
+  while (from < rows) {
+    const to =
+      fixed === undefined
+        ? values.pageEnd(from, options.pageBytes)
+        : fixedPageEnd(rows, from, fixed, options.pageBytes)
+    uncompressed += writeDataPage(writer, options, values, from, to, required, dictionary)
     pages++
     from = to
   }
@@ -118,7 +162,7 @@ export function writeFlatColumn(
       encodings: dictionary ? ['PLAIN', 'RLE_DICTIONARY'] : ['PLAIN'],
       path_in_schema: [element.name],
       codec: options.codec,
-      num_values: BigInt(all.length),
+      num_values: BigInt(rows),
       total_compressed_size: BigInt(writer.offset - chunkStart),
       total_uncompressed_size: BigInt(uncompressed),
       data_page_offset: dataPageOffset,
@@ -135,10 +179,57 @@ export function writeFlatColumn(
   }
 }
 
-/** The end of the page that starts at `from`: the value whose plain bytes reach `pageBytes`. */
-function pageEnd(values: readonly unknown[], from: number, physical: Physical, pageBytes: number): number {
-  const fixed = FIXED_BYTES[physical]
-  if (fixed !== undefined) return Math.min(values.length, from + Math.max(1, Math.ceil(pageBytes / fixed)))
+/**
+ * The rows of an array of internal values as {@link ChunkValues}: hyparquet-writer's input, read
+ * with the loops below.
+ */
+function arrayChunk(all: readonly unknown[], physical: Physical, element: SchemaElement): ChunkValues {
+  return {
+    length: all.length,
+    extremes: () => arrayExtremes(all, physical, element),
+    dictionary: (dictionaryBytes) => {
+      const dictionary = buildDictionary(all, physical, dictionaryBytes)
+      return dictionary && arrayDictionary(all, physical, dictionary)
+    },
+    pageEnd: (from, pageBytes) => pageEnd(all, from, pageBytes),
+    defined: (from, to) => {
+      const defined = new Uint8Array(to - from)
+      for (let i = from; i < to; i++) if (all[i] !== null && all[i] !== undefined) defined[i - from] = 1
+      return defined
+    },
+    plain: (from, to, present) => plainValues(all, from, to, present, physical).bytes(),
+  }
+}
+
+/** A dictionary of an array's values as {@link ChunkDictionary}: its indexes looked up by key. */
+function arrayDictionary(
+  all: readonly unknown[],
+  physical: Physical,
+  dictionary: Dictionary,
+): ChunkDictionary {
+  const { values, index } = dictionary
+  return {
+    size: values.length,
+    page: () => plainValues(values, 0, values.length, values.length, physical).bytes(),
+    indexes: (from, to, present) => {
+      const indexes = new Int32Array(present)
+      let n = 0
+      for (let i = from; i < to; i++) {
+        const value = all[i]
+        if (value !== null && value !== undefined) indexes[n++] = index.get(dictionaryKey(value))!
+      }
+      return indexes
+    },
+  }
+}
+
+/** The end of a page of fixed-width values that starts at `from`, `width` bytes a value. */
+function fixedPageEnd(rows: number, from: number, width: number, pageBytes: number): number {
+  return Math.min(rows, from + Math.max(1, Math.ceil(pageBytes / width)))
+}
+
+/** The end of the page of byte arrays that starts at `from`: the value whose plain bytes reach `pageBytes`. */
+function pageEnd(values: readonly unknown[], from: number, pageBytes: number): number {
   let bytes = 0
   let i = from
   while (i < values.length && bytes < pageBytes) {
@@ -149,6 +240,7 @@ function pageEnd(values: readonly unknown[], from: number, physical: Physical, p
   return i
 }
 
+/** The PLAIN bytes of one value of each fixed-width layout. */
 const FIXED_BYTES: Partial<Record<Physical, number>> = {
   BOOLEAN: 1 / 8,
   INT32: 4,
@@ -161,43 +253,29 @@ const FIXED_BYTES: Partial<Record<Physical, number>> = {
 function writeDataPage(
   writer: ByteWriter,
   options: FlatColumnOptions,
-  values: readonly unknown[],
+  values: ChunkValues,
   from: number,
   to: number,
-  physical: Physical,
   required: boolean,
-  dictionary: Dictionary | undefined,
+  dictionary: ChunkDictionary | undefined,
 ): number {
   const count = to - from
   let nulls = 0
   let levelBytes: Uint8Array = new Uint8Array(0)
   if (!required) {
-    const defined = new Uint8Array(count)
-    for (let i = 0; i < count; i++) {
-      const value = values[from + i]
-      if (value === null || value === undefined) nulls++
-      else defined[i] = 1
-    }
+    const defined = values.defined(from, to)
+    for (let i = 0; i < count; i++) nulls += 1 - defined[i]!
     levelBytes = rleBitPacked(defined, 1, 0)
   }
   const present = count - nulls
-  let page: PageBuffer
+  let raw: Uint8Array
   if (dictionary) {
-    const indexes = new Int32Array(present)
-    let n = 0
-    const { index } = dictionary
-    for (let i = from; i < to; i++) {
-      const value = values[i]
-      if (value !== null && value !== undefined) indexes[n++] = index.get(dictionaryKey(value))!
-    }
-    const width = Math.max(1, Math.ceil(Math.log2(dictionary.values.length)))
-    const encoded = rleBitPacked(indexes, width, 1)
-    encoded[0] = width
-    page = PageBuffer.of(encoded)
+    const width = Math.max(1, Math.ceil(Math.log2(dictionary.size)))
+    raw = rleBitPacked(dictionary.indexes(from, to, present), width, 1)
+    raw[0] = width
   } else {
-    page = plainValues(values, from, to, present, physical, required)
+    raw = values.plain(from, to, present)
   }
-  const raw = page.bytes()
   const compressed = options.compress ? options.compress(raw) : raw
   const headerStart = writer.offset
   writePageHeader(writer, {
@@ -321,14 +399,16 @@ function writePage(
   return size + raw.length
 }
 
-/** The PLAIN encoding of the non-null values from `from` to `to`: a data page's, or a dictionary's. */
+/**
+ * The PLAIN encoding of the non-null values from `from` to `to`: a data page's, or a dictionary's.
+ * A required column's nulls were refused with its statistics.
+ */
 function plainValues(
   values: readonly unknown[],
   from: number,
   to: number,
   present: number,
   physical: Physical,
-  required: boolean,
 ): PageBuffer {
   switch (physical) {
     case 'BOOLEAN': {
@@ -336,10 +416,7 @@ function plainValues(
       let n = 0
       for (let i = from; i < to; i++) {
         const value = values[i]
-        if (value === null || value === undefined) {
-          if (required) throw requiredNull()
-          continue
-        }
+        if (value === null || value === undefined) continue
         if (typeof value !== 'boolean') throw wrongType(physical, value)
         if (value) out[n >> 3]! |= 1 << (n & 7)
         n++
@@ -351,10 +428,7 @@ function plainValues(
       let n = 0
       for (let i = from; i < to; i++) {
         const value = values[i]
-        if (value === null || value === undefined) {
-          if (required) throw requiredNull()
-          continue
-        }
+        if (value === null || value === undefined) continue
         out[n++] = int32(value)
       }
       return PageBuffer.of(new Uint8Array(out.buffer))
@@ -364,10 +438,7 @@ function plainValues(
       let n = 0
       for (let i = from; i < to; i++) {
         const value = values[i]
-        if (value === null || value === undefined) {
-          if (required) throw requiredNull()
-          continue
-        }
+        if (value === null || value === undefined) continue
         // A BigInt64Array would wrap a value out of range silently.
         if (typeof value !== 'bigint' || value < INT64_MIN || value > INT64_MAX)
           throw wrongType(physical, value)
@@ -381,10 +452,7 @@ function plainValues(
       let n = 0
       for (let i = from; i < to; i++) {
         const value = values[i]
-        if (value === null || value === undefined) {
-          if (required) throw requiredNull()
-          continue
-        }
+        if (value === null || value === undefined) continue
         if (typeof value !== 'number') throw wrongType(physical, value)
         out[n++] = value
       }
@@ -394,10 +462,7 @@ function plainValues(
       const out = new PageBuffer(1024)
       for (let i = from; i < to; i++) {
         const value = values[i]
-        if (value === null || value === undefined) {
-          if (required) throw requiredNull()
-          continue
-        }
+        if (value === null || value === undefined) continue
         if (typeof value === 'string') out.string(value)
         else if (value instanceof Uint8Array) out.binary(value)
         else throw wrongType(physical, value)
@@ -559,23 +624,13 @@ function buildDictionary(
   return { values: dictionary, index }
 }
 
-/** hyparquet-writer's statistics of the chunk's values: see the module's comment. */
-function chunkStatistics(
-  values: readonly unknown[],
-  physical: Physical,
-  element: SchemaElement,
-  required: boolean,
-): Statistics {
-  const floating = physical === 'FLOAT' || physical === 'DOUBLE'
-  // One loop per kind of value, each comparing values of one type only.
-  const found =
-    element.converted_type === 'UTF8'
-      ? extremes(values, required, compareUtf8 as Compare)
-      : physical === 'BYTE_ARRAY'
-        ? extremes(values, required, Buffer.compare as Compare)
-        : floating
-          ? numberExtremes(values, required)
-          : primitiveExtremes(values, required)
+/**
+ * hyparquet-writer's statistics of the chunk's values (see the module's comment); a null in a
+ * required column throws.
+ */
+function chunkStatistics(values: ChunkValues, physical: Physical, required: boolean): Statistics {
+  const found = values.extremes()
+  if (required && found.nulls > 0) throw requiredNull()
   let { min, max } = found
   if (min === 0) min = -0
   if (max === 0) max = 0
@@ -583,13 +638,28 @@ function chunkStatistics(
     min_value: min,
     max_value: max,
     null_count: BigInt(found.nulls),
-    nan_count: floating ? BigInt(found.nans) : undefined,
+    nan_count: physical === 'FLOAT' || physical === 'DOUBLE' ? BigInt(found.nans) : undefined,
   }
+}
+
+/** The extremes of an array's values: one loop per kind of value, each comparing values of one type only. */
+function arrayExtremes(values: readonly unknown[], physical: Physical, element: SchemaElement): Extremes {
+  return element.converted_type === 'UTF8'
+    ? extremes(values, compareUtf8 as Compare)
+    : physical === 'BYTE_ARRAY'
+      ? extremes(values, Buffer.compare as Compare)
+      : physical === 'FLOAT' || physical === 'DOUBLE'
+        ? numberExtremes(values)
+        : primitiveExtremes(values)
 }
 
 type Compare = (a: unknown, b: unknown) => number
 
-interface Extremes {
+/**
+ * A chunk's least and greatest non-null value but NaN, as internal values (undefined when it has
+ * none), its nulls and its NaNs.
+ */
+export interface Extremes {
   min: unknown
   max: unknown
   nulls: number
@@ -597,16 +667,14 @@ interface Extremes {
 }
 
 /** The least and greatest non-null value by `compare`, and the nulls. */
-function extremes(values: readonly unknown[], required: boolean, compare: Compare): Extremes {
+function extremes(values: readonly unknown[], compare: Compare): Extremes {
   let min: unknown
   let max: unknown
   let nulls = 0
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
-    if (value === null || value === undefined) {
-      if (required) throw requiredNull()
-      nulls++
-    } else if (min === undefined) {
+    if (value === null || value === undefined) nulls++
+    else if (min === undefined) {
       min = value
       max = value
     } else if (compare(value, min) < 0) min = value
@@ -616,17 +684,15 @@ function extremes(values: readonly unknown[], required: boolean, compare: Compar
 }
 
 /** The least and greatest number but NaN (counted), and the nulls. */
-function numberExtremes(values: readonly unknown[], required: boolean): Extremes {
+function numberExtremes(values: readonly unknown[]): Extremes {
   let min: number | undefined
   let max: number | undefined
   let nulls = 0
   let nans = 0
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as number | null | undefined
-    if (value === null || value === undefined) {
-      if (required) throw requiredNull()
-      nulls++
-    } else if (Number.isNaN(value)) nans++
+    if (value === null || value === undefined) nulls++
+    else if (Number.isNaN(value)) nans++
     else if (min === undefined || max === undefined) {
       min = value
       max = value
@@ -637,16 +703,14 @@ function numberExtremes(values: readonly unknown[], required: boolean): Extremes
 }
 
 /** The least and greatest integer, bigint or boolean by `<`, and the nulls. */
-function primitiveExtremes(values: readonly unknown[], required: boolean): Extremes {
+function primitiveExtremes(values: readonly unknown[]): Extremes {
   let min: number | bigint | boolean | undefined
   let max: number | bigint | boolean | undefined
   let nulls = 0
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as number | bigint | boolean | null | undefined
-    if (value === null || value === undefined) {
-      if (required) throw requiredNull()
-      nulls++
-    } else if (min === undefined || max === undefined) {
+    if (value === null || value === undefined) nulls++
+    else if (min === undefined || max === undefined) {
       min = value
       max = value
     } else if (value < min) min = value

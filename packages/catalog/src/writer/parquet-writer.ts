@@ -17,6 +17,7 @@ import { type BatchRange, type ColumnBatch, concatRanges } from './column-batch.
 import { isFlat, writeFlatColumn } from './flat-column.js'
 import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
 import { decimalBytes, parquetSchema } from './parquet-schema.js'
+import { type BatchColumn, isTypedColumn, type TypedColumn, typedValues } from './typed-column.js'
 import { ZstdCompressor } from './zstd.js'
 
 /** The codecs `write.parquet.compression-codec` may name that Lake can write. */
@@ -169,7 +170,11 @@ const HYPARQUET_CODEC: Record<ParquetCodec, CompressionCodec> = {
  * groups are encoded by Lake's own column chunk writer (`flat-column.ts`) instead, page by page
  * straight from those arrays, with the values, dictionaries and statistics hyparquet-writer would
  * write (booleans PLAIN rather than RLE); hyparquet-writer still writes the footer. It takes
- * about half the CPU time (`pnpm bench parquet`, docs/benchmarks.md).
+ * about half the CPU time (`pnpm bench parquet`, docs/benchmarks.md). A flat field's column may
+ * be a typed column (`typed-column.ts`, as a typed `ColumnBuilder` or an ingest worker produces
+ * it): that path reads it without a value per row and writes the bytes its values would give
+ * (but for page and dictionary sizes of non-ASCII strings, see `typed-chunk.ts`); hyparquet-writer,
+ * for a schema with a nested field, is given its values.
  *
  * Metrics come from the column chunks just written — the footer — rather than from a pass over
  * the rows: the encoders compute the Parquet statistics anyway, and the footer is what Java reads
@@ -191,6 +196,7 @@ export class ParquetFileWriter {
   readonly #settings: ParquetSettings
   readonly #modes: Map<number, MetricsMode>
   readonly #names: string[]
+  readonly #types: IcebergType[]
   readonly #sizes: ColumnSize[]
   readonly #out = new ByteWriter()
   readonly #parquet: ParquetWriter
@@ -213,6 +219,7 @@ export class ParquetFileWriter {
     const level = this.#settings.level
     this.#modes = metricsModes(options.schema, properties, options.sortOrder)
     this.#names = options.schema.fields.map((f) => f.name)
+    this.#types = options.schema.fields.map((f) => f.type)
     this.#sizes = options.schema.fields.map((f) => columnSize(f.type))
     const elements = parquetSchema(options.schema)
     // A flat schema's elements are the root and then one per field, in field order.
@@ -306,12 +313,16 @@ export class ParquetFileWriter {
   async #flush(): Promise<void> {
     if (this.#bufferedRows === 0) return
     if (this.#settings.codec === 'zstd') this.#zstd ??= await loadZstd()
-    const columns = concatRanges(this.#buffered, this.#names.length)
+    const columns = concatRanges(this.#buffered, this.#types)
     try {
       if (this.#flat) this.#writeFlatRowGroup(columns, this.#flat)
       else {
+        // hyparquet-writer takes values: a typed column beside nested ones is materialized.
+        const data = columns.map((column, c) =>
+          isTypedColumn(column) ? typedValues(column, this.#types[c]!) : (column as unknown[]),
+        )
         await this.#parquet.write({
-          columnData: this.#names.map((name, c) => ({ name, data: columns[c]! as unknown[] })),
+          columnData: this.#names.map((name, c) => ({ name, data: data[c]! })),
           rowGroupSize: this.#bufferedRows,
           pageSize: this.#settings.pageBytes,
           dictionarySize: this.#settings.dictionaryBytes,
@@ -336,7 +347,7 @@ export class ParquetFileWriter {
    * records it where hyparquet-writer's footer will list it. Every chunk is encoded before any
    * is written, so a value that cannot be encoded leaves the file as it was.
    */
-  #writeFlatRowGroup(columns: readonly (readonly unknown[])[], elements: readonly SchemaElement[]): void {
+  #writeFlatRowGroup(columns: readonly BatchColumn[], elements: readonly SchemaElement[]): void {
     const { codec } = this.#settings
     const parquetCodec = HYPARQUET_CODEC[codec]
     const compress = codec === 'uncompressed' ? undefined : this.#parquet.compressors[parquetCodec]
@@ -386,8 +397,7 @@ export class ParquetFileWriter {
 
   #rowBytes(batch: ColumnBatch, row: number): number {
     let bytes = 0
-    for (let c = 0; c < this.#sizes.length; c++)
-      bytes += this.#sizes[c]!.value(batch.columns[c]![row] ?? null)
+    for (let c = 0; c < this.#sizes.length; c++) bytes += this.#sizes[c]!.row(batch.columns[c]!, row)
     return bytes
   }
 
@@ -400,17 +410,45 @@ export class ParquetFileWriter {
   }
 }
 
-/** Estimates of the PLAIN-encoded size of a column's values: of one, and of a range of a column. */
+/** Estimates of the PLAIN-encoded size of a column's values: of one row, and of a range of rows. */
 interface ColumnSize {
-  value: (value: unknown) => number
-  range: (column: readonly unknown[], start: number, end: number) => number
+  row: (column: BatchColumn, row: number) => number
+  range: (column: BatchColumn, start: number, end: number) => number
 }
 
 /**
  * The size estimates of a column of a type, the measure of buffered rows against the row group
- * and file sizes. The flat types are summed in a loop of their own, without a call per value.
+ * and file sizes. A typed column is measured on its arrays, without a value per row: its strings
+ * by their UTF-8 bytes, where an array's count UTF-16 units, so for non-ASCII strings a typed
+ * batch may fill a row group (and roll a file) a few rows earlier than the same rows as values.
  */
 function columnSize(type: IcebergType): ColumnSize {
+  const values = valuesSize(type)
+  const fixed = fixedSize(type) ?? 0
+  return {
+    row: (column, row) =>
+      isTypedColumn(column) ? typedBytes(column, row, row + 1, fixed) : values.value(column[row] ?? null),
+    range: (column, start, end) =>
+      isTypedColumn(column) ? typedBytes(column, start, end, fixed) : values.range(column, start, end),
+  }
+}
+
+/** Rows `start` to `end` of a typed column, PLAIN-encoded: `fixed` bytes or 4 + its bytes per value. */
+function typedBytes(column: TypedColumn, start: number, end: number, fixed: number): number {
+  let present = end - start
+  const { valid } = column
+  if (valid) for (let i = start; i < end; i++) present -= 1 - valid[i]!
+  // A null's row holds no bytes.
+  return column.kind === 'bytes'
+    ? 4 * present + column.offsets[end]! - column.offsets[start]!
+    : present * fixed
+}
+
+/** The estimates of {@link columnSize} for a column held as an array of internal values. */
+function valuesSize(type: IcebergType): {
+  value: (value: unknown) => number
+  range: (column: readonly unknown[], start: number, end: number) => number
+} {
   const value = sizeEstimator(type)
   const fixed = fixedSize(type)
   if (fixed !== undefined) {

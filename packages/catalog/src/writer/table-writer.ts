@@ -7,7 +7,7 @@ import type { PartitionSpec } from '../spec/partition-spec.js'
 import type { Schema } from '../spec/schema.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
 import { applyTransform } from '../spec/transforms.js'
-import type { PrimitiveType } from '../spec/types.js'
+import type { IcebergType, PrimitiveType } from '../spec/types.js'
 import { type ColumnBatch, takeRows } from './column-batch.js'
 import { OutputFileFactory } from './location.js'
 import {
@@ -16,6 +16,7 @@ import {
   targetFileSize,
   type WrittenDataFile,
 } from './parquet-writer.js'
+import { isTypedColumn, typedValueAt } from './typed-column.js'
 
 /** Options of {@link TableWriter}. */
 export interface TableWriterOptions {
@@ -42,8 +43,11 @@ export class TableWriter {
   readonly #open: () => ParquetFileWriter
   readonly #target: number
   readonly #partitions = new Map<string, { partition: unknown[]; writer: RollingFileWriter }>()
-  /** Per partition field: its source column's type, top-level field index and path beneath it. */
-  readonly #sources: { type: PrimitiveType; column: number; path: string[] }[]
+  /**
+   * Per partition field: its source column's type, top-level field index, that field's type and
+   * the path beneath it.
+   */
+  readonly #sources: { type: PrimitiveType; column: number; top: IcebergType; path: string[] }[]
   readonly #done: DataFile[] = []
   /** Locations of every file written so far. */
   readonly written: string[] = []
@@ -66,9 +70,11 @@ export class TableWriter {
     this.#target = targetFileSize(metadata.properties)
     this.#sources = this.#spec.fields.map((f) => {
       const [top, ...path] = this.#schema.findColumnName(f.sourceId)!.split('.')
+      const column = this.#schema.fields.findIndex((field) => field.name === top)
       return {
         type: this.#schema.findField(f.sourceId)!.type as PrimitiveType,
-        column: this.#schema.fields.findIndex((field) => field.name === top),
+        column,
+        top: this.#schema.fields[column]!.type,
         path,
       }
     })
@@ -118,7 +124,8 @@ export class TableWriter {
   #partitionOf(batch: ColumnBatch, row: number): unknown[] {
     return this.#spec.fields.map((field, i) => {
       const source = this.#sources[i]!
-      const top = batch.columns[source.column]![row]
+      const column = batch.columns[source.column]!
+      const top = isTypedColumn(column) ? typedValueAt(column, source.top, row) : column[row]
       const value = source.path.length === 0 ? top : readPath(top as Record<string, unknown>, source.path)
       return applyTransform(field.transform, source.type, value)
     })
