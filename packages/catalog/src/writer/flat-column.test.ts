@@ -1,7 +1,6 @@
 import { ValidationError } from '@lake/errors'
 import fc from 'fast-check'
-import { parquetMetadata, parquetReadObjects } from 'hyparquet'
-import { compressors } from 'hyparquet-compressors'
+import { parquetMetadata } from 'hyparquet'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { describe, expect, it } from 'vitest'
@@ -11,7 +10,7 @@ import { columnBatch } from './column-batch.js'
 import { compareUtf8, isFlat, rleBitPacked } from './flat-column.js'
 import { parquetSchema } from './parquet-schema.js'
 import { ParquetFileWriter } from './parquet-writer.js'
-import { arrayBuffer, PRIMITIVES } from './test-helpers.js'
+import { arrayBuffer, PRIMITIVES, readStored } from './test-helpers.js'
 
 /** The flat types (all but UUID, fixed and decimals over 18 digits) with their internal values. */
 const FLAT = PRIMITIVES.filter(
@@ -51,17 +50,6 @@ async function flat(
   return (await writer.close()).bytes
 }
 
-/** Rows read back with every value as Parquet stores it (no conversions). */
-async function read(bytes: Uint8Array) {
-  const file = arrayBuffer(bytes)
-  const footer = parquetMetadata(file)
-  const metadata = {
-    ...footer,
-    schema: footer.schema.map((e) => ({ ...e, converted_type: undefined, logical_type: undefined })),
-  }
-  return parquetReadObjects({ file, metadata, compressors, utf8: false })
-}
-
 /** The chunks' statistics, encodings and value counts as the footer holds them. */
 function chunks(bytes: Uint8Array) {
   return parquetMetadata(arrayBuffer(bytes)).row_groups.flatMap((g) =>
@@ -99,7 +87,7 @@ describe('flat column chunks', () => {
             }))
             const mine = await flat(schema, rows, pageBytes)
             const theirs = await reference(schema, rows, pageBytes)
-            expect(await read(mine)).toEqual(await read(theirs))
+            expect(await readStored(mine)).toEqual(await readStored(theirs))
             expect(chunks(mine)).toEqual(chunks(theirs))
           },
         ),
@@ -112,7 +100,7 @@ describe('flat column chunks', () => {
     const schema = new Schema([{ id: 1, name: 'v', required: true, type: Types.double }])
     const rows = Array.from({ length: 100 }, (_, i) => ({ v: i % 2 === 0 ? -0 : 0 }))
     const bytes = await flat(schema, rows, 1024)
-    const back = await read(bytes)
+    const back = await readStored(bytes)
     expect(back.map((row) => Object.is(row.v, -0))).toEqual(rows.map((row) => Object.is(row.v, -0)))
     expect(chunks(bytes)[0]!.dictionary).toBe(false)
   })
@@ -128,13 +116,13 @@ describe('flat column chunks', () => {
       note: i % 5 === 0 ? null : `note ${i} ✓ ${'x'.repeat(i % 30)}`,
       at: 1_764_000_000_000_000n + BigInt(i),
     }))
-    const plain = await read(await flat(schema, rows, 4096))
+    const plain = await readStored(await flat(schema, rows, 4096))
     for (const codec of ['zstd', 'snappy', 'gzip']) {
       const bytes = await flat(schema, rows, 4096, codec)
       expect(parquetMetadata(arrayBuffer(bytes)).row_groups[0]!.columns[0]!.meta_data!.codec).toBe(
         codec.toUpperCase(),
       )
-      expect(await read(bytes)).toEqual(plain)
+      expect(await readStored(bytes)).toEqual(plain)
     }
   })
 
