@@ -1,9 +1,9 @@
 /**
  * The ingest worker's per-record decode and validation alone, no Kafka or HDFS: the benchmark's
  * JSON events read into the table's columns the general way (`JSON.parse` of the value's text,
- * then `ColumnBuilder.add`), by the JSON row reader into rows of values (`JsonRowReader.read`,
- * then `ColumnBuilder.addValues`), and by the reader straight into typed columns
- * (`JsonRowReader.readInto` a typed `ColumnBuilder`), alternately in the same process, as CPU
+ * then `ColumnBuilder.add`), by the JSON row reader into columns of values (`JsonRowReader.readInto`
+ * a `ColumnBuilder`), and by the reader into typed columns (`readInto` a typed `ColumnBuilder`,
+ * as the worker reads), alternately in the same process, as CPU
  * time per event (GC included). All must give the same values. The columns are handed over every
  * `--commit-rows` rows (default 25,000, about what a commit of the worker's default buffers
  * takes), so that rows live as long as in the worker, not all at once nor not at all.
@@ -38,30 +38,21 @@ function general(commit: (batch: ColumnBatch) => void): void {
   commit(builder.take())
 }
 
-/** Reads every event with the JSON row reader, handing each `COMMIT_ROWS` rows over to `commit`. */
-function reader(commit: (batch: ColumnBatch) => void): void {
+/**
+ * Reads every event with the JSON row reader into a builder, typed or not, handing each
+ * `COMMIT_ROWS` rows over to `commit`.
+ */
+function readInto(typed: boolean, commit: (batch: ColumnBatch) => void): void {
   const read = new JsonRowReader(schema, false)
-  const builder = new ColumnBuilder(schema)
-  const scratch: unknown[] = []
-  for (const value of values) {
-    scratch.length = 0
-    if (!read.read(value, scratch)) throw new Error('declined a benchmark event')
-    builder.addValues(scratch)
-    if (builder.rowCount === COMMIT_ROWS) commit(builder.take())
-  }
-  commit(builder.take())
-}
-
-/** Reads every event with the JSON row reader into typed columns, handing each `COMMIT_ROWS` rows over to `commit`. */
-function typed(commit: (batch: ColumnBatch) => void): void {
-  const read = new JsonRowReader(schema, false)
-  const builder = new ColumnBuilder(schema, { typed: true })
+  const builder = new ColumnBuilder(schema, { typed })
   for (const value of values) {
     if (!read.readInto(value, builder)) throw new Error('declined a benchmark event')
     if (builder.rowCount === COMMIT_ROWS) commit(builder.take())
   }
   commit(builder.take())
 }
+const reader = (commit: (batch: ColumnBatch) => void) => readInto(false, commit)
+const typed = (commit: (batch: ColumnBatch) => void) => readInto(true, commit)
 
 /** A batch's columns as arrays of internal values, typed or not. */
 function valuesOf(batch: ColumnBatch): unknown[][] {
@@ -104,7 +95,7 @@ console.log(`## ingest-decode
 | path | CPU µs per event, median (range) |
 |---|---|
 | JSON.parse, then ColumnBuilder.add | ${g.toFixed(2)} (${range(times.general)}) |
-| JsonRowReader.read, then ColumnBuilder.addValues | ${r.toFixed(2)} (${range(times.reader)}) |
+| JsonRowReader.readInto a ColumnBuilder (values) | ${r.toFixed(2)} (${range(times.reader)}) |
 | JsonRowReader.readInto a typed ColumnBuilder | ${t.toFixed(2)} (${range(times.typed)}) |
 
 The reader takes ${(r / g).toFixed(2)}× the CPU of the general path, and read into typed columns ${(t / g).toFixed(2)}×.`)

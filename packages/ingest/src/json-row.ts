@@ -86,8 +86,8 @@ const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
 const EMPTY = Buffer.alloc(0)
 
 /**
- * Reads JSON record values of one schema from their bytes, into a `ColumnBuilder` of the schema
- * ({@link JsonRowReader.readInto}) or into rows of its internal values ({@link JsonRowReader.read}).
+ * Reads JSON record values of one schema from their bytes into a `ColumnBuilder` of the schema
+ * ({@link JsonRowReader.readInto}).
  *
  * A value is accepted only when `JSON.parse(value.toString('utf8'))` is an object whose
  * validation against the schema would succeed, and then read as exactly the values validation
@@ -134,11 +134,6 @@ export class JsonRowReader {
     this.#state = new Uint8Array(this.#fields.length)
   }
 
-  /** Values per row: the schema's top-level fields. */
-  get width(): number {
-    return this.#fields.length
-  }
-
   /**
    * Adds the row of `value` to `builder` (of this reader's schema) and returns true, or returns
    * false, leaving the builder as it was, when the general path must decide the record. Typed
@@ -179,41 +174,6 @@ export class JsonRowReader {
     // Only now: a null in a typed column makes it keep a validity array, even for a row dropped.
     for (let c = 0; c < fields.length; c++) if (state[c] !== WRITTEN) builder.setValue(c, null)
     builder.endRow()
-    return true
-  }
-
-  /**
-   * Appends the row of `value` to `out` ({@link JsonRowReader.width} values) and returns true,
-   * or returns false, leaving `out` as it was, when the general path must decide the record.
-   */
-  read(value: Buffer, out: unknown[]): boolean {
-    const base = out.length
-    const fields = this.#fields
-    for (let c = 0; c < fields.length; c++) out.push(undefined)
-    try {
-      this.#open(value)
-      for (let f = this.#first(); f !== END; f = this.#next(f)) out[base + f] = this.#field(fields[f]!)
-    } catch {
-      out.length = base
-      return false
-    } finally {
-      this.#close()
-    }
-    for (let c = 0; c < fields.length; c++) {
-      const v = out[base + c]
-      if (v === INVALID) {
-        out.length = base
-        return false
-      }
-      if (v === undefined || v === null) {
-        const field = fields[c]!
-        if (field.required || (v === undefined && field.inherited)) {
-          out.length = base
-          return false
-        }
-        out[base + c] = null
-      }
-    }
     return true
   }
 

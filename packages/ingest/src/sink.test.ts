@@ -9,6 +9,7 @@ import {
 } from '@lake/catalog'
 import { describe, expect, it } from 'vitest'
 import { fastRetries, localCatalog, tableRows } from '../test/helpers.js'
+import { JsonRowReader } from './json-row.js'
 import { readStoredOffsets } from './offsets.js'
 import { heldBytesPerRow, sliceRows, TableSink } from './sink.js'
 
@@ -216,14 +217,17 @@ describe('TableSink buffers', () => {
     expect(await stored(catalog)).toEqual(new Map([[0, 2n]]))
   })
 
-  it('commits rows of values read elsewhere in offset order with validated ones', async () => {
+  it('commits rows the JSON reader read in offset order with validated ones', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0])
     const stage = sink.stage()
+    const reader = new JsonRowReader(sink.schema, false)
     stage.add({ id: 1n, p: 0 })
     stage.end(0n, 10)
-    stage.addValues(['other', 2n, 0], 1)
+    expect(stage.read(reader, Buffer.from('{"id":2,"p":0}'))).toBe(true)
     stage.end(1n, 10)
+    // Declined: nothing added, and the general path validates it instead.
+    expect(stage.read(reader, Buffer.from('{"id":3,"p":"0"}'))).toBe(false)
     stage.add({ id: 3, p: 0 })
     stage.end(2n, 10)
     expect(sink.accept('t', 0, stage)).toBe(3)

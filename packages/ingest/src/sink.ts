@@ -88,15 +88,6 @@ export class StagedRecords {
     this.#builder.add(row)
   }
 
-  /**
-   * Adds one row of the current record as internal values already checked against the schema
-   * (`values[start + c]` for field `c`; see `ColumnBuilder.addValues`), as the JSON row reader
-   * gives them.
-   */
-  addValues(values: readonly unknown[], start: number): void {
-    this.#builder.addValues(values, start)
-  }
-
   /** Drops the rows added since the last record ended (the record was refused). */
   drop(): void {
     this.#builder.truncate(this.#start)
