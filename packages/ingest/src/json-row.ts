@@ -314,7 +314,11 @@ export class JsonRowReader {
 
   /** Field `f`'s value at `#at` set by {@link ColumnBuilder.setValue}, for a column that is not typed. */
   #setValue(builder: ColumnBuilder, f: number, field: FieldPlan): FieldState {
-    const value = this.#field(field)
+    return this.#put(builder, f, this.#field(field))
+  }
+
+  /** Sets field `f` to a value read, unless it is null (set with the row) or {@link INVALID}. */
+  #put(builder: ColumnBuilder, f: number, value: unknown): FieldState {
     if (value === INVALID) return REFUSED
     if (value === null) return NULLED
     builder.setValue(f, value)
@@ -372,19 +376,20 @@ export class JsonRowReader {
         break
       case TIMESTAMPTZ: {
         const micros = c === 34 ? this.#isoInstant() : undefined
-        if (micros === undefined) return this.#setValue(builder, f, field)
+        // Not read in place: read as JSON and coerced, without trying the text again.
+        if (micros === undefined) return this.#put(builder, f, this.#coerced(field))
         typed.setInt64Number(r, micros)
         return WRITTEN
       }
       case DECIMAL: {
         const unscaled = c === 34 ? this.#plainDecimal(field.type as DecimalType) : undefined
-        if (unscaled === undefined) return this.#setValue(builder, f, field)
+        if (unscaled === undefined) return this.#put(builder, f, this.#coerced(field))
         if (typed.kind === 'int32') typed.setNumber(r, unscaled)
         else typed.setInt64Number(r, unscaled)
         return WRITTEN
       }
       case COERCED:
-        return this.#setValue(builder, f, field)
+        return this.#put(builder, f, this.#coerced(field))
     }
     this.#any(0)
     return REFUSED
