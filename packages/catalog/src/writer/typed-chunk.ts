@@ -18,9 +18,13 @@
  */
 import type { SchemaElement } from 'hyparquet-writer'
 import type { ChunkDictionary, ChunkValues, Extremes, Physical } from './flat-column.js'
-import { gatherWords, type TypedColumn, type TypedColumnKind } from './typed-column.js'
-
-type BytesColumn = Extract<TypedColumn, { kind: 'bytes' }>
+import {
+  type BytesColumn,
+  gatherWords,
+  LITTLE_ENDIAN,
+  type TypedColumn,
+  type TypedColumnKind,
+} from './typed-column.js'
 
 /** The typed layout each physical type is written from. */
 const KIND_OF: Record<Physical, TypedColumnKind> = {
@@ -35,7 +39,6 @@ const KIND_OF: Record<Physical, TypedColumnKind> = {
 /** 32-bit words per value of the fixed-width layouts but boolean. */
 const WORDS: Partial<Record<TypedColumnKind, 1 | 2>> = { int32: 1, float32: 1, int64: 2, float64: 2 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Where an 8-byte value's low and high 32-bit halves sit in an `Int32Array` over it. */
 const LOW = LITTLE_ENDIAN ? 0 : 1
 const HIGH = 1 - LOW

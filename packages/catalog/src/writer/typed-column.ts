@@ -83,7 +83,8 @@ export function typedKind(type: IcebergType): TypedColumnKind | undefined {
 /** Bytes up to which {@link TypedColumnBuilder.setBytes} copies in a loop rather than through a view. */
 const SHORT_COPY = 64
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Whether typed arrays lay out values little-endian here (the low half of an int64 first). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const TWO_32 = 4294967296
 const decoder = new TextDecoder()
 
@@ -268,7 +269,8 @@ export function typedColumnProblem(column: TypedColumn, kind: TypedColumnKind): 
 }
 
 type FixedColumn = Exclude<TypedColumn, { kind: 'bytes' }>
-type BytesColumn = Extract<TypedColumn, { kind: 'bytes' }>
+/** A typed column of the bytes kind (strings, binaries). */
+export type BytesColumn = Extract<TypedColumn, { kind: 'bytes' }>
 
 /** A column known to be of the bytes kind, as its type. */
 function byteRows(column: TypedColumn): BytesColumn {
