@@ -52,9 +52,24 @@ interface FieldPlan {
    */
   readonly inherited: boolean
   readonly read: Read
+  /** Whether {@link JsonRowReader.#readShape} reads it (see {@link SHAPED}) under a key without escapes. */
+  readonly shaped: boolean
   readonly type: IcebergType
   readonly required: boolean
   readonly name: string
+}
+
+/** The reads {@link JsonRowReader.#readShape} takes in place. */
+const SHAPED: ReadonlySet<Read> = new Set<Read>([STRING, BOOLEAN, DOUBLE, LONG, INT, TIMESTAMPTZ, DECIMAL])
+
+/** A record's layout (see {@link JsonRowReader.#shapeOf}). */
+interface Shape {
+  /** Fields in key order. */
+  readonly fields: readonly number[]
+  /** Per key, its bytes with the brace or comma before it and the colon after it. */
+  readonly keys: readonly Uint8Array[]
+  /** Fields without a key: null in each row read so. */
+  readonly missing: readonly number[]
 }
 
 /** Thrown inside the reader to decline a record: a constant, so that declining builds no stack. */
@@ -119,6 +134,12 @@ export class JsonRowReader {
   readonly #state: Uint8Array
   /** Short strings read lately, by a hash of their bytes (see {@link JsonRowReader.#ascii}). */
   readonly #recent = new Array<string | undefined>(RECENT_SLOTS)
+  /** The layout of the last record read the general way, when the next one may repeat it (see {@link JsonRowReader.#readShape}). */
+  #shape: Shape | undefined
+  /** The fields of the record being read, in key order. */
+  readonly #order: number[] = []
+  /** Whether every key of the record being read so far was a field read in place, each once. */
+  #shapely = false
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
@@ -126,6 +147,7 @@ export class JsonRowReader {
       key: spellable(field.name) ? Buffer.from(field.name, 'utf8') : undefined,
       inherited: field.name in Object.prototype,
       read: readOf(field.type),
+      shaped: spellable(field.name) && SHAPED.has(readOf(field.type)),
       type: field.type,
       required: field.required,
       name: field.name,
@@ -142,19 +164,31 @@ export class JsonRowReader {
    */
   readInto(value: Buffer, builder: ColumnBuilder): boolean {
     const r = builder.rowCount
+    const shape = this.#shape
+    if (shape !== undefined && this.#readShape(shape, value, builder, r)) return true
     const fields = this.#fields
     const state = this.#state
+    const order = this.#order
     state.fill(UNSEEN)
+    order.length = 0
+    this.#shapely = true
     try {
       this.#open(value)
       for (let f = this.#first(); f !== END; f = this.#next(f)) {
         const typed = builder.typedColumn(f)
         // A duplicated key: its last value replaces what the earlier one wrote.
-        if (state[f] !== UNSEEN) typed?.truncate(r)
+        if (state[f] !== UNSEEN) {
+          typed?.truncate(r)
+          this.#shapely = false
+        }
         state[f] =
           typed === undefined
             ? this.#setValue(builder, f, fields[f]!)
             : this.#write(builder, typed, r, f, fields[f]!)
+        if (this.#shapely) {
+          if (state[f] === WRITTEN && typed !== undefined && fields[f]!.shaped) order.push(f)
+          else this.#shapely = false
+        }
       }
     } catch {
       // DECLINED (not JSON the reader reads), or anything unforeseen: for the general path.
@@ -174,7 +208,156 @@ export class JsonRowReader {
     // Only now: a null in a typed column makes it keep a validity array, even for a row dropped.
     for (let c = 0; c < fields.length; c++) if (state[c] !== WRITTEN) builder.setValue(c, null)
     builder.endRow()
+    this.#shape = this.#shapely ? this.#shapeOf(order) : undefined
     return true
+  }
+
+  /**
+   * The layout of a record just accepted whose keys were all fields read in place, each once:
+   * the next record is first tried as a repeat of it, written as `JSON.stringify` writes.
+   */
+  #shapeOf(order: readonly number[]): Shape | undefined {
+    // The same layout again (the record differed in another way, such as whitespace): kept as is.
+    const last = this.#shape
+    if (
+      last !== undefined &&
+      last.fields.length === order.length &&
+      last.fields.every((f, k) => f === order[k])
+    )
+      return last
+    const fields = this.#fields
+    const keys: Uint8Array[] = []
+    for (let k = 0; k < order.length; k++) {
+      const name = fields[order[k]!]!.key!
+      // `{"name":` before the first value, `,"name":` before the others.
+      const key = new Uint8Array(name.length + 4)
+      key[0] = k === 0 ? 123 : 44
+      key[1] = 34
+      key.set(name, 2)
+      key[name.length + 2] = 34
+      key[name.length + 3] = 58
+      keys.push(key)
+    }
+    const missing: number[] = []
+    for (let c = 0; c < fields.length; c++) if (!order.includes(c)) missing.push(c)
+    return { fields: [...order], keys, missing }
+  }
+
+  /**
+   * Reads a record laid out as `shape` (the same keys in the same order, without whitespace)
+   * whose values are each read in place without a question: strings of ASCII without escapes,
+   * literals, numbers, and instants and decimal text the catalog's parsers take. Anything else
+   * — a null, an escape, a byte of 0x80 or above, another key, whitespace — undoes the row and
+   * leaves the record to the general reading, which decides it exactly. Whether it read it.
+   */
+  #readShape(shape: Shape, b: Buffer, builder: ColumnBuilder, r: number): boolean {
+    const fields = this.#fields
+    const order = shape.fields
+    const keys = shape.keys
+    const end = b.length
+    let i = 0
+    if (order.length === 0) {
+      if (end !== 2 || b[0] !== 123 || b[1] !== 125) return false
+    }
+    for (let k = 0; k < order.length; k++) {
+      const key = keys[k]!
+      const length = key.length
+      for (let j = 0; j < length; j++) if (b[i + j] !== key[j]) return this.#undo(builder, r)
+      i += length
+      const f = order[k]!
+      const typed = builder.typedColumn(f)
+      if (typed === undefined) return this.#undo(builder, r)
+      const field = fields[f]!
+      const c = b[i]
+      switch (field.read) {
+        case STRING: {
+          if (c !== 34) return this.#undo(builder, r)
+          const from = i + 1
+          let to = from
+          for (;;) {
+            const d = b[to]
+            if (d === 34) break
+            if (d === undefined || d === 92 || d < 32 || d >= 128) return this.#undo(builder, r)
+            to++
+          }
+          typed.setBytes(r, b, from, to)
+          i = to + 1
+          break
+        }
+        case BOOLEAN:
+          if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
+            typed.setBoolean(r, true)
+            i += 4
+          } else if (
+            c === 102 &&
+            b[i + 1] === 97 &&
+            b[i + 2] === 108 &&
+            b[i + 3] === 115 &&
+            b[i + 4] === 101
+          ) {
+            typed.setBoolean(r, false)
+            i += 5
+          } else return this.#undo(builder, r)
+          break
+        case DOUBLE:
+        case LONG:
+        case INT: {
+          if (!numberStart(c)) return this.#undo(builder, r)
+          this.#bytes = b
+          this.#at = i
+          let n: number
+          try {
+            n = this.#number()
+          } catch {
+            return this.#undo(builder, r)
+          } finally {
+            i = this.#at
+            this.#close()
+          }
+          if (field.read === DOUBLE) typed.setNumber(r, n)
+          else if (field.read === INT) {
+            if ((n | 0) !== n) return this.#undo(builder, r)
+            typed.setNumber(r, n | 0)
+          } else {
+            if (!Number.isSafeInteger(n)) return this.#undo(builder, r)
+            typed.setInt64Number(r, n)
+          }
+          break
+        }
+        case TIMESTAMPTZ: {
+          const micros =
+            c === 34 && b[i + 25] === 34 ? isoUtcMicrosNumberOrUndefined(b, i + 1, i + 25) : undefined
+          if (micros === undefined) return this.#undo(builder, r)
+          typed.setInt64Number(r, micros)
+          i += 26
+          break
+        }
+        case DECIMAL: {
+          if (c !== 34) return this.#undo(builder, r)
+          let to = i + 1
+          while (to < end && to - i <= 18 && b[to] !== 34) to++
+          const unscaled =
+            b[to] === 34 ? plainDecimalNumberOrUndefined(b, field.type as DecimalType, i + 1, to) : undefined
+          if (unscaled === undefined) return this.#undo(builder, r)
+          if (typed.kind === 'int32') typed.setNumber(r, unscaled)
+          else typed.setInt64Number(r, unscaled)
+          i = to + 1
+          break
+        }
+        default:
+          return this.#undo(builder, r)
+      }
+    }
+    if (order.length > 0 && (i + 1 !== end || b[i] !== 125)) return this.#undo(builder, r)
+    for (const c of shape.missing) builder.setValue(c, null)
+    builder.endRow()
+    return true
+  }
+
+  /** Drops what {@link JsonRowReader.#readShape} wrote of row `r`, returning false for it to return. */
+  #undo(builder: ColumnBuilder, r: number): false {
+    builder.truncate(r)
+    return false
   }
 
   #open(value: Buffer): void {
@@ -221,6 +404,8 @@ export class JsonRowReader {
       if (b[i] !== 58 /* : */) throw DECLINED
       this.#at = space(b, i + 1)
       if (field >= 0) return field
+      // An unknown key passed over: the record's layout is not one to expect again.
+      this.#shapely = false
       this.#any(0)
       i = space(b, this.#at)
       const c = b[i]
