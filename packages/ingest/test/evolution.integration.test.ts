@@ -145,7 +145,11 @@ describe("schemaEvolution: 'add-columns' on Kafka and HDFS", () => {
       'm4',
       ['t0'],
     ])
-    expect(rows.get(1_100)!.tags).toBeNull()
+    // An empty list shows no type: read before the column exists (a worker may read its partition
+    // before or after another's record adds the column), the field is dropped and reads null; after,
+    // it is the empty list it is.
+    const early = rows.get(1_100)!.tags as { length: number } | null
+    expect(early === null || early.length === 0).toBe(true)
     expect(rows.get(1_900)!.later).toBe(3_800n)
     const last = rows.get(2_999)!
     expect(last.n).toBe(2n ** 31n + 2_999n)
