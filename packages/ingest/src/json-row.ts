@@ -52,15 +52,12 @@ interface FieldPlan {
    */
   readonly inherited: boolean
   readonly read: Read
-  /** Whether {@link JsonRowReader.#readShape} reads it (see {@link SHAPED}) under a key without escapes. */
+  /** Whether {@link JsonRowReader.#readShape} may read it: a key without escapes, and a value read in place. */
   readonly shaped: boolean
   readonly type: IcebergType
   readonly required: boolean
   readonly name: string
 }
-
-/** The reads {@link JsonRowReader.#readShape} takes in place. */
-const SHAPED: ReadonlySet<Read> = new Set<Read>([STRING, BOOLEAN, DOUBLE, LONG, INT, TIMESTAMPTZ, DECIMAL])
 
 /** A record's layout (see {@link JsonRowReader.#shapeOf}). */
 interface Shape {
@@ -143,15 +140,19 @@ export class JsonRowReader {
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
-    this.#fields = schema.fields.map((field) => ({
-      key: spellable(field.name) ? Buffer.from(field.name, 'utf8') : undefined,
-      inherited: field.name in Object.prototype,
-      read: readOf(field.type),
-      shaped: spellable(field.name) && SHAPED.has(readOf(field.type)),
-      type: field.type,
-      required: field.required,
-      name: field.name,
-    }))
+    this.#fields = schema.fields.map((field) => {
+      const key = spellable(field.name) ? Buffer.from(field.name, 'utf8') : undefined
+      const read = readOf(field.type)
+      return {
+        key,
+        inherited: field.name in Object.prototype,
+        read,
+        shaped: key !== undefined && read !== COERCED,
+        type: field.type,
+        required: field.required,
+        name: field.name,
+      }
+    })
     this.#ignoreUnknown = ignoreUnknown
     this.#state = new Uint8Array(this.#fields.length)
   }
@@ -244,120 +245,111 @@ export class JsonRowReader {
   }
 
   /**
-   * Reads a record laid out as `shape` (the same keys in the same order, without whitespace)
-   * whose values are each read in place without a question: strings of ASCII without escapes,
-   * literals, numbers, and instants and decimal text the catalog's parsers take. Anything else
-   * — a null, an escape, a byte of 0x80 or above, another key, whitespace — undoes the row and
-   * leaves the record to the general reading, which decides it exactly. Whether it read it.
+   * Reads a record laid out as `shape` — the same keys in the same order, without whitespace —
+   * comparing each key's bytes in place and reading each value by its field's type
+   * ({@link JsonRowReader.#writeShaped}), without looking the key up or keeping a state per field.
+   * Anything else — another key, whitespace, a null, an escape, a byte of 0x80 or above — undoes
+   * the row and leaves the record to the general reading, which decides it exactly. Whether it
+   * read it.
    */
   #readShape(shape: Shape, b: Buffer, builder: ColumnBuilder, r: number): boolean {
     const fields = this.#fields
     const order = shape.fields
     const keys = shape.keys
-    const end = b.length
-    let i = 0
-    if (order.length === 0) {
-      if (end !== 2 || b[0] !== 123 || b[1] !== 125) return false
-    }
-    for (let k = 0; k < order.length; k++) {
-      const key = keys[k]!
-      const length = key.length
-      for (let j = 0; j < length; j++) if (b[i + j] !== key[j]) return this.#undo(builder, r)
-      i += length
-      const f = order[k]!
-      const typed = builder.typedColumn(f)
-      if (typed === undefined) return this.#undo(builder, r)
-      const field = fields[f]!
-      const c = b[i]
-      switch (field.read) {
-        case STRING: {
-          if (c !== 34) return this.#undo(builder, r)
-          const from = i + 1
-          let to = from
-          for (;;) {
-            const d = b[to]
-            if (d === 34) break
-            if (d === undefined || d === 92 || d < 32 || d >= 128) return this.#undo(builder, r)
-            to++
-          }
-          typed.setBytes(r, b, from, to)
-          i = to + 1
-          break
-        }
-        case BOOLEAN:
-          if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
-            typed.setBoolean(r, true)
-            i += 4
-          } else if (
-            c === 102 &&
-            b[i + 1] === 97 &&
-            b[i + 2] === 108 &&
-            b[i + 3] === 115 &&
-            b[i + 4] === 101
-          ) {
-            typed.setBoolean(r, false)
-            i += 5
-          } else return this.#undo(builder, r)
-          break
-        case DOUBLE:
-        case LONG:
-        case INT: {
-          if (!numberStart(c)) return this.#undo(builder, r)
-          this.#bytes = b
-          this.#at = i
-          let n: number
-          try {
-            n = this.#number()
-          } catch {
-            return this.#undo(builder, r)
-          } finally {
-            i = this.#at
-            this.#close()
-          }
-          if (field.read === DOUBLE) typed.setNumber(r, n)
-          else if (field.read === INT) {
-            if ((n | 0) !== n) return this.#undo(builder, r)
-            typed.setNumber(r, n | 0)
-          } else {
-            if (!Number.isSafeInteger(n)) return this.#undo(builder, r)
-            typed.setInt64Number(r, n)
-          }
-          break
-        }
-        case TIMESTAMPTZ: {
-          const micros =
-            c === 34 && b[i + 25] === 34 ? isoUtcMicrosNumberOrUndefined(b, i + 1, i + 25) : undefined
-          if (micros === undefined) return this.#undo(builder, r)
-          typed.setInt64Number(r, micros)
-          i += 26
-          break
-        }
-        case DECIMAL: {
-          if (c !== 34) return this.#undo(builder, r)
-          let to = i + 1
-          while (to < end && to - i <= 18 && b[to] !== 34) to++
-          const unscaled =
-            b[to] === 34 ? plainDecimalNumberOrUndefined(b, field.type as DecimalType, i + 1, to) : undefined
-          if (unscaled === undefined) return this.#undo(builder, r)
-          if (typed.kind === 'int32') typed.setNumber(r, unscaled)
-          else typed.setInt64Number(r, unscaled)
-          i = to + 1
-          break
-        }
-        default:
-          return this.#undo(builder, r)
+    try {
+      this.#open(b)
+      for (let k = 0; k < order.length; k++) {
+        const key = keys[k]!
+        const at = this.#at
+        for (let j = 0; j < key.length; j++) if (b[at + j] !== key[j]) throw DECLINED
+        this.#at = at + key.length
+        const f = order[k]!
+        const typed = builder.typedColumn(f)
+        if (typed === undefined) throw DECLINED
+        this.#writeShaped(typed, r, fields[f]!)
       }
+      // `{}` for a layout of no keys; else the closing brace after the last value ends the record.
+      const at = this.#at
+      const closed =
+        order.length === 0
+          ? b.length === 2 && b[0] === 123 && b[1] === 125
+          : at + 1 === b.length && b[at] === 125
+      if (!closed) throw DECLINED
+    } catch {
+      builder.truncate(r)
+      return false
+    } finally {
+      this.#close()
     }
-    if (order.length > 0 && (i + 1 !== end || b[i] !== 125)) return this.#undo(builder, r)
     for (const c of shape.missing) builder.setValue(c, null)
     builder.endRow()
     return true
   }
 
-  /** Drops what {@link JsonRowReader.#readShape} wrote of row `r`, returning false for it to return. */
-  #undo(builder: ColumnBuilder, r: number): false {
-    builder.truncate(r)
-    return false
+  /**
+   * A value of field `field` at `#at` written to row `r` of its typed column, for
+   * {@link JsonRowReader.#readShape}: what {@link JsonRowReader.#write} writes of the values it
+   * reads in place without a question (strings of ASCII without escapes, literals, numbers, and
+   * instants and decimal text the catalog's parsers take); for anything else it throws DECLINED.
+   */
+  #writeShaped(typed: TypedColumnBuilder, r: number, field: FieldPlan): void {
+    const b = this.#bytes
+    const i = this.#at
+    const c = b[i]
+    switch (field.read) {
+      case STRING: {
+        if (c !== 34) throw DECLINED
+        let to = i + 1
+        for (let d = b[to]; d !== 34; d = b[++to]) {
+          if (d === undefined || d === 92 || d < 32 || d >= 128) throw DECLINED
+        }
+        typed.setBytes(r, b, i + 1, to)
+        this.#at = to + 1
+        return
+      }
+      case BOOLEAN:
+        if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
+          typed.setBoolean(r, true)
+          this.#at = i + 4
+          return
+        }
+        if (c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) {
+          typed.setBoolean(r, false)
+          this.#at = i + 5
+          return
+        }
+        throw DECLINED
+      case DOUBLE:
+      case LONG:
+      case INT: {
+        if (!numberStart(c)) throw DECLINED
+        const n = this.#number()
+        if (field.read === DOUBLE) typed.setNumber(r, n)
+        else if (field.read === INT) {
+          if ((n | 0) !== n) throw DECLINED
+          typed.setNumber(r, n | 0)
+        } else {
+          if (!Number.isSafeInteger(n)) throw DECLINED
+          typed.setInt64Number(r, n)
+        }
+        return
+      }
+      case TIMESTAMPTZ: {
+        const micros = c === 34 ? this.#isoInstant() : undefined
+        if (micros === undefined) throw DECLINED
+        typed.setInt64Number(r, micros)
+        return
+      }
+      case DECIMAL: {
+        const unscaled = c === 34 ? this.#plainDecimal(field.type as DecimalType) : undefined
+        if (unscaled === undefined) throw DECLINED
+        if (typed.kind === 'int32') typed.setNumber(r, unscaled)
+        else typed.setInt64Number(r, unscaled)
+        return
+      }
+      default:
+        throw DECLINED
+    }
   }
 
   #open(value: Buffer): void {
