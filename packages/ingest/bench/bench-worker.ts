@@ -7,6 +7,14 @@ const { BENCH_TOPIC, BENCH_WAREHOUSE, BENCH_GROUP } = process.env
 if (!BENCH_TOPIC || !BENCH_WAREHOUSE || !BENCH_GROUP)
   throw new Error('BENCH_TOPIC, BENCH_WAREHOUSE and BENCH_GROUP are required')
 
+/** Sent to the parent once the commits have written `BENCH_FLUSH_AT` rows: when the last of them landed. */
+export interface WorkerCommitted {
+  committed: true
+  /** Epoch milliseconds when the commit that brought the rows written to `BENCH_FLUSH_AT` returned. */
+  at: number
+  rows: number
+}
+
 /** What the throughput benchmark asks for once every record is visible. */
 export interface WorkerReport {
   /** Epoch milliseconds of the first batch. */
@@ -36,6 +44,7 @@ const log = process.env.BENCH_LOG
 /** Rows after which the worker commits at once rather than at its next interval (the throughput rounds). */
 const flushAt = Number(process.env.BENCH_FLUSH_AT ?? Number.POSITIVE_INFINITY)
 let buffered = 0
+let written = 0
 const worker = createIngestWorker({
   kafka: { brokers, clientId: 'lake-bench-worker', logLevel: 0 },
   groupId: BENCH_GROUP,
@@ -53,6 +62,18 @@ const worker = createIngestWorker({
   hooks: {
     counter: (name, value) => {
       if (name === 'lake.ingest.commits') commits++
+      if (name === 'lake.ingest.records.written') {
+        const before = written
+        written += value ?? 0
+        if (before < flushAt && written >= flushAt) {
+          const committed: WorkerCommitted = {
+            committed: true,
+            at: performance.timeOrigin + performance.now(),
+            rows: written,
+          }
+          process.send?.(committed)
+        }
+      }
       if (name === 'lake.ingest.records.buffered') {
         const before = buffered
         buffered += value ?? 0
