@@ -605,6 +605,8 @@ describe('WebHdfsFileIO', () => {
         ).toBe(true)
         expect((await io.readRange('hdfs://nn/f', file.length, 10)).byteLength).toBe(0)
         expect(fake.requests.filter((r) => r.includes('OPEN'))).toEqual([])
+        // One request for the block locations per read: a complete file ends at its length.
+        expect(fake.requests.filter((r) => r.startsWith('GET_BLOCK_LOCATIONS'))).toHaveLength(3)
         expect(datanode.reads.map((r) => [(r.blockId - 1_073_741_825) % 1000, r.offset, r.length])).toEqual([
           [0, 0, 262_144],
           [1, 0, 262_144],

@@ -446,6 +446,8 @@ export class WebHdfsFileIO implements FileIO {
       }
       // Locations that cover none of what is left are not asked for again: `OPEN` reads it.
       if (position === before) return position
+      // A complete file's length is final: reaching it needs no more block locations.
+      if (position >= stop) return 'end'
     }
     return 'end'
   }
