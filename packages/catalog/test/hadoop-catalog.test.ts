@@ -5,7 +5,16 @@ import { describe, expect, it } from 'vitest'
 import { eq } from '../src/expr/expressions.js'
 import { toPath } from '../src/io/local.js'
 import { col, defineSchema } from '../src/spec/schema-builder.js'
-import { listFiles, newCatalog, scanRows, sortBy, sortedColumn, tableDir, versionHint } from './helpers.js'
+import {
+  FaultyFileIO,
+  listFiles,
+  newCatalog,
+  scanRows,
+  sortBy,
+  sortedColumn,
+  tableDir,
+  versionHint,
+} from './helpers.js'
 
 const schema = defineSchema({
   id: col.long().required(),
@@ -119,6 +128,36 @@ describe('HadoopCatalog tables', () => {
     expect(loaded.properties.owner).toBe('lake')
     expect(loaded.currentSnapshot()).toBeUndefined()
     expect(await scanRows(loaded)).toEqual([])
+  })
+
+  it('reloads an unchanged table without reading its metadata file again, and reads a version file written anew', async () => {
+    const io = new FaultyFileIO()
+    const metadataReads: string[] = []
+    io.faults.read = (location) => {
+      if (location.endsWith('.metadata.json'))
+        metadataReads.push(location.slice(location.lastIndexOf('/') + 1))
+      return io.inner.read(location)
+    }
+    const { catalog } = await newCatalog({ io })
+    await catalog.createNamespace('db')
+    const table = await catalog.createTable('db.events', { schema })
+    await table.append(rows(0, 3))
+    metadataReads.length = 0
+    const loaded = await catalog.loadTable('db.events')
+    await loaded.refresh()
+    await table.refresh()
+    expect(metadataReads).toEqual(['v2.metadata.json'])
+    expect(loaded.currentSnapshot()?.snapshotId).toBe(table.currentSnapshot()?.snapshotId)
+
+    // Dropped and created again, the table's v1 and v2 are other files at the same locations.
+    await catalog.dropTable('db.events')
+    const again = await catalog.createTable('db.events', { schema })
+    await again.append(rows(10, 2))
+    metadataReads.length = 0
+    await table.refresh()
+    expect(metadataReads).toEqual(['v2.metadata.json'])
+    expect(table.metadata.tableUuid).toBe(again.metadata.tableUuid)
+    expect((await scanRows(table)).map((r) => r.id)).toEqual([10n, 11n])
   })
 
   it('refuses to create a table that exists or whose namespace does not', async () => {

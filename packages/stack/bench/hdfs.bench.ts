@@ -38,6 +38,8 @@ const SIZE_MIB = Number(args[0] ?? 256)
 const ROUNDS = Number(args[1] ?? 3)
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
 const COMMITS = 200
+/** Reloads of the unchanged table after (b), each way. */
+const RELOADS = 50
 const COMMIT_BUCKET = 50
 const COMMIT_ROWS = 5
 const WRITERS = 4
@@ -478,7 +480,46 @@ async function commitLatency(): Promise<number> {
     `HDFS / local p50: ${ratio(h50 / percentile(times.local, 50))}; one writer commits ${fmt(1000 / median(times.hdfs), 1)} appends/s on HDFS (1 / median).`,
   )
   print()
+  await reloads(
+    hdfsCatalog,
+    () => new HadoopCatalog({ warehouse: `${base}/commits`, io: new ResolvingFileIO({ hdfs: () => io }) }),
+  )
   return 1000 / median(times.hdfs)
+}
+
+/**
+ * Reloading the unchanged table of (b), 200 snapshots deep: `table.refresh()` through the
+ * catalog that read it (its metadata file known by length and modification time, so only the
+ * version probes go to the NameNode) against a load by a new catalog, which reads and parses
+ * the metadata file as every reload did before. Interleaved, the same count each.
+ */
+async function reloads(catalog: HadoopCatalog, fresh: () => HadoopCatalog): Promise<void> {
+  const table = await catalog.loadTable('bench.commits')
+  const size = (await io.stat(table.metadataLocation)).length
+  const times = { refresh: [] as number[], fresh: [] as number[] }
+  for (let i = 0; i < RELOADS; i++) {
+    for (const name of i % 2 ? (['fresh', 'refresh'] as const) : (['refresh', 'fresh'] as const)) {
+      const t = performance.now()
+      if (name === 'refresh') await table.refresh()
+      else await fresh().loadTable('bench.commits')
+      times[name].push(performance.now() - t)
+    }
+  }
+  print(
+    `Reloading the unchanged table (${table.snapshots().length} snapshots, metadata ${fmt(size / 1024, 0)} KiB), ${RELOADS} times each, interleaved:`,
+  )
+  print()
+  print('| reload | p50 ms | p99 ms |')
+  print('|---|---:|---:|')
+  print(
+    `| \`table.refresh()\` (the catalog read this version before: version probes only) | ${fmt(percentile(times.refresh, 50), 1)} | ${fmt(percentile(times.refresh, 99), 1)} |`,
+  )
+  print(
+    `| \`loadTable\` on a new catalog (reads and parses the metadata file) | ${fmt(percentile(times.fresh, 50), 1)} | ${fmt(percentile(times.fresh, 99), 1)} |`,
+  )
+  print()
+  print(`Refresh / new load p50: ${ratio(percentile(times.refresh, 50) / percentile(times.fresh, 50))}.`)
+  print()
 }
 
 // ------------------------------------------------------------------ (c) concurrent writers

@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@lake/errors'
 import { z } from 'zod'
-import { baseName, type FileIO, joinLocation, parentLocation } from '../io/file-io.js'
+import { baseName, type FileIO, type FileStatus, joinLocation, parentLocation } from '../io/file-io.js'
 import { toFileUri } from '../io/local.js'
 import { ResolvingFileIO } from '../io/resolve.js'
 import { readManifestList } from '../spec/manifest-list.js'
@@ -73,6 +73,16 @@ interface Current {
   metadataLocation: string
 }
 
+/** A metadata file read before, with the length and modification time it had. */
+interface ReadMetadata {
+  length: number
+  modifiedMs: number
+  metadata: TableMetadata
+}
+
+/** How many metadata files a catalog keeps from its reads. */
+const READ_METADATA_KEPT = 16
+
 /**
  * Iceberg tables in a directory tree, in exactly the layout of Apache Iceberg Java's
  * `HadoopCatalog`: namespaces are directories and each table's `metadata/` directory holds
@@ -93,6 +103,13 @@ export class HadoopCatalog implements Catalog {
   readonly io: FileIO
   readonly hooks: LakeHooks
   readonly #now: () => number
+  /**
+   * The metadata files read last, by location, least recently used first. A version file is
+   * written once and renamed into place, so one at the same location with the same length and
+   * modification time is the same file: reloading a table that has not changed costs the
+   * version probes, not a read and a parse.
+   */
+  readonly #readMetadata = new Map<string, ReadMetadata>()
 
   constructor(options: HadoopCatalogOptions) {
     const parsed = parseOptions(
@@ -461,22 +478,35 @@ export class HadoopCatalog implements Catalog {
     const dir = metadataDirectory(tableLocation(this.warehouse, id))
     let version = await this.#hintedVersion(dir)
     if (version === undefined) return undefined
-    let location = await this.#metadataFile(dir, version)
-    if (!location && version > 0) {
+    let file = await this.#metadataFile(dir, version)
+    if (!file && version > 0) {
       version = await this.#highestVersion(dir)
       if (version === undefined) return undefined
-      location = await this.#metadataFile(dir, version)
+      file = await this.#metadataFile(dir, version)
     }
     for (;;) {
       const newer = await this.#metadataFile(dir, version + 1)
       if (!newer) break
       version += 1
-      location = newer
+      file = newer
     }
-    if (!location) return undefined
-    const bytes = await this.io.read(location)
-    const metadata = decodeMetadata(bytes, location)
-    return { version, metadata, metadataLocation: location }
+    if (!file) return undefined
+    return { version, metadata: await this.#metadataOf(file), metadataLocation: file.location }
+  }
+
+  /** The metadata in a version file: as read before when the file is the same, else read now. */
+  async #metadataOf(file: FileStatus): Promise<TableMetadata> {
+    const known = this.#readMetadata.get(file.location)
+    this.#readMetadata.delete(file.location)
+    const metadata =
+      known && known.length === file.length && known.modifiedMs === file.modifiedMs
+        ? known.metadata
+        : decodeMetadata(await this.io.read(file.location), file.location)
+    this.#readMetadata.set(file.location, { length: file.length, modifiedMs: file.modifiedMs, metadata })
+    if (this.#readMetadata.size > READ_METADATA_KEPT) {
+      this.#readMetadata.delete(this.#readMetadata.keys().next().value as string)
+    }
+    return metadata
   }
 
   async #hintedVersion(dir: string): Promise<number | undefined> {
@@ -507,10 +537,15 @@ export class HadoopCatalog implements Catalog {
     return highest
   }
 
-  async #metadataFile(dir: string, version: number): Promise<string | undefined> {
+  async #metadataFile(dir: string, version: number): Promise<FileStatus | undefined> {
     for (const gzip of [false, true]) {
       const location = joinLocation(dir, metadataFileName(version, gzip))
-      if (await this.io.exists(location)) return location
+      try {
+        const status = await this.io.stat(location)
+        if (!status.isDirectory) return { ...status, location }
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error
+      }
     }
     return undefined
   }
