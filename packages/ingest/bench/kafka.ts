@@ -1,5 +1,6 @@
 // The benchmarks' Kafka side: producing the events, and a kafkajs consumer timed from its first batch.
 
+import { DEFAULT_FETCH_BYTES_PER_PARTITION } from '../src/index.js'
 import { kafkaClient } from '../test/stack.js'
 import { event } from './events.js'
 
@@ -30,9 +31,9 @@ export interface Timed {
 }
 
 /**
- * A kafkajs consumer of a new group reads the topic from the beginning with `eachBatch`,
- * resolving offsets and handing each batch's messages to `each` (raw kafkajs: nothing), until
- * `count` records; then `finish` completes whatever `each` left running. Timed from the first
+ * A kafkajs consumer of a new group reads the topic from the beginning with `eachBatch` and the
+ * worker's fetch size, resolving offsets and handing each batch's messages to `each` (raw
+ * kafkajs: nothing), until `count` records; then `finish` completes whatever `each` left running. Timed from the first
  * batch to the end of `finish`, as wall time and as the process's CPU time (all threads).
  */
 export async function consume(
@@ -44,6 +45,8 @@ export async function consume(
   const consumer = kafkaClient('lake-bench-raw').consumer({
     groupId: `raw-${topic}-${Math.random()}`,
     maxWaitTimeInMs: 100,
+    // The worker's fetch size, so that both consume alike and the ratio is the processing's.
+    maxBytesPerPartition: DEFAULT_FETCH_BYTES_PER_PARTITION,
   })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })

@@ -15,6 +15,7 @@ export {
 } from './offsets.js'
 export {
   type CommitTriggers,
+  DEFAULT_FETCH_BYTES_PER_PARTITION,
   type DeadLetterOptions,
   defaultRevocationBudgetMs,
   type IngestWorkerOptions,

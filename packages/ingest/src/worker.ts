@@ -26,6 +26,7 @@ import { evolveSchema } from './evolve-schema.js'
 import { JsonRowReader } from './json-row.js'
 import { mapLimit } from './limit.js'
 import {
+  DEFAULT_FETCH_BYTES_PER_PARTITION,
   defaultRevocationBudgetMs,
   type IngestWorkerOptions,
   parseWorkerOptions,
@@ -222,7 +223,7 @@ class Worker implements IngestWorker {
       ...(c.sessionTimeout ? { sessionTimeout: c.sessionTimeout } : {}),
       ...(c.rebalanceTimeout ? { rebalanceTimeout: c.rebalanceTimeout } : {}),
       ...(c.heartbeatInterval ? { heartbeatInterval: c.heartbeatInterval } : {}),
-      ...(c.maxBytesPerPartition ? { maxBytesPerPartition: c.maxBytesPerPartition } : {}),
+      maxBytesPerPartition: c.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
       ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
       ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
       // kafkajs's own assigner; the worker only takes the consumer's cluster from it, see #holdJoins.
