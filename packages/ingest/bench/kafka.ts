@@ -33,8 +33,9 @@ export interface Timed {
 /**
  * A kafkajs consumer of a new group reads the topic from the beginning with `eachBatch` and the
  * worker's fetch size, resolving offsets and handing each batch's messages to `each` (raw
- * kafkajs: nothing), until `count` records; then `finish` completes whatever `each` left running. Timed from the first
- * batch to the end of `finish`, as wall time and as the process's CPU time (all threads).
+ * kafkajs: nothing), until `count` records; then `finish` completes whatever `each` left
+ * running. Timed from the first batch to the end of `finish`, as wall time and as the process's
+ * CPU time (all threads).
  */
 export async function consume(
   topic: string,

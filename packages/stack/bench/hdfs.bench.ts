@@ -2,7 +2,8 @@
  * Lake on the dev stack's HDFS (`pnpm stack up hdfs`) against Hadoop's own Java client, in the
  * same run: (a) write and read throughput of one large file through Lake's `WebHdfsFileIO` and
  * through FsShell (`hdfs dfs -put` / `-cat`), the latter with and without the JVM's start;
- * (b) commit latency of sequential appends on HDFS, against the same appends on local disk;
+ * (b) commit latency of sequential appends on HDFS, against the same appends on local disk,
+ * then reloads of that unchanged table by its catalog against loads by a new catalog;
  * (c) concurrent writers appending to one table: commits/s, conflicts retried, nothing lost.
  * Prints a Markdown section for docs/benchmarks.md.
  *
