@@ -1,0 +1,241 @@
+/**
+ * Kafka record batches (message format v2, the only one Kafka 4 stores) decoded into lean
+ * records: offsets and timestamps as numbers, keys, values and header values as views into the
+ * fetched bytes. kafkajs's decoder builds a `Long` per offset, a string per offset and timestamp
+ * and a `Batch` that compares `Long`s; that was most of its consuming time (decision 0006).
+ *
+ * Transactions are filtered as Kafka's Java consumer does under `read_committed`: a batch of a
+ * producer whose transaction the broker lists as aborted is skipped up to that transaction's
+ * abort marker, and control batches (the markers) are never returned. Pure code apart from
+ * decompression, which zlib (gzip) or a codec registered with kafkajs does.
+ *
+ * @module
+ */
+import { promisify } from 'node:util'
+import { unzip } from 'node:zlib'
+import { CorruptFileError, UnsupportedError } from '@lake/errors'
+// kafkajs is CommonJS, and Node's ESM loader does not find `CompressionCodecs` among its named exports.
+import kafkajs from 'kafkajs'
+import { Reader } from './wire.js'
+
+/** One record as the worker sees it. */
+export interface KafkaRecord {
+  readonly offset: number
+  /** Milliseconds since the epoch: the producer's, or the broker's for `LogAppendTime` topics. */
+  readonly timestamp: number
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  /** Headers by key, as kafkajs gives them (a key sent more than once has an array of values). */
+  readonly headers: Readonly<Record<string, Buffer | null | (Buffer | null)[]>>
+}
+
+/** An aborted transaction of a Fetch response: its producer and its first offset. */
+export interface AbortedTransaction {
+  readonly producerId: number
+  readonly firstOffset: number
+}
+
+/** What {@link decodeRecords} found in a partition's record set. */
+export interface DecodedRecords {
+  /** The records at or after the fetch offset, less control records and aborted ones. */
+  readonly records: KafkaRecord[]
+  /** The offset after the last complete batch (the next fetch offset), or `undefined` if none was complete. */
+  readonly nextOffset: number | undefined
+}
+
+/** Where a partition's record set came from, for errors. */
+export interface RecordSource {
+  readonly topic: string
+  readonly partition: number
+  readonly fetchOffset: number
+  /** Only `read_committed` filters aborted transactions. */
+  readonly readCommitted: boolean
+  readonly aborted: readonly AbortedTransaction[] | null
+}
+
+/** The bytes of a batch header, from `baseOffset` to `recordsCount` inclusive. */
+const HEADER_BYTES = 61
+const COMPRESSION_MASK = 0x07
+const LOG_APPEND_TIME = 0x08
+const TRANSACTIONAL = 0x10
+const CONTROL = 0x20
+/** Control record types (the control record's key: int16 version, int16 type). */
+const ABORT_MARKER = 0
+
+const { CompressionCodecs, CompressionTypes } = kafkajs
+const unzipAsync = promisify(unzip)
+const NO_HEADERS: Readonly<Record<string, never>> = Object.freeze({})
+
+/**
+ * Decodes a partition's record set from a Fetch response. A batch cut off at the end (the
+ * response's size limit) is left for the next fetch; everything else malformed throws a
+ * `CorruptFileError` naming the topic, partition and offset.
+ */
+export async function decodeRecords(bytes: Buffer, source: RecordSource): Promise<DecodedRecords> {
+  const what = `The record batch of ${source.topic}/${source.partition}`
+  const records: KafkaRecord[] = []
+  let nextOffset: number | undefined
+  const filter = source.readCommitted && source.aborted?.length ? new AbortFilter(source.aborted) : undefined
+  let at = 0
+  while (bytes.length - at >= 12) {
+    const head = new Reader(bytes, at, bytes.length, what)
+    const baseOffset = head.safeInt64('baseOffset')
+    const batchLength = head.int32()
+    const end = head.offset + batchLength
+    if (end > bytes.length) break
+    if (batchLength < HEADER_BYTES - 12)
+      throw head.corrupt(`a batch of ${batchLength} bytes at offset ${baseOffset}`)
+    const reader = new Reader(bytes, head.offset, end, `${what} at offset ${baseOffset}`)
+    reader.int32() // partitionLeaderEpoch
+    const magic = reader.int8()
+    if (magic !== 2)
+      throw new UnsupportedError(
+        `${what} at offset ${baseOffset} has message format v${magic}; Lake reads v2`,
+        {
+          context: { topic: source.topic, partition: source.partition, offset: baseOffset },
+        },
+      )
+    reader.uint32() // crc
+    const attributes = reader.int16()
+    const lastOffsetDelta = reader.int32()
+    const baseTimestamp = reader.safeInt64('baseTimestamp')
+    const maxTimestamp = reader.safeInt64('maxTimestamp')
+    const producerId = reader.safeInt64('producerId')
+    reader.int16() // producerEpoch
+    reader.int32() // baseSequence
+    const count = reader.int32()
+    at = end
+    nextOffset = baseOffset + lastOffsetDelta + 1
+    const control = (attributes & CONTROL) !== 0
+    if (filter) {
+      filter.advanceTo(nextOffset - 1)
+      if (!control && (attributes & TRANSACTIONAL) !== 0 && filter.isAborted(producerId)) continue
+    }
+    // Control batches hold one record, never compressed; only their marker's type matters.
+    if (!control && nextOffset <= source.fetchOffset) continue
+    const codec = attributes & COMPRESSION_MASK
+    const body =
+      codec === 0
+        ? reader
+        : new Reader(await decompress(codec, bytes.subarray(reader.offset, end), what), 0, undefined, what)
+    const appendTime = (attributes & LOG_APPEND_TIME) !== 0 ? maxTimestamp : undefined
+    if (control) {
+      if (filter && count > 0) {
+        const marker = readRecord(body, baseOffset, baseTimestamp, appendTime)
+        if (marker.key && marker.key.length >= 4 && marker.key.readInt16BE(2) === ABORT_MARKER)
+          filter.ended(producerId)
+      }
+      continue
+    }
+    for (let i = 0; i < count; i++) {
+      const record = readRecord(body, baseOffset, baseTimestamp, appendTime)
+      if (record.offset >= source.fetchOffset) records.push(record)
+    }
+    if (body.remaining() !== 0) throw body.corrupt(`${body.remaining()} bytes after its ${count} records`)
+  }
+  return { records, nextOffset }
+}
+
+function readRecord(
+  reader: Reader,
+  baseOffset: number,
+  baseTimestamp: number,
+  appendTime: number | undefined,
+): KafkaRecord {
+  const length = reader.varint()
+  const end = reader.offset + length
+  if (length < 0 || end > reader.end) throw reader.corrupt(`a record of ${length} bytes`)
+  reader.int8() // attributes: unused in v2
+  const timestampDelta = reader.varlong()
+  const offsetDelta = reader.varint()
+  const key = bytesOf(reader)
+  const value = bytesOf(reader)
+  const headerCount = reader.varint()
+  let headers: Record<string, Buffer | null | (Buffer | null)[]> = NO_HEADERS
+  if (headerCount > 0) {
+    headers = {}
+    for (let i = 0; i < headerCount; i++) {
+      const name = bytesOf(reader)
+      if (name === null) throw reader.corrupt('a header without a key')
+      const key = name.toString('utf8')
+      const headerValue = bytesOf(reader)
+      const seen = headers[key]
+      if (seen === undefined) headers[key] = headerValue
+      else if (Array.isArray(seen)) seen.push(headerValue)
+      else headers[key] = [seen, headerValue]
+    }
+  }
+  if (reader.offset !== end)
+    throw reader.corrupt(`a record of ${length} bytes read as ${reader.offset - end + length}`)
+  return {
+    offset: baseOffset + offsetDelta,
+    timestamp: appendTime ?? baseTimestamp + timestampDelta,
+    key,
+    value,
+    headers,
+  }
+}
+
+/** A varint length, then that many bytes as a view; -1 is null. */
+function bytesOf(reader: Reader): Buffer | null {
+  const length = reader.varint()
+  if (length < 0) return null
+  const at = reader.skip(length)
+  return reader.buffer.subarray(at, at + length)
+}
+
+async function decompress(codec: number, bytes: Buffer, what: string): Promise<Buffer> {
+  const name = Object.entries(CompressionTypes).find(([, type]) => type === codec)?.[0] ?? `codec ${codec}`
+  let decompressor: { decompress(bytes: Buffer): Promise<Buffer> }
+  if (codec === CompressionTypes.GZIP) {
+    decompressor = { decompress: (b) => unzipAsync(b) }
+  } else {
+    // kafkajs's registry: its placeholders for the codecs it lacks throw when called.
+    const registered = (CompressionCodecs as Record<number, (() => typeof decompressor) | undefined>)[codec]
+    try {
+      if (!registered) throw new Error(`no codec ${codec}`)
+      decompressor = registered()
+    } catch (error) {
+      throw new UnsupportedError(
+        `${what} is compressed with ${name}, which has no codec: register one in kafkajs's CompressionCodecs`,
+        { cause: error, context: { codec: name } },
+      )
+    }
+  }
+  try {
+    return await decompressor.decompress(bytes)
+  } catch (error) {
+    throw new CorruptFileError(`${what} does not decompress with ${name}: ${(error as Error).message}`, {
+      cause: error,
+      context: { codec: name },
+    })
+  }
+}
+
+/**
+ * The aborted transactions of one partition's fetch, as the Java consumer walks them: a
+ * producer is aborted from its transaction's first offset until its abort marker.
+ */
+class AbortFilter {
+  readonly #pending: AbortedTransaction[]
+  readonly #producers = new Set<number>()
+
+  constructor(aborted: readonly AbortedTransaction[]) {
+    this.#pending = [...aborted].sort((a, b) => b.firstOffset - a.firstOffset)
+  }
+
+  /** Takes in the transactions that began at or before a batch's last offset. */
+  advanceTo(lastOffset: number): void {
+    while (this.#pending.length && this.#pending[this.#pending.length - 1]!.firstOffset <= lastOffset)
+      this.#producers.add(this.#pending.pop()!.producerId)
+  }
+
+  isAborted(producerId: number): boolean {
+    return this.#producers.has(producerId)
+  }
+
+  /** The producer's abort marker: its later batches belong to another transaction. */
+  ended(producerId: number): void {
+    this.#producers.delete(producerId)
+  }
+}
