@@ -1,7 +1,8 @@
 import { ValidationError } from '@lake/errors'
+import { Kafka } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
 import { localCatalog } from '../test/helpers.js'
-import { defaultRevocationBudgetMs, parseWorkerOptions } from './options.js'
+import { defaultRevocationBudgetMs, lakeFetchConfig, parseWorkerOptions } from './options.js'
 import { createIngestWorker } from './worker.js'
 
 describe('worker options', async () => {
@@ -25,6 +26,21 @@ describe('worker options', async () => {
       'unknownFields beside add-columns',
       { ...base, schemaEvolution: 'add-columns', unknownFields: 'ignore' },
       'unknownFields',
+    ],
+    ['a fetch path that is not one', { ...base, fetchPath: 'librdkafka' }, 'fetchPath'],
+    [
+      "Lake's fetch path with a kafkajs client",
+      { ...base, kafka: new Kafka({ brokers: ['127.0.0.1:9'] }), fetchPath: 'lake' },
+      'fetchPath',
+    ],
+    [
+      "Lake's fetch path with SASL",
+      {
+        ...base,
+        kafka: { brokers: ['127.0.0.1:9'], sasl: { mechanism: 'plain', username: 'u', password: 'p' } },
+        fetchPath: 'lake',
+      },
+      'fetchPath',
     ],
     [
       'a revocation budget not less than the rebalance timeout',
@@ -53,6 +69,14 @@ describe('worker options', async () => {
     const given = parseWorkerOptions({ ...base, revocation: { budgetMs: 1_500 } })
     expect(given.revocation.budgetMs).toBe(1_500)
     expect(given.catalog).toBe(catalog)
+  })
+
+  it("takes Lake's fetch path wherever it can connect by itself", () => {
+    expect(lakeFetchConfig(base.kafka)).toBe(base.kafka)
+    expect(lakeFetchConfig({ brokers: ['127.0.0.1:9'], ssl: true })).toBeDefined()
+    expect(lakeFetchConfig(new Kafka({ brokers: ['127.0.0.1:9'] }))).toBeUndefined()
+    expect(lakeFetchConfig({ brokers: async () => ['127.0.0.1:9'] })).toBeUndefined()
+    expect(createIngestWorker({ ...base, kafka: new Kafka({ brokers: ['127.0.0.1:9'] }) })).toBeDefined()
   })
 
   it('refuses a bad Avro schema when the worker is created, not per record', () => {

@@ -10,12 +10,12 @@ import {
   withRetry,
 } from '@lake/errors'
 import {
-  type Batch,
   type Cluster,
   type Consumer,
   type EachBatchPayload,
+  type IHeaders,
   Kafka,
-  type KafkaMessage,
+  type KafkaConfig,
   PartitionAssigners,
   type Producer,
 } from 'kafkajs'
@@ -24,11 +24,13 @@ import { deadLetterMessage, type FailureStage, type RefusedRecord } from './dead
 import { compileDecoder, type Decoder, type RecordMeta, type Row } from './decode.js'
 import { evolveSchema } from './evolve-schema.js'
 import { JsonRowReader } from './json-row.js'
+import { type FetchedBatch, Fetcher } from './kafka/fetcher.js'
 import { mapLimit } from './limit.js'
 import {
   DEFAULT_FETCH_BYTES_PER_PARTITION,
   defaultRevocationBudgetMs,
   type IngestWorkerOptions,
+  lakeFetchConfig,
   parseWorkerOptions,
   type TransformResult,
 } from './options.js'
@@ -83,10 +85,35 @@ interface Target {
 }
 
 const MiB = 1024 * 1024
+/** Marks a coordinator whose joins {@link Worker.#watchJoins} records. */
+const WATCHED = Symbol('lake.ingest.watched')
 /** How long a stop waits for Kafka to take the lag offsets of its last commit. */
 const KAFKA_COMMIT_AT_STOP_MS = 5_000
 /** How long a worker waits to read a lost partition's offsets again after reading them failed. */
 const RESEEK_RETRY_MS = 5_000
+
+/** A fetched record, as kafkajs's consumer or Lake's fetch path gives it. */
+interface FetchedRecord {
+  readonly offset: string | number
+  readonly timestamp: string | number
+  readonly key: Buffer | null
+  readonly value: Buffer | null
+  readonly headers?: IHeaders | Readonly<Record<string, Buffer | null | (Buffer | null)[]>> | undefined
+}
+
+/** A partition's fetched records, from either fetch path, and how to fetch it from elsewhere. */
+interface FetchedRecords {
+  readonly topic: string
+  readonly partition: number
+  readonly highWatermark: bigint
+  readonly records: readonly FetchedRecord[]
+}
+
+/** The group coordinator as kafkajs's consumer found it: the one request the worker sends it itself. */
+interface Coordinator {
+  heartbeat(request: { groupId: string; groupGenerationId: number; memberId: string }): Promise<unknown>
+  joinGroup(...args: unknown[]): Promise<{ generationId: number; memberId: string }>
+}
 
 /** A decoded record: its rows (one until a transform splits it), metadata, encoded size and value. */
 interface Decoded {
@@ -147,6 +174,13 @@ class Worker implements IngestWorker {
   /** Route name (or the table's name, without routing) to its target, once loaded. */
   #targets = new Map<string, Target>()
   #consumer: Consumer | undefined
+  /** Lake's own fetch path, where it is used (see `fetchPath`); kafkajs's consumer then only keeps the group. */
+  #fetcher: Fetcher | undefined
+  /** Where the fetch path's loop is; it ends once the worker stops or fails. */
+  #fetchLoop: Promise<void> | undefined
+  /** With Lake's fetch path: the group's coordinator and this member's generation, for {@link Worker.#keepAlive}. */
+  #coordinator: Coordinator | undefined
+  #generation: { generationId: number; memberId: string } | undefined
   #producer: Producer | undefined
   /** Asks for a commit `commit.intervalMs` after the last one began. */
   readonly #clock: CommitClock
@@ -218,14 +252,22 @@ class Worker implements IngestWorker {
     await this.#loadTargets()
     if (this.#stopping) return
     const c = this.#opts.consumer ?? {}
+    const lake = this.#opts.fetchPath !== 'kafkajs' ? lakeFetchConfig(this.#opts.kafka) : undefined
+    if (lake) this.#fetcher = this.#newFetcher(lake)
     const consumer = this.#kafka.consumer({
       groupId: this.#opts.groupId,
       ...(c.sessionTimeout ? { sessionTimeout: c.sessionTimeout } : {}),
       ...(c.rebalanceTimeout ? { rebalanceTimeout: c.rebalanceTimeout } : {}),
       ...(c.heartbeatInterval ? { heartbeatInterval: c.heartbeatInterval } : {}),
-      maxBytesPerPartition: c.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
-      ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
-      ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
+      // With Lake's fetch path kafkajs fetches nothing (every topic is paused as soon as it joins):
+      // its loop then waits maxWaitTimeInMs and heartbeats, so that wait stays short.
+      ...(lake
+        ? { maxWaitTimeInMs: Math.min(1_000, c.heartbeatInterval ?? 3_000), maxBytesPerPartition: 1_024 }
+        : {
+            maxBytesPerPartition: c.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
+            ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
+            ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
+          }),
       // kafkajs's own assigner; the worker only takes the consumer's cluster from it, see #holdJoins.
       partitionAssigners: [
         (config) => {
@@ -240,7 +282,11 @@ class Worker implements IngestWorker {
       await this.#producer.connect()
     }
     consumer.on(consumer.events.REBALANCING, () => void this.#revoke('the consumer is rejoining'))
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.#assigned(event.payload.memberAssignment))
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      // Emitted before kafkajs's first fetch of the new assignment: paused, it fetches none.
+      if (this.#fetcher) consumer.pause(this.#opts.topics.map((topic) => ({ topic })))
+      this.#assigned(event.payload.memberAssignment)
+    })
     consumer.on(consumer.events.CRASH, (event) => {
       const { error, restart } = event.payload
       this.#log(
@@ -267,13 +313,16 @@ class Worker implements IngestWorker {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: (payload) => this.#eachBatch(payload),
+      // With Lake's fetch path a batch kafkajs fetched anyway is not the worker's to take.
+      eachBatch: (payload) => (this.#fetcher ? Promise.resolve() : this.#eachBatch(payload)),
     })
     this.#fetching = true
+    if (this.#fetcher) this.#fetchLoop = this.#fetchWithLake(this.#fetcher)
     this.#log(
       'info',
       'ingest.start',
-      `Ingesting ${this.#opts.topics.join(', ')} as group ${this.#opts.groupId}`,
+      `Ingesting ${this.#opts.topics.join(', ')} as group ${this.#opts.groupId}, fetching with ${this.#fetcher ? 'Lake' : 'kafkajs'}`,
+      { fetchPath: this.#fetcher ? 'lake' : 'kafkajs' },
     )
   }
 
@@ -318,6 +367,8 @@ class Worker implements IngestWorker {
       }
     } finally {
       clearInterval(this.#beat)
+      this.#fetcher?.close()
+      await this.#fetchLoop
       await consumer?.stop().catch(() => {})
       await consumer?.disconnect().catch(() => {})
       await this.#producer?.disconnect().catch(() => {})
@@ -436,6 +487,39 @@ class Worker implements IngestWorker {
       for (const sink of this.#sinks()) sink.forget(part.topic, part.partition)
     }
     this.#log('info', 'ingest.assigned', `Assigned ${now.size} partitions`, { assignment })
+    if (this.#fetcher) void this.#fetchAssigned(this.#joins)
+  }
+
+  /**
+   * With Lake's fetch path: fetches the partitions of join number `joins` from the tables'
+   * offsets, once they are read (or from `startFrom` where a table holds none). Reading them is
+   * retried, and failing that tried again every {@link RESEEK_RETRY_MS} until the group's next
+   * join; a revocation under way leaves it to that join.
+   */
+  async #fetchAssigned(joins: number): Promise<void> {
+    try {
+      await this.#loadPositions()
+    } catch (error) {
+      if (this.#stopping || this.#failed !== undefined || joins !== this.#joins) return
+      this.#log(
+        'warn',
+        'ingest.load-offsets.failed',
+        `Could not read the tables' offsets for the assigned partitions: ${describe(error)}; trying again in ${RESEEK_RETRY_MS} ms`,
+        { error },
+      )
+      setTimeout(() => void this.#fetchAssigned(joins), RESEEK_RETRY_MS).unref()
+      return
+    }
+    if (joins !== this.#joins || this.#revocation || this.#stopping) return
+    const start = this.#opts.startFrom === 'latest' ? 'latest' : 'earliest'
+    this.#fetcher!.assign(
+      [...this.#parts.values()].map((part) => {
+        const position = this.#position(part.topic, part.partition)
+        // Where the first record is past it (a transaction marker, a compacted record), it is taken.
+        part.soughtTo = position
+        return { topic: part.topic, partition: part.partition, offset: position ?? start }
+      }),
+    )
   }
 
   /** Reads every table's offsets for the partitions not loaded yet (one refresh per table). */
@@ -497,7 +581,7 @@ class Worker implements IngestWorker {
         if (position === undefined) continue
         part.soughtTo = position
         try {
-          this.#consumer?.seek({ topic: part.topic, partition: part.partition, offset: String(position) })
+          this.#seek(part.topic, part.partition, position)
         } catch (error) {
           // Revoked meanwhile: its next owner starts from the table.
           part.loaded = false
@@ -525,7 +609,23 @@ class Worker implements IngestWorker {
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     // #keepAlive beats with it, also while a batch waits for a commit and while a rejoin is held.
     this.#heartbeat = payload.heartbeat
-    const batch = this.#processBatch(payload)
+    const { batch } = payload
+    if (batch.isEmpty() || payload.isStale()) return
+    await this.#track(
+      this.#processBatch(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          highWatermark: BigInt(batch.highWatermark),
+          records: batch.messages,
+        },
+        () => payload.resolveOffset(batch.lastOffset()),
+      ),
+    )
+  }
+
+  /** Keeps the batch being processed in {@link Worker.#inFlight} until it ends, for a stop to wait on. */
+  async #track(batch: Promise<void>): Promise<void> {
     this.#inFlight = batch
     try {
       await batch
@@ -534,10 +634,55 @@ class Worker implements IngestWorker {
     }
   }
 
-  async #processBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch } = payload
+  /** Lake's fetch path, configured as kafkajs's consumer would be (see `fetchPath`). */
+  #newFetcher(config: KafkaConfig & { brokers: string[] }): Fetcher {
+    const c = this.#opts.consumer ?? {}
+    return new Fetcher({
+      brokers: config.brokers,
+      clientId: config.clientId ?? 'lake-ingest',
+      ssl: config.ssl,
+      // kafkajs's defaults.
+      connectTimeoutMs: config.connectionTimeout ?? 1_000,
+      requestTimeoutMs: config.requestTimeout ?? 30_000,
+      readCommitted: true,
+      maxWaitMs: c.maxWaitTimeInMs ?? 5_000,
+      minBytes: 1,
+      maxBytes: c.maxBytes ?? 10 * MiB,
+      maxBytesPerPartition: c.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
+      resetTo: this.#opts.startFrom === 'latest' ? 'latest' : 'earliest',
+      // A broker or network failure is waited out, as kafkajs's consumer restarts: the worker
+      // keeps its partitions and catches up.
+      retries: Number.POSITIVE_INFINITY,
+      log: (level, message, fields) => this.#log(level, 'ingest.fetch', message, fields),
+    })
+  }
+
+  /** Fetches with Lake's fetch path and processes each batch in turn, until the worker stops or fails. */
+  async #fetchWithLake(fetcher: Fetcher): Promise<void> {
+    while (!this.#stopping && this.#failed === undefined) {
+      let batches: FetchedBatch[]
+      try {
+        batches = await fetcher.next()
+      } catch (error) {
+        if (this.#stopping || this.#failed !== undefined) return
+        this.#fail(error)
+        return
+      }
+      for (const batch of batches) {
+        if (this.#stopping || this.#failed !== undefined) return
+        if (batch.records.length > 0) await this.#track(this.#processBatch(batch))
+      }
+    }
+  }
+
+  /**
+   * Ingests a partition's fetched records (`resolved` is called once they are buffered), after
+   * loading the tables' offsets for a partition not loaded yet and seeking to them when the
+   * records do not start there.
+   */
+  async #processBatch(batch: FetchedRecords, resolved?: () => void): Promise<void> {
     // During a revocation every partition is being given up: buffering more would only be dropped.
-    if (batch.isEmpty() || payload.isStale() || this.#stopping || this.#revocation) return
+    if (this.#stopping || this.#revocation) return
     const key = partitionKey(batch.topic, batch.partition)
     let part = this.#parts.get(key)
     if (!part) {
@@ -545,18 +690,18 @@ class Worker implements IngestWorker {
       part = { topic: batch.topic, partition: batch.partition, loaded: false }
       this.#parts.set(key, part)
     }
-    part.highWatermark = BigInt(batch.highWatermark)
+    part.highWatermark = batch.highWatermark
     if (!part.loaded || this.#sinks().some((s) => !s.knows(batch.topic, batch.partition))) {
       part.loaded = false
       // Loads wait in the commit lane, which an abandoned commit may hold past the revocation.
       if (!(await this.#unlessRevoked(this.#loadPositions())) || this.#revocation) return
     }
     const position = this.#position(batch.topic, batch.partition)
-    const first = BigInt(batch.firstOffset()!)
+    const first = BigInt(batch.records[0]!.offset)
     if (position !== undefined && first !== position && part.soughtTo !== position) {
       // Kafka's own offsets are only for monitoring: continue where the tables say.
       part.soughtTo = position
-      this.#consumer!.seek({ topic: batch.topic, partition: batch.partition, offset: String(position) })
+      this.#seek(batch.topic, batch.partition, position)
       this.#log('debug', 'ingest.seek', `Seeking ${batch.topic}/${batch.partition} to ${position}`)
       return
     }
@@ -565,7 +710,7 @@ class Worker implements IngestWorker {
       part.loaded = false
       return
     }
-    payload.resolveOffset(batch.lastOffset())
+    resolved?.()
     this.#gauges()
     const bytes = this.#bufferedBytes()
     if (bytes >= this.#maxBufferedBytes) {
@@ -575,15 +720,25 @@ class Worker implements IngestWorker {
     }
   }
 
+  /** Fetches a partition from `offset` on, with whichever fetch path the worker uses; throws if it is not assigned. */
+  #seek(topic: string, partition: number, offset: bigint): void {
+    if (this.#fetcher) this.#fetcher.seek(topic, partition, offset)
+    else this.#consumer!.seek({ topic, partition, offset: String(offset) })
+  }
+
   /** Whether what is buffered reaches `commit.bytes` or `commit.rows`. */
   #sizeDue(): boolean {
     return this.#bufferedBytes() >= this.#commitBytes || this.#bufferedRows() >= this.#commitRows
   }
 
-  /** Pauses fetching until a commit frees buffered memory (the batch's heartbeat keeps the session). */
+  /**
+   * Pauses fetching until a commit frees buffered memory (the batch's heartbeat keeps the
+   * session). Lake's fetch path fetches only while its loop waits for no batch, so it has at
+   * most one fetch ahead meanwhile; kafkajs's consumer is paused.
+   */
   async #backpressure(): Promise<void> {
     const topics = this.#opts.topics.map((topic) => ({ topic }))
-    this.#consumer!.pause(topics)
+    if (!this.#fetcher) this.#consumer!.pause(topics)
     this.#hooks.counter('lake.ingest.backpressure.pauses', 1)
     try {
       while (
@@ -599,7 +754,7 @@ class Worker implements IngestWorker {
         if (!(await ended)) await new Promise((resolve) => setTimeout(resolve, 1_000))
       }
     } finally {
-      this.#consumer!.resume(topics)
+      if (!this.#fetcher) this.#consumer!.resume(topics)
     }
   }
 
@@ -625,7 +780,26 @@ class Worker implements IngestWorker {
     const find = cluster.findGroupCoordinator.bind(cluster)
     cluster.findGroupCoordinator = async (group) => {
       await this.#revoke('the consumer is joining the group')
-      return find(group)
+      const coordinator = await find(group)
+      if (this.#fetcher) this.#watchJoins(coordinator as unknown as Coordinator)
+      return coordinator
+    }
+  }
+
+  /**
+   * With Lake's fetch path no batch brings kafkajs's heartbeat: the worker heartbeats itself, to
+   * the coordinator kafkajs found, with the member id and generation its last join returned.
+   */
+  #watchJoins(coordinator: Coordinator): void {
+    this.#coordinator = coordinator
+    if ((coordinator as { [WATCHED]?: boolean })[WATCHED]) return
+    ;(coordinator as { [WATCHED]?: boolean })[WATCHED] = true
+    const join = coordinator.joinGroup.bind(coordinator)
+    coordinator.joinGroup = async (...args: unknown[]) => {
+      const joined = await join(...args)
+      if (this.#coordinator === coordinator)
+        this.#generation = { generationId: joined.generationId, memberId: joined.memberId }
+      return joined
     }
   }
 
@@ -636,13 +810,26 @@ class Worker implements IngestWorker {
    * heartbeats nor rejoins once its session times out, rebalance or not.
    */
   #keepAlive(): void {
-    const heartbeat = this.#heartbeat
+    const heartbeat = this.#fetcher ? this.#lakeHeartbeat() : this.#heartbeat
     if (!heartbeat) return
     const joins = this.#joins
     heartbeat().catch((error: unknown) => {
       const type = (error as { type?: unknown }).type
       if (type === 'REBALANCE_IN_PROGRESS' && joins === this.#joins) void this.#revoke('a heartbeat')
     })
+  }
+
+  /** A heartbeat of the last generation joined, with Lake's fetch path; undefined before the first join. */
+  #lakeHeartbeat(): (() => Promise<unknown>) | undefined {
+    const coordinator = this.#coordinator
+    const generation = this.#generation
+    if (!coordinator || !generation) return undefined
+    return () =>
+      coordinator.heartbeat({
+        groupId: this.#opts.groupId,
+        groupGenerationId: generation.generationId,
+        memberId: generation.memberId,
+      })
   }
 
   /**
@@ -687,6 +874,7 @@ class Worker implements IngestWorker {
     for (const part of this.#parts.values())
       for (const sink of this.#sinks()) sink.forget(part.topic, part.partition)
     this.#parts.clear()
+    this.#fetcher?.assign([])
     const ms = performance.now() - started
     this.#hooks.histogram('lake.ingest.revocation.flush_ms', ms, { outcome })
     this.#hooks.counter('lake.ingest.revocations', 1, { outcome })
@@ -702,7 +890,7 @@ class Worker implements IngestWorker {
   }
 
   /** Decodes, transforms, routes and validates a batch's records, and buffers them per table. */
-  async #ingest(batch: Batch): Promise<boolean> {
+  async #ingest(batch: FetchedRecords): Promise<boolean> {
     const { topic, partition } = batch
     const sinks = this.#sinks()
     // A record is read if any table lacks it: if its offset reaches the lowest table's position.
@@ -711,8 +899,8 @@ class Worker implements IngestWorker {
     // rows dropped for a schema change, then reset while this batch waited) must not take it.
     const starts = new Map(sinks.map((sink) => [sink, sink.next(topic, partition)]))
     const offsets: bigint[] = []
-    const messages: KafkaMessage[] = []
-    for (const message of batch.messages) {
+    const messages: FetchedRecord[] = []
+    for (const message of batch.records) {
       const offset = BigInt(message.offset)
       if (position !== undefined && offset < position) continue
       offsets.push(offset)
@@ -815,7 +1003,7 @@ class Worker implements IngestWorker {
   }
 
   #decodeOne(
-    message: KafkaMessage,
+    message: FetchedRecord,
     topic: string,
     partition: number,
     offset: bigint,
@@ -1234,7 +1422,7 @@ function asRows(result: TransformResult): Row[] {
 /** The headers of records that have none, shared. */
 const NO_HEADERS: Readonly<Record<string, Buffer | undefined>> = Object.freeze({})
 
-function headersOf(message: KafkaMessage): Readonly<Record<string, Buffer | undefined>> {
+function headersOf(message: FetchedRecord): Readonly<Record<string, Buffer | undefined>> {
   const headers = message.headers
   if (!headers) return NO_HEADERS
   let any = false
@@ -1246,7 +1434,12 @@ function headersOf(message: KafkaMessage): Readonly<Record<string, Buffer | unde
   const out: Record<string, Buffer | undefined> = {}
   for (const [name, value] of Object.entries(headers)) {
     const last = Array.isArray(value) ? value[value.length - 1] : value
-    out[name] = last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(String(last))
+    out[name] =
+      last === undefined || last === null
+        ? undefined
+        : Buffer.isBuffer(last)
+          ? last
+          : Buffer.from(String(last))
   }
   return out
 }

@@ -117,9 +117,17 @@ export class Fetcher {
     for (const [key, position] of next) this.#positions.set(key, position)
   }
 
-  /** Fetches a partition from `offset` on; what a fetch in flight brings for it is dropped. */
+  /**
+   * Fetches an assigned partition from `offset` on; what a fetch in flight brings for it is
+   * dropped. Throws for a partition not assigned.
+   */
   seek(topic: string, partition: number, offset: bigint | 'earliest' | 'latest'): void {
-    this.#positions.set(keyOf(topic, partition), this.#position(topic, partition, offset))
+    const key = keyOf(topic, partition)
+    if (!this.#positions.has(key))
+      throw new IngestError(`${topic}/${partition} is not assigned to this fetcher`, {
+        context: { topic, partition },
+      })
+    this.#positions.set(key, this.#position(topic, partition, offset))
   }
 
   /** The partitions fetched, with their next offsets (undefined while an earliest or latest one is looked up). */
