@@ -170,7 +170,8 @@ export class ColumnBuilder {
         context: { field: 'rowCount' },
       })
     }
-    for (const column of this.#columns) column.length = rowCount
+    // A typed field's array stays empty: given a length, it would hold a hole for every row.
+    for (let c = 0; c < this.#width; c++) if (!this.#typed[c]) this.#columns[c]!.length = rowCount
     for (const typed of this.#typed) typed?.truncate(Math.min(rowCount, typed.length))
     this.#rowCount = rowCount
   }

@@ -1,6 +1,8 @@
 /**
  * One TCP (or TLS) connection to a Kafka broker: requests framed with a size and request header
- * v1, responses matched by correlation id, several in flight at once.
+ * v1, responses matched by correlation id, several in flight at once. Over plain TCP each
+ * response is read straight into a buffer of its size (Node's `onread`), so a fetch's records
+ * are never copied on their way in; over TLS the decrypted chunks are copied into it.
  *
  * @module
  */
@@ -27,26 +29,81 @@ interface Pending {
   readonly apiKey: number
 }
 
+/** The largest response accepted: Kafka's own clients refuse more than this too. */
+const MAX_RESPONSE_BYTES = 2 ** 30
+
+/**
+ * Cuts the byte stream into responses: first each one's 4-byte size, then its body, each read
+ * into {@link Framer.target} in place.
+ */
+export class Framer {
+  readonly #size = Buffer.alloc(4)
+  #sizeFilled = 0
+  #body: Buffer | undefined
+  #bodyFilled = 0
+
+  constructor(
+    public onResponse: (body: Buffer) => void,
+    public onError: (why: string) => void,
+  ) {}
+
+  /** Where the next bytes go: the rest of the size, or of the body. */
+  target(): Buffer {
+    return this.#body ? this.#body.subarray(this.#bodyFilled) : this.#size.subarray(this.#sizeFilled)
+  }
+
+  /** `count` bytes were written into the last {@link target}. */
+  filled(count: number): void {
+    if (this.#body) {
+      this.#bodyFilled += count
+      if (this.#bodyFilled < this.#body.length) return
+      const body = this.#body
+      this.#body = undefined
+      this.#bodyFilled = 0
+      this.onResponse(body)
+      return
+    }
+    this.#sizeFilled += count
+    if (this.#sizeFilled < 4) return
+    this.#sizeFilled = 0
+    const size = this.#size.readInt32BE(0)
+    if (size < 4 || size > MAX_RESPONSE_BYTES) this.onError(`sent a response of ${size} bytes`)
+    else this.#body = Buffer.allocUnsafe(size)
+  }
+
+  /** Copies a chunk in (TLS, whose chunks cannot be read in place). */
+  copy(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      const target = this.target()
+      const count = Math.min(target.length, chunk.length - at)
+      chunk.copy(target, 0, at, at + count)
+      at += count
+      this.filled(count)
+    }
+  }
+}
+
 /** A connection to one broker; every failure of it is a retryable `IngestError` naming the broker. */
 export class BrokerConnection {
   readonly #socket: Socket
   readonly #options: ConnectOptions
   readonly #pending = new Map<number, Pending>()
   #correlationId = 0
-  /** Received bytes not yet a whole response. */
-  #chunks: Buffer[] = []
-  #buffered = 0
   #failure: IngestError | undefined
 
   private constructor(
     socket: Socket,
+    framer: Framer,
     /** `host:port`, for errors. */
     readonly address: string,
     options: ConnectOptions,
   ) {
     this.#socket = socket
     this.#options = options
-    socket.on('data', (chunk: Buffer) => this.#received(chunk))
+    framer.onResponse = (body) => this.#respond(body)
+    framer.onError = (why) => this.#fail(this.#error(why))
+    if (options.ssl) socket.on('data', (chunk: Buffer) => framer.copy(chunk))
     socket.on('error', (error) => this.#fail(this.#error(`failed: ${error.message}`, error)))
     socket.on('close', () => this.#fail(this.#error('closed')))
   }
@@ -56,9 +113,24 @@ export class BrokerConnection {
     const address = `${host}:${port}`
     return new Promise((resolve, reject) => {
       const tls = options.ssl
+      // Its handlers are the connection's once it exists; Kafka sends nothing before a request.
+      const framer = new Framer(
+        () => {},
+        () => {},
+      )
       const socket = tls
         ? connectTls({ host, port, servername: host, ...(tls === true ? {} : tls) })
-        : connectTcp({ host, port })
+        : connectTcp({
+            host,
+            port,
+            onread: {
+              buffer: () => framer.target(),
+              callback: (count: number) => {
+                framer.filled(count)
+                return true
+              },
+            },
+          })
       socket.setNoDelay(true)
       const fail = (error: Error) => {
         clearTimeout(timer)
@@ -79,7 +151,7 @@ export class BrokerConnection {
       socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer)
         socket.off('error', fail)
-        resolve(new BrokerConnection(socket, address, options))
+        resolve(new BrokerConnection(socket, framer, address, options))
       })
     })
   }
@@ -122,22 +194,6 @@ export class BrokerConnection {
 
   close(): void {
     this.#fail(this.#error('closed by Lake'))
-  }
-
-  #received(chunk: Buffer): void {
-    this.#chunks.push(chunk)
-    this.#buffered += chunk.length
-    while (this.#buffered >= 4) {
-      const first = this.#chunks[0]!
-      const size = first.length >= 4 ? first.readInt32BE(0) : Buffer.concat(this.#chunks).readInt32BE(0)
-      if (this.#buffered < 4 + size) return
-      const all = this.#chunks.length === 1 ? first : Buffer.concat(this.#chunks, this.#buffered)
-      const response = all.subarray(4, 4 + size)
-      const rest = all.subarray(4 + size)
-      this.#chunks = rest.length ? [rest] : []
-      this.#buffered = rest.length
-      this.#respond(response)
-    }
   }
 
   #respond(response: Buffer): void {
