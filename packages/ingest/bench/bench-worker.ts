@@ -58,6 +58,7 @@ const worker = createIngestWorker({
   ...(process.env.BENCH_MAX_BUFFERED_MIB
     ? { maxBufferedBytes: Number(process.env.BENCH_MAX_BUFFERED_MIB) * 1024 * 1024 }
     : {}),
+  ...(process.env.BENCH_FETCH_PATH ? { fetchPath: process.env.BENCH_FETCH_PATH as 'lake' | 'kafkajs' } : {}),
   handleSignals: true,
   hooks: {
     counter: (name, value) => {

@@ -9,7 +9,8 @@
  * tenth of the records. `--throughput-only` runs just the throughput rounds; `--records N` and
  * `--runs N` (rounds of raw, Lake, raw; 1 by default) change how many. `--cpu-prof DIR` writes
  * a CPU profile of each Lake worker process to DIR; `--max-buffered-mib N` sets the workers'
- * `maxBufferedBytes` (default: the worker's own).
+ * `maxBufferedBytes` (default: the worker's own); `--fetch-path kafkajs` makes them fetch with
+ * kafkajs's consumer rather than Lake's own fetch path (the default).
  */
 import { spawn } from 'node:child_process'
 import { loadavg, totalmem } from 'node:os'
@@ -37,6 +38,9 @@ const RECORDS = Number(argument('records') ?? (QUICK ? 100_000 : 1_000_000))
 const RUNS = Number(argument('runs') ?? 1)
 const CPU_PROF = argument('cpu-prof')
 const MAX_BUFFERED_MIB = argument('max-buffered-mib')
+const FETCH_PATH = argument('fetch-path') as 'lake' | 'kafkajs' | undefined
+if (FETCH_PATH !== undefined && FETCH_PATH !== 'lake' && FETCH_PATH !== 'kafkajs')
+  throw new Error(`--fetch-path is lake or kafkajs, not ${String(FETCH_PATH)}`)
 const SCALE_RECORDS = QUICK ? 60_000 : 300_000
 /** The scaling runs' commit interval: the last records wait up to this long for their commit. */
 const SCALE_COMMIT_MS = 1_000
@@ -83,6 +87,7 @@ function spawnWorker(
       ...(commit.flushAt ? { BENCH_FLUSH_AT: String(commit.flushAt) } : {}),
       ...(commit.intervalMs ? { BENCH_COMMIT_INTERVAL_MS: String(commit.intervalMs) } : {}),
       ...(MAX_BUFFERED_MIB ? { BENCH_MAX_BUFFERED_MIB: MAX_BUFFERED_MIB } : {}),
+      ...(FETCH_PATH ? { BENCH_FETCH_PATH: FETCH_PATH } : {}),
     },
     stdio: withIpc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
   })
@@ -144,6 +149,7 @@ async function latency(): Promise<number[]> {
     table: 'bench.events',
     commit: { intervalMs: 5_000 },
     consumer: { maxWaitTimeInMs: 100 },
+    ...(FETCH_PATH ? { fetchPath: FETCH_PATH } : {}),
   })
   const running = worker.run()
   await sleep(5_000) // joined the group
@@ -269,7 +275,7 @@ print()
 print(`### Throughput: ${RECORDS.toLocaleString('en')} JSON events on one partition`)
 print()
 print(
-  `Events of 10 fields, ${Math.round(producedBytes / RECORDS)} bytes on average. Raw: a kafkajs 2.2.4 consumer with \`eachBatch\` that only resolves offsets, fetching up to 4 MiB per partition as the worker does (kafkajs's default is 1 MiB), in the benchmark's process, from its first batch to the last record, run before and after Lake's in each round. Lake: \`createIngestWorker\` with default options, in a process of its own, into an unpartitioned table on HDFS, from its first batch until the commit that wrote the last record returned (JSON decode, validation into columns, Parquet with zstd, commits; a scan then returns every record, checked once, not polled); once it has buffered the last record it commits at once (\`flush()\`) rather than at its next 10 s tick, a wait of 0–10 s by chance that is latency, not throughput. CPU time is \`process.cpuUsage()\` of the consuming process (all threads, GC included) over the same span; ratios are raw's mean of the round over Lake's.`,
+  `Events of 10 fields, ${Math.round(producedBytes / RECORDS)} bytes on average. Raw: a kafkajs 2.2.4 consumer with \`eachBatch\` that only resolves offsets, fetching up to 4 MiB per partition as the worker does (kafkajs's default is 1 MiB), in the benchmark's process, from its first batch to the last record, run before and after Lake's in each round. Lake: \`createIngestWorker\` with default options${FETCH_PATH === 'kafkajs' ? " but `fetchPath: 'kafkajs'` (kafkajs fetches, not Lake)" : ' (Lake fetches with its own fetch path)'}, in a process of its own, into an unpartitioned table on HDFS, from its first batch until the commit that wrote the last record returned (JSON decode, validation into columns, Parquet with zstd, commits; a scan then returns every record, checked once, not polled); once it has buffered the last record it commits at once (\`flush()\`) rather than at its next 10 s tick, a wait of 0–10 s by chance that is latency, not throughput. CPU time is \`process.cpuUsage()\` of the consuming process (all threads, GC included) over the same span; ratios are raw's mean of the round over Lake's.`,
 )
 print()
 print(

@@ -85,6 +85,8 @@ interface Target {
 }
 
 const MiB = 1024 * 1024
+/** The worker heartbeats at least this often, so that it sees a rebalance within it. */
+const KEEP_ALIVE_MS = 1_000
 /** Marks a coordinator whose joins {@link Worker.#watchJoins} records. */
 const WATCHED = Symbol('lake.ingest.watched')
 /** How long a stop waits for Kafka to take the lag offsets of its last commit. */
@@ -258,12 +260,19 @@ class Worker implements IngestWorker {
       groupId: this.#opts.groupId,
       ...(c.sessionTimeout ? { sessionTimeout: c.sessionTimeout } : {}),
       ...(c.rebalanceTimeout ? { rebalanceTimeout: c.rebalanceTimeout } : {}),
-      ...(c.heartbeatInterval ? { heartbeatInterval: c.heartbeatInterval } : {}),
       // With Lake's fetch path kafkajs fetches nothing (every topic is paused as soon as it joins):
-      // its loop then waits maxWaitTimeInMs and heartbeats, so that wait stays short.
+      // its loop then waits maxWaitTimeInMs and heartbeats, at most every heartbeatInterval, and
+      // only a heartbeat of its own tells it to rejoin (the worker's go to the coordinator
+      // directly, see #lakeHeartbeat). Both are kept short, so that it rejoins within a second
+      // of a rebalance, as it does when it fetches.
       ...(lake
-        ? { maxWaitTimeInMs: Math.min(1_000, c.heartbeatInterval ?? 3_000), maxBytesPerPartition: 1_024 }
+        ? {
+            heartbeatInterval: Math.min(KEEP_ALIVE_MS, c.heartbeatInterval ?? KEEP_ALIVE_MS),
+            maxWaitTimeInMs: 250,
+            maxBytesPerPartition: 1_024,
+          }
         : {
+            ...(c.heartbeatInterval ? { heartbeatInterval: c.heartbeatInterval } : {}),
             maxBytesPerPartition: c.maxBytesPerPartition ?? DEFAULT_FETCH_BYTES_PER_PARTITION,
             ...(c.maxBytes ? { maxBytes: c.maxBytes } : {}),
             ...(c.maxWaitTimeInMs ? { maxWaitTimeInMs: c.maxWaitTimeInMs } : {}),
@@ -308,7 +317,7 @@ class Worker implements IngestWorker {
     if (this.#stopping) return
     if (this.#opts.handleSignals) this.#installSignals()
     this.#clock.start()
-    this.#beat = setInterval(() => this.#keepAlive(), Math.min(1_000, c.heartbeatInterval ?? 3_000))
+    this.#beat = setInterval(() => this.#keepAlive(), Math.min(KEEP_ALIVE_MS, c.heartbeatInterval ?? 3_000))
     this.#beat.unref()
     await consumer.run({
       autoCommit: false,
