@@ -103,7 +103,7 @@ interface FetchedRecord {
   readonly headers?: IHeaders | Readonly<Record<string, Buffer | null | (Buffer | null)[]>> | undefined
 }
 
-/** A partition's fetched records, from either fetch path, and how to fetch it from elsewhere. */
+/** A partition's fetched records, from either fetch path. */
 interface FetchedRecords {
   readonly topic: string
   readonly partition: number

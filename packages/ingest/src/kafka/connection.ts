@@ -26,10 +26,9 @@ interface Pending {
   readonly resolve: (value: unknown) => void
   readonly reject: (error: unknown) => void
   readonly timer: NodeJS.Timeout
-  readonly apiKey: number
 }
 
-/** The largest response accepted: Kafka's own clients refuse more than this too. */
+/** The largest response accepted, 1 GiB: a larger size is a corrupt stream, not a response. */
 const MAX_RESPONSE_BYTES = 2 ** 30
 
 /**
@@ -185,7 +184,6 @@ export class BrokerConnection {
         resolve: resolve as (value: unknown) => void,
         reject,
         timer,
-        apiKey: request.apiKey,
       })
       this.#socket.write(header)
       this.#socket.write(request.body)

@@ -4,8 +4,8 @@
  * membership and commits nothing; the positions are the caller's, as Lake's are the table's.
  *
  * One fetch per leader is kept in flight ahead of the caller: while the caller handles what one
- * response brought, the next is on its way. A partition sought, paused or unassigned while a
- * fetch for it was in flight has that fetch's data for it dropped.
+ * response brought, the next is on its way. A partition sought or unassigned while a fetch for
+ * it was in flight has that fetch's data for it dropped.
  *
  * @module
  */
@@ -90,7 +90,6 @@ export class Fetcher {
   readonly #connections = new Map<number, Promise<BrokerConnection>>()
   readonly #inFlight = new Map<number, InFlight>()
   #metadataStale = true
-  #paused = false
   #closed = false
   #failures = 0
   #epochs = 0
@@ -130,28 +129,13 @@ export class Fetcher {
     this.#positions.set(key, this.#position(topic, partition, offset))
   }
 
-  /** The partitions fetched, with their next offsets (undefined while an earliest or latest one is looked up). */
-  assignment(): { topic: string; partition: number; offset: number | undefined }[] {
-    return [...this.#positions.values()].map(({ topic, partition, offset }) => ({ topic, partition, offset }))
-  }
-
-  /** Stops sending fetches until {@link resume}; what is in flight is dropped. */
-  pause(): void {
-    this.#paused = true
-    for (const position of this.#positions.values()) position.epoch = ++this.#epochs
-  }
-
-  resume(): void {
-    this.#paused = false
-  }
-
   /**
    * The next response's batches, waiting for one (at most about `maxWaitMs` when nothing is new).
    * Empty when the response had nothing, or when nothing is assigned (after a short wait).
    */
   async next(): Promise<FetchedBatch[]> {
     if (this.#closed) throw new IngestError('The fetcher is closed')
-    if (this.#paused || this.#positions.size === 0) {
+    if (this.#positions.size === 0) {
       await delay(Math.min(this.#options.maxWaitMs, 100))
       return []
     }
@@ -172,10 +156,9 @@ export class Fetcher {
       const delivered = this.#deliver(batches)
       // The next fetch from this leader goes out before the caller handles these; a failure
       // to send it is taken up by the next call, after these are handed over.
-      if (!this.#paused)
-        await this.#startFetches().catch((error: unknown) => {
-          this.#deferred = error
-        })
+      await this.#startFetches().catch((error: unknown) => {
+        this.#deferred = error
+      })
       return delivered
     } catch (error) {
       return this.#failed(error)
@@ -184,7 +167,7 @@ export class Fetcher {
 
   /**
    * Moves each partition's position past what its fetch brought and hands the batches over; a
-   * batch whose partition was sought, paused, unassigned or fetched elsewhere since is dropped.
+   * batch whose partition was sought, unassigned or fetched elsewhere since is dropped.
    * Positions move only here, so a fetch dropped on a failure is simply sent again.
    */
   #deliver(batches: Fetched[]): FetchedBatch[] {
@@ -293,7 +276,7 @@ export class Fetcher {
       )
       if (!request) continue
       const { position, offset, epoch } = request
-      // Sought, paused or unassigned meanwhile: this data is not what the caller wants next.
+      // Sought or unassigned meanwhile: this data is not what the caller wants next.
       if (
         this.#positions.get(keyOf(position.topic, position.partition)) !== position ||
         position.epoch !== epoch
@@ -338,15 +321,10 @@ export class Fetcher {
       readCommitted: this.#options.readCommitted,
       aborted: fetched.aborted,
     })
-    if (decoded.nextOffset === undefined) {
-      // Not one whole batch within maxBytesPerPartition: since Kafka 0.10.1 brokers send the
-      // first batch whole whatever the limit, so this is a response cut short.
-      throw new IngestError(`A fetch of ${topic}/${partition} at ${offset} returned no whole record batch`, {
-        retryable: true,
-        context: { topic, partition, offset },
-      })
-    }
-    if (decoded.nextOffset <= offset) return undefined
+    // No whole batch: the response's size limit cut this partition's first batch short (the
+    // broker sends a first batch whole only to the response's first partition with data). It is
+    // fetched again, from the same offset.
+    if (decoded.nextOffset === undefined || decoded.nextOffset <= offset) return undefined
     return {
       topic,
       partition,
