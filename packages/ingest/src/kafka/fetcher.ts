@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { IngestError } from '@lake/errors'
+import { IngestError, isRetryable } from '@lake/errors'
 import { BrokerConnection, type ConnectOptions } from './connection.js'
 import {
   type BrokerAddress,
@@ -212,9 +212,8 @@ export class Fetcher {
   /** A failure of a round: retried with backoff unless it is permanent or too many came in a row. */
   async #failed(error: unknown): Promise<FetchedBatch[]> {
     if (this.#closed) throw error
-    const retryable = (error as { retryable?: unknown }).retryable === true
     this.#failures++
-    if (!retryable || this.#failures > this.#options.retries) throw error
+    if (!isRetryable(error) || this.#failures > this.#options.retries) throw error
     const waitMs = Math.min(MAX_BACKOFF_MS, MIN_BACKOFF_MS * 2 ** (this.#failures - 1))
     this.#options.log?.('warn', `Fetching failed, retrying in ${waitMs} ms: ${(error as Error).message}`, {
       attempt: this.#failures,
@@ -230,19 +229,9 @@ export class Fetcher {
   async #startFetches(): Promise<void> {
     if (this.#metadataStale) await this.#refreshMetadata()
     await this.#resolveStarts()
-    const byLeader = new Map<number, Position[]>()
-    for (const [key, position] of this.#positions) {
-      if (position.offset === undefined) continue
-      const leader = this.#leaders.get(key)
-      if (leader === undefined || leader < 0) {
-        this.#metadataStale = true
-        continue
-      }
-      if (this.#inFlight.has(leader)) continue
-      const list = byLeader.get(leader)
-      if (list) list.push(position)
-      else byLeader.set(leader, [position])
-    }
+    const byLeader = this.#byLeader(
+      (position, leader) => position.offset !== undefined && !this.#inFlight.has(leader),
+    )
     for (const [nodeId, positions] of byLeader) {
       const promise = this.#fetchFrom(nodeId, positions)
       promise.catch(() => {})
@@ -406,16 +395,7 @@ export class Fetcher {
 
   /** Looks up the earliest or latest offset of positions that start there. */
   async #resolveStarts(): Promise<void> {
-    const byLeader = new Map<number, Position[]>()
-    for (const [key, position] of this.#positions) {
-      if (position.offset !== undefined) continue
-      const leader = this.#leaders.get(key)
-      if (leader === undefined || leader < 0) continue
-      const list = byLeader.get(leader)
-      if (list) list.push(position)
-      else byLeader.set(leader, [position])
-    }
-    for (const [nodeId, positions] of byLeader) {
+    for (const [nodeId, positions] of this.#byLeader((position) => position.offset === undefined)) {
       const connection = await this.#connection(nodeId)
       const listed = await connection.send(
         listOffsetsRequest(
@@ -440,6 +420,26 @@ export class Fetcher {
         position.start = undefined
       }
     }
+  }
+
+  /**
+   * The positions `wanted` picks, by their partition's leader; a partition without a known
+   * leader is left out and asks for metadata again.
+   */
+  #byLeader(wanted: (position: Position, leader: number) => boolean): Map<number, Position[]> {
+    const byLeader = new Map<number, Position[]>()
+    for (const [key, position] of this.#positions) {
+      const leader = this.#leaders.get(key)
+      if (leader === undefined || leader < 0) {
+        this.#metadataStale = true
+        continue
+      }
+      if (!wanted(position, leader)) continue
+      const list = byLeader.get(leader)
+      if (list) list.push(position)
+      else byLeader.set(leader, [position])
+    }
+    return byLeader
   }
 
   #kafkaError(code: number, what: string): IngestError {
