@@ -9,6 +9,6 @@ export default defineConfig({
   target: 'node20',
   // import.meta.url in the CommonJS build too: the zstd writer finds its WebAssembly file with it.
   shims: true,
-  // An optional dependency with a native binary per platform: loaded at run time, if installed.
-  external: ['@node-rs/crc32'],
+  // Optional dependencies with a native binary per platform: loaded at run time, if installed.
+  external: ['@node-rs/crc32', '@toondepauw/node-zstd'],
 })

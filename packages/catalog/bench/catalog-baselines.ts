@@ -7,7 +7,6 @@
  */
 import { readFile, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { compress } from '@bokuweb/zstd-wasm'
 import {
   Bool,
   type DataType,
@@ -26,6 +25,7 @@ import { asyncBufferFromFile, type ColumnData, parquetRead } from 'hyparquet'
 import { compressors } from 'hyparquet-compressors'
 import { parquetWriteBuffer } from 'hyparquet-writer'
 import { readParquet as wasmReadParquet } from 'parquet-wasm'
+import { loadZstd } from '../src/writer/parquet-writer.js'
 import { COLUMNS, type EventRow, rawParquetSchema } from './catalog-data.js'
 
 /**
@@ -39,16 +39,17 @@ const DICTIONARY_BYTES = 2 * 1024 * 1024
 
 /**
  * Writes rows as one Parquet file with raw hyparquet-writer: columns taken from the row objects,
- * zstd level 3 through @bokuweb/zstd-wasm (Lake's codec and level), statistics on, and Lake's
- * row group, page and dictionary limits.
- * The zstd module must already be initialised (`init()`), as in an application.
+ * zstd level 3 through the compressor Lake's writer uses (Lake's codec, level and compressor:
+ * native libzstd where the optional dependency loads), statistics on, and Lake's row group, page
+ * and dictionary limits.
  */
 export async function rawWrite(rows: readonly EventRow[], path: string): Promise<number> {
+  const zstd = await loadZstd()
   const buffer = parquetWriteBuffer({
     columnData: COLUMNS.map((name) => ({ name, data: rows.map((row) => row[name]) })),
     schema: rawParquetSchema,
     codec: 'ZSTD',
-    compressors: { ZSTD: (input: Uint8Array) => compress(input, 3) },
+    compressors: { ZSTD: (input: Uint8Array) => zstd.compress(input, 3) },
     rowGroupSize: ROW_GROUP_ROWS,
     pageSize: PAGE_BYTES,
     dictionarySize: DICTIONARY_BYTES,

@@ -15,7 +15,6 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { freemem, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { init as zstdInit } from '@bokuweb/zstd-wasm'
 import { median, percentile } from '@lake/devtools/stats'
 import type { Table as ArrowTable } from 'apache-arrow'
 import { parquetMetadata } from 'hyparquet'
@@ -196,11 +195,8 @@ const why = (result: PyResult<unknown>) => (result.ok ? '' : result.reason)
 async function writeSection(warehouse: string, rows: EventRow[]) {
   const catalog = new HadoopCatalog({ warehouse })
   await catalog.createNamespace('bench')
-  // Lake compresses on a zstd WebAssembly instance of its own; the raw baseline initialises the
-  // @bokuweb/zstd-wasm module as an application does, after Lake's first write.
   const warm = await catalog.createTable('bench.warmup', { schema: Events })
   await warm.append(rows.slice(0, 10) as never)
-  await zstdInit()
   const rawDir = join(warehouse, 'raw')
   await mkdir(rawDir)
   const tables: Record<string, Table> = {}
@@ -342,8 +338,8 @@ async function writeSection(warehouse: string, rows: EventRow[]) {
     )
   }
   print(
-    '\nBoth compress with the same zstd WebAssembly build at level 3: the raw baseline through the @bokuweb/zstd-wasm ' +
-      "module it initialises, Lake through an instance of that module's `zstd.wasm` of its own. " +
+    '\nBoth compress with the same zstd compressor at level 3, the one Lake loads (native libzstd where the optional ' +
+      '`@toondepauw/node-zstd` loads, else WebAssembly). ' +
       'Both write the file from one buffer in memory with `fs.promises.writeFile` to the same local file system, without fsync ' +
       '(Lake to a temporary name linked into place); Lake also writes the commit: a manifest, a manifest list and the metadata JSON.',
   )

@@ -21,8 +21,9 @@ import { Schema } from '../src/spec/schema.js'
 import { Types } from '../src/spec/types.js'
 import { type ColumnBatch, ColumnBuilder, columnBatch } from '../src/writer/column-batch.js'
 import { parquetSchema } from '../src/writer/parquet-schema.js'
-import { ParquetFileWriter } from '../src/writer/parquet-writer.js'
+import { loadZstd, ParquetFileWriter } from '../src/writer/parquet-writer.js'
 import { ZstdCompressor } from '../src/writer/zstd.js'
+import { loadNativeZstd } from '../src/writer/zstd-native.js'
 
 const ROWS = Number(argument('rows') ?? 200_000)
 const ROUNDS = Number(argument('rounds') ?? 5)
@@ -72,7 +73,10 @@ const typed: ColumnBatch = (() => {
   return builder.take()
 })()
 
-const zstd = await ZstdCompressor.load()
+/** The compressor Lake's writer uses (native where it loads), for hyparquet-writer too. */
+const zstd = await loadZstd()
+/** The pages hyparquet-writer compresses in the first round, to time the compressors on. */
+const pages: Uint8Array[] = []
 
 async function lakeFrom(rows: ColumnBatch): Promise<Uint8Array> {
   const writer = new ParquetFileWriter({ schema })
@@ -88,7 +92,12 @@ async function hyparquet(): Promise<Uint8Array> {
     writer: out,
     schema: parquetSchema(schema),
     codec: 'ZSTD',
-    compressors: { ZSTD: (input) => zstd.compress(input, 3) },
+    compressors: {
+      ZSTD: (input) => {
+        if (pages.length < 1000 && times.hyparquet.length === 0) pages.push(input.slice())
+        return zstd.compress(input, 3)
+      },
+    },
   })
   await writer.write({
     columnData: schema.fields.map((f, c) => ({ name: f.name, data: batch.columns[c] as unknown[] })),
@@ -133,6 +142,25 @@ for (let round = 0; round < ROUNDS; round++) {
   if (!Buffer.from(fromTyped.bytes).equals(Buffer.from(ours.bytes)))
     throw new Error('the file of typed columns differs from the file of values')
 }
+
+/** zstd alone at level 3 on the pages of the file, native and WebAssembly in alternating rounds: MB/s of input per CPU second. */
+const zstds = { native: await loadNativeZstd(), wasm: await ZstdCompressor.load() }
+const pageBytes = pages.reduce((sum, page) => sum + page.length, 0)
+const rates = { native: [] as number[], wasm: [] as number[] }
+const framed = { native: 0, wasm: 0 }
+for (let round = 0; round < ROUNDS; round++) {
+  for (const kind of ['native', 'wasm'] as const) {
+    const compressor = zstds[kind]
+    if (compressor === undefined) continue
+    const before = process.cpuUsage()
+    let out = 0
+    for (const page of pages) out += compressor.compress(page, 3).length
+    const cpu = process.cpuUsage(before)
+    rates[kind].push(pageBytes / (cpu.user + cpu.system))
+    framed[kind] = out
+  }
+}
+
 const range = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`
 const l = median(times.lake)
 const h = median(times.hyparquet)
@@ -147,4 +175,16 @@ console.log(`## parquet
 | Lake \`ParquetFileWriter\` (flat column chunks) | ${l.toFixed(2)} (${range(times.lake)}) | ${sizes.lake.toLocaleString('en')} |
 | Lake \`ParquetFileWriter\` from typed columns | ${t.toFixed(2)} (${range(times.typed)}) | ${sizes.typed.toLocaleString('en')} |
 
-Lake takes ${(l / h).toFixed(2)}× hyparquet-writer's CPU time; from typed columns, ${(t / l).toFixed(2)}× its CPU time from arrays of values (${(t / h).toFixed(2)}× hyparquet-writer's).`)
+Lake takes ${(l / h).toFixed(2)}× hyparquet-writer's CPU time; from typed columns, ${(t / l).toFixed(2)}× its CPU time from arrays of values (${(t / h).toFixed(2)}× hyparquet-writer's). Both compress with the compressor Lake loads: ${zstd.kind === 'native' ? 'native libzstd (`@toondepauw/node-zstd`)' : 'WebAssembly'}.
+
+zstd alone, level 3, on the file's ${pages.length} pages (${(pageBytes / 1e6).toFixed(1)} MB), ${ROUNDS} alternating rounds:
+
+| compressor | MB per CPU second, median (range) | compressed bytes |
+|---|---|---:|
+${(['native', 'wasm'] as const)
+  .filter((kind) => rates[kind].length > 0)
+  .map(
+    (kind) =>
+      `| ${kind === 'native' ? 'native libzstd (`@toondepauw/node-zstd` 2.0.0)' : 'WebAssembly (`@bokuweb/zstd-wasm` 0.0.27, own instance)'} | ${median(rates[kind]).toFixed(0)} (${Math.min(...rates[kind]).toFixed(0)}–${Math.max(...rates[kind]).toFixed(0)}) | ${framed[kind].toLocaleString('en')} |`,
+  )
+  .join('\n')}`)

@@ -49,8 +49,16 @@ interface ZstdWasm {
 const HEAP_MAX = 2 ** 31
 const PAGE = 65_536
 
+/** A zstd compressor: one frame of the input at a level. */
+export interface Zstd {
+  /** `native` (`zstd-native.ts`) or Lake's WebAssembly build. */
+  readonly kind: 'native' | 'wasm'
+  compress(input: Uint8Array, level: number): Uint8Array
+}
+
 /** A zstd compressor on its own WebAssembly instance; see the module comment for why. */
-export class ZstdCompressor {
+export class ZstdCompressor implements Zstd {
+  readonly kind = 'wasm'
   readonly #wasm: ZstdWasm
 
   private constructor(wasm: ZstdWasm) {
