@@ -32,13 +32,13 @@ function feed(sink: TableSink, p: number, from: number, to: number) {
   const stage = sink.stage()
   for (let o = from; o < to; o++) {
     stage.add({ id: BigInt(p * 1_000_000 + o), p })
-    stage.end(BigInt(o), 10)
+    stage.end(o, 10)
   }
   return sink.accept('t', p, stage)
 }
 
 /** Feeds one record of partition `p` with the given rows; returns the rows buffered. */
-function record(sink: TableSink, p: number, offset: bigint, rows: Record<string, unknown>[]) {
+function record(sink: TableSink, p: number, offset: number, rows: Record<string, unknown>[]) {
   const stage = sink.stage()
   for (const row of rows) stage.add(row)
   stage.end(offset, 10)
@@ -69,8 +69,8 @@ describe('TableSink commits', () => {
     const again = await sinkOf(catalog, [0, 1])
     expect(again.next('t', 0)).toBe(5n)
     // Records the table holds are not taken twice.
-    expect(record(again, 0, 4n, [{ id: 4n, p: 0 }])).toBe(0)
-    expect(record(again, 0, 5n, [{ id: 5n, p: 0 }])).toBe(1)
+    expect(record(again, 0, 4, [{ id: 4n, p: 0 }])).toBe(0)
+    expect(record(again, 0, 5, [{ id: 5n, p: 0 }])).toBe(1)
   })
 
   it('carries forward the offsets of partitions another worker committed', async () => {
@@ -95,8 +95,8 @@ describe('TableSink commits', () => {
   it('advances offsets of records that produced no rows', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0])
-    record(sink, 0, 0n, [])
-    record(sink, 0, 1n, [])
+    record(sink, 0, 0, [])
+    record(sink, 0, 1, [])
     expect(sink.hasPending).toBe(true)
     const result = await sink.commit()
     expect(result.rows).toBe(0)
@@ -206,11 +206,11 @@ describe('TableSink buffers', () => {
     const sink = await sinkOf(catalog, [0])
     const stage = sink.stage()
     stage.add({ id: 1n, p: 0 })
-    stage.end(0n, 10)
+    stage.end(0, 10)
     stage.add({ id: 2n, p: 0 })
     expect(() => stage.add({ id: 3n, p: 'x' })).toThrow(/p/)
     stage.drop()
-    stage.end(1n, 10)
+    stage.end(1, 10)
     expect(sink.accept('t', 0, stage)).toBe(1)
     await sink.commit()
     expect(await tableRows(await catalog.loadTable('db.t'))).toEqual([{ id: 1n, p: 0 }])
@@ -223,13 +223,13 @@ describe('TableSink buffers', () => {
     const stage = sink.stage()
     const reader = new JsonRowReader(sink.schema, false)
     stage.add({ id: 1n, p: 0 })
-    stage.end(0n, 10)
+    stage.end(0, 10)
     expect(stage.read(reader, Buffer.from('{"id":2,"p":0}'))).toBe(true)
-    stage.end(1n, 10)
+    stage.end(1, 10)
     // Declined: nothing added, and the general path validates it instead.
     expect(stage.read(reader, Buffer.from('{"id":3,"p":"0"}'))).toBe(false)
     stage.add({ id: 3, p: 0 })
-    stage.end(2n, 10)
+    stage.end(2, 10)
     expect(sink.accept('t', 0, stage)).toBe(3)
     await sink.commit()
     const ids = (await tableRows(await catalog.loadTable('db.t'))).map((r) => r.id)
@@ -272,7 +272,7 @@ describe('TableSink buffers', () => {
     feed(sink, 1, 0, 2)
     const staged = sink.stage()
     staged.add({ id: 9n, p: 0 })
-    staged.end(3n, 10)
+    staged.end(3, 10)
     const table = await catalog.loadTable('db.t')
     const update = table.updateSchema()
     update.renameColumn('p', 'q')
@@ -286,7 +286,7 @@ describe('TableSink buffers', () => {
     await sink.reset([{ topic: 't', partition: 0 }])
     // Rows staged against the old schema are refused whole.
     expect(sink.accept('t', 0, staged)).toBeUndefined()
-    expect(record(sink, 0, 0n, [{ id: 1n, q: 0 }])).toBe(1)
+    expect(record(sink, 0, 0, [{ id: 1n, q: 0 }])).toBe(1)
     await sink.commit()
     expect(await tableRows(await catalog.loadTable('db.t'))).toEqual([{ id: 1n, q: 0 }])
   })

@@ -57,12 +57,16 @@ export class StagedRecords {
   /** The schema the rows are validated against. */
   readonly schemaId: number
   readonly #builder: ColumnBuilder
-  /** Per record taken: its offset, the builder's row count after it, and its held bytes. */
-  readonly offsets: bigint[] = []
+  /**
+   * Per record taken: its offset (a number, as Lake's fetch path reads it: no bigint per
+   * record), the builder's row count after it, and the bytes held by it and those before it.
+   */
+  readonly offsets: number[] = []
   readonly ends: number[] = []
-  readonly bytes: number[] = []
+  readonly held: number[] = []
   readonly #rowBytes: number
   #start = 0
+  #held = 0
 
   constructor(schema: Schema, rowBytes: number) {
     this.schemaId = schema.schemaId
@@ -98,11 +102,12 @@ export class StagedRecords {
    * `size` is the record's encoded size, of which its strings' characters are taken to be half
    * (the rest is field names and punctuation); the columns' per-row cost is added to that.
    */
-  end(offset: bigint, size: number): void {
+  end(offset: number, size: number): void {
     const rows = this.#builder.rowCount - this.#start
     this.offsets.push(offset)
     this.ends.push(this.#builder.rowCount)
-    this.bytes.push(rows === 0 ? 0 : Math.ceil(size / 2) + rows * this.#rowBytes)
+    this.#held += rows === 0 ? 0 : Math.ceil(size / 2) + rows * this.#rowBytes
+    this.held.push(this.#held)
     this.#start = this.#builder.rowCount
   }
 
@@ -242,17 +247,17 @@ export class TableSink {
     const part = this.#parts.get(partitionKey(topic, partition))
     if (!part) throw new Error(`TableSink: partition ${topic}/${partition} was not reset`)
     if (stage.schemaId !== this.#schema.schemaId) return undefined
-    const { offsets, ends, bytes } = stage
+    const { offsets, ends } = stage
     const batch = stage.take()
+    const next = part.next === undefined ? -1 : Number(part.next)
     let first = 0
-    while (first < offsets.length && part.next !== undefined && offsets[first]! < part.next) first++
+    while (first < offsets.length && offsets[first]! < next) first++
     if (first === offsets.length) return 0
-    part.next = offsets[offsets.length - 1]! + 1n
+    part.next = BigInt(offsets[offsets.length - 1]!) + 1n
     const start = first === 0 ? 0 : ends[first - 1]!
     const kept = batch.rowCount - start
     if (kept === 0) return 0
-    let held = 0
-    for (let i = first; i < bytes.length; i++) held += bytes[i]!
+    const held = stage.held[stage.held.length - 1]! - (first === 0 ? 0 : stage.held[first - 1]!)
     part.chunks.push({ batch: start === 0 ? batch : sliceRows(batch, start), bytes: held })
     part.rows += kept
     part.bytes += held

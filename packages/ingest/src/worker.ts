@@ -6,6 +6,7 @@ import {
   isRetryable,
   type LakeHooks,
   resolveHooks,
+  UnsupportedError,
   ValidationError,
   withRetry,
 } from '@lake/errors'
@@ -907,11 +908,23 @@ class Worker implements IngestWorker {
     // Where each table stood when the batch began: a partition rewound meanwhile (lost, or its
     // rows dropped for a schema change, then reset while this batch waited) must not take it.
     const starts = new Map(sinks.map((sink) => [sink, sink.next(topic, partition)]))
-    const offsets: bigint[] = []
+    // Offsets as numbers, a bigint per record being a heap object: Lake's fetch path reads them
+    // so (safe integers, checked), kafkajs's as strings, of which the batch's last is checked.
+    const last = batch.records[batch.records.length - 1]
+    if (last !== undefined && !Number.isSafeInteger(Number(last.offset))) {
+      this.#fail(
+        new UnsupportedError(`Offset ${last.offset} of ${topic}/${partition} is beyond 2^53`, {
+          context: { topic, partition, offset: String(last.offset) },
+        }),
+      )
+      return false
+    }
+    const from = position === undefined ? -1 : Number(position)
+    const offsets: number[] = []
     const messages: FetchedRecord[] = []
     for (const message of batch.records) {
-      const offset = BigInt(message.offset)
-      if (position !== undefined && offset < position) continue
+      const offset = Number(message.offset)
+      if (offset < from) continue
       offsets.push(offset)
       messages.push(message)
     }
@@ -919,9 +932,7 @@ class Worker implements IngestWorker {
     const refused: RefusedRecord[] = []
     // JSON read straight into the one table's columns is read in the loop below, record by record.
     const reads = this.#readsJson && sinks.length === 1
-    const pending = reads
-      ? []
-      : messages.map((m, i) => this.#decodeOne(m, topic, partition, offsets[i]!, refused))
+    const pending = reads ? [] : messages.map((m) => this.#decodeOne(m, topic, partition, refused))
     const decoded = pending.some((d) => d instanceof Promise)
       ? await Promise.all(pending)
       : (pending as Awaited<(typeof pending)[number]>[])
@@ -959,7 +970,7 @@ class Worker implements IngestWorker {
             continue
           }
           // Declined (and tombstones, and records over maxRecordBytes): the general path decides.
-          const one = this.#decodeOne(message, topic, partition, offsets[i]!, refused)
+          const one = this.#decodeOne(message, topic, partition, refused)
           item = one instanceof Promise ? await one : one
         }
         if (item) {
@@ -1015,13 +1026,12 @@ class Worker implements IngestWorker {
     message: FetchedRecord,
     topic: string,
     partition: number,
-    offset: bigint,
     refused: RefusedRecord[],
   ): Decoded | undefined | Promise<Decoded | undefined> {
     const meta: RecordMeta = {
       topic,
       partition,
-      offset,
+      offset: BigInt(message.offset),
       timestamp: new Date(Number(message.timestamp)),
       key: message.key ?? null,
       headers: headersOf(message),
