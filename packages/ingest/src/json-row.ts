@@ -20,6 +20,7 @@ import {
   type Schema,
   type TypedColumnBuilder,
 } from '@lake/catalog'
+import { decimalToDouble } from './json-double.js'
 
 /** How a field's value is read: the common flat types inline, the rest through `coerceValue`. */
 const STRING = 0
@@ -798,7 +799,8 @@ export class JsonRowReader {
   /**
    * The number at `#at`, following JSON's grammar exactly, rounded as `JSON.parse` rounds it:
    * up to 15 digits with a power of ten up to 22 in one exact operation (Clinger's fast path),
-   * anything else by `Number` of its text.
+   * up to 19 by `decimalToDouble`, anything else, and the rare numbers it leaves undecided, by
+   * `Number` of its text.
    */
   #number(): number {
     const b = this.#bytes
@@ -806,27 +808,46 @@ export class JsonRowReader {
     let i = start
     const negative = b[i] === 45 /* - */
     if (negative) i++
-    let mantissa = 0
+    // The significant digits exactly: the first 15 in `high`, the next 4 in `low`. Zeros after
+    // the 19th go into `exponent`; any other digit there makes `digits` 20, for `Number`.
+    let high = 0
+    let low = 0
     let digits = 0
+    let exponent = 0
     let d = digitAt(b, i)
     if (d === 0) {
       i++
     } else if (d > 0) {
       do {
-        mantissa = mantissa * 10 + d
-        digits++
+        if (digits < 15) {
+          high = high * 10 + d
+          digits++
+        } else if (digits < 19) {
+          low = low * 10 + d
+          digits++
+        } else {
+          if (d !== 0) digits = 20
+          exponent++
+        }
         d = digitAt(b, ++i)
       } while (d >= 0)
     } else {
       throw DECLINED
     }
-    let exponent = 0
     if (b[i] === 46 /* . */) {
       d = digitAt(b, ++i)
       if (d < 0) throw DECLINED
       do {
-        mantissa = mantissa * 10 + d
-        digits++
+        if (digits < 15) {
+          high = high * 10 + d
+          if (high !== 0) digits++ // leading zeros are not significant
+        } else if (digits < 19) {
+          low = low * 10 + d
+          digits++
+        } else {
+          if (d !== 0) digits = 20
+          exponent++
+        }
         exponent--
         d = digitAt(b, ++i)
       } while (d >= 0)
@@ -845,11 +866,13 @@ export class JsonRowReader {
       exponent += sign === 45 ? -power : power
     }
     this.#at = i
-    // Below 10^15 the mantissa is exact, and so is 10^k up to 22: one rounding, the right one.
+    // Below 10^15 `high` is exact, and so is 10^k up to 22: one rounding, the right one.
     if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-      const value = exponent >= 0 ? mantissa * POW10[exponent]! : mantissa / POW10[-exponent]!
+      const value = exponent >= 0 ? high * POW10[exponent]! : high / POW10[-exponent]!
       return negative ? -value : value
     }
+    const value = decimalToDouble(high, low, digits, exponent)
+    if (value !== undefined) return negative ? -value : value
     return Number(b.toString('latin1', start, i))
   }
 }
