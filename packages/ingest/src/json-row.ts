@@ -68,6 +68,8 @@ interface Shape {
   readonly keys: readonly Uint8Array[]
   /** Fields without a key: null in each row read so. */
   readonly missing: readonly number[]
+  /** Per key, its field's plan. */
+  readonly plans: readonly FieldPlan[]
 }
 
 /** Thrown inside the reader to decline a record: a constant, so that declining builds no stack. */
@@ -138,6 +140,9 @@ export class JsonRowReader {
   readonly #order: number[] = []
   /** Whether every key of the record being read so far was a field read in place, each once. */
   #shapely = false
+  /** The typed columns of {@link JsonRowReader.#shape}'s keys in a builder, and that builder. */
+  #columns: TypedColumnBuilder[] | undefined
+  #columnsOf: { shape: Shape; builder: ColumnBuilder } | undefined
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
@@ -242,7 +247,7 @@ export class JsonRowReader {
     }
     const missing: number[] = []
     for (let c = 0; c < fields.length; c++) if (!order.includes(c)) missing.push(c)
-    return { fields: [...order], keys, missing }
+    return { fields: [...order], keys, missing, plans: order.map((f) => fields[f]!) }
   }
 
   /**
@@ -254,25 +259,23 @@ export class JsonRowReader {
    * read it.
    */
   #readShape(shape: Shape, b: Buffer, builder: ColumnBuilder, r: number): boolean {
-    const fields = this.#fields
-    const order = shape.fields
+    const fields = shape.plans
     const keys = shape.keys
+    const columns = this.#shapeColumns(shape, builder)
+    if (columns === undefined) return false
     try {
       this.#open(b)
-      for (let k = 0; k < order.length; k++) {
+      for (let k = 0; k < keys.length; k++) {
         const key = keys[k]!
         const at = this.#at
         for (let j = 0; j < key.length; j++) if (b[at + j] !== key[j]) throw DECLINED
         this.#at = at + key.length
-        const f = order[k]!
-        const typed = builder.typedColumn(f)
-        if (typed === undefined) throw DECLINED
-        this.#writeShaped(typed, r, fields[f]!)
+        this.#writeShaped(columns[k]!, r, fields[k]!)
       }
       // `{}` for a layout of no keys; else the closing brace after the last value ends the record.
       const at = this.#at
       const closed =
-        order.length === 0
+        keys.length === 0
           ? b.length === 2 && b[0] === 123 && b[1] === 125
           : at + 1 === b.length && b[at] === 125
       if (!closed) throw DECLINED
@@ -285,6 +288,21 @@ export class JsonRowReader {
     for (const c of shape.missing) builder.setValue(c, null)
     builder.endRow()
     return true
+  }
+
+  /** The typed column of each of the shape's keys in `builder`, or undefined if one is not typed. */
+  #shapeColumns(shape: Shape, builder: ColumnBuilder): TypedColumnBuilder[] | undefined {
+    const of = this.#columnsOf
+    if (of !== undefined && of.shape === shape && of.builder === builder) return this.#columns
+    const columns: TypedColumnBuilder[] = []
+    for (const f of shape.fields) {
+      const typed = builder.typedColumn(f)
+      if (typed === undefined) return undefined
+      columns.push(typed)
+    }
+    this.#columns = columns
+    this.#columnsOf = { shape, builder }
+    return columns
   }
 
   /**

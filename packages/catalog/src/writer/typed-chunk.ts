@@ -350,49 +350,84 @@ function mix(h: number): number {
 
 /**
  * A column's dictionary keys: the values as a `Map` would key them (floating point: -0 as 0, every
- * NaN as one), read as 32-bit words or bytes rather than as numbers, bigints or strings.
+ * NaN as one), read as 32-bit words or bytes rather than as numbers, bigints or strings. A class
+ * per layout, so that {@link DistinctRows.add}'s calls see a few shapes and are inlined.
  */
 function rowKey(column: TypedColumn): RowKey {
   switch (column.kind) {
     case 'boolean':
-    case 'int32': {
-      const { values } = column
-      return { hash: (r) => mix(values[r]!), same: (a, b) => values[a] === values[b] }
-    }
-    case 'int64': {
-      const halves = new Int32Array(column.values.buffer, column.values.byteOffset, 2 * column.length)
-      return {
-        hash: (r) => mix(halves[2 * r]! ^ mix(halves[2 * r + 1]!)),
-        same: (a, b) => halves[2 * a] === halves[2 * b] && halves[2 * a + 1] === halves[2 * b + 1],
-      }
-    }
+    case 'int32':
+      return new WordKey(column.values)
+    case 'int64':
+      return new PairKey(new Int32Array(column.values.buffer, column.values.byteOffset, 2 * column.length))
     case 'float32':
-    case 'float64': {
-      const { values } = column
-      const words = WORDS[column.kind]!
-      const bits = new Int32Array(values.buffer, values.byteOffset, words * column.length)
-      return {
-        hash: (r) => {
-          const value = values[r]!
-          if (value === 0) return 0
-          if (Number.isNaN(value)) return 1
-          return words === 1 ? mix(bits[r]!) : mix(bits[2 * r]! ^ mix(bits[2 * r + 1]!))
-        },
-        same: (a, b) => values[a] === values[b] || (Number.isNaN(values[a]!) && Number.isNaN(values[b]!)),
-      }
-    }
-    case 'bytes': {
-      const { offsets, data } = column
-      return {
-        hash: (r) => {
-          // FNV-1a over the value's bytes.
-          let h = 0x811c9dc5
-          for (let k = offsets[r]!; k < offsets[r + 1]!; k++) h = Math.imul(h ^ data[k]!, 0x01000193)
-          return mix(h)
-        },
-        same: (a, b) => compareRows(offsets, data, a, b) === 0,
-      }
-    }
+    case 'float64':
+      return new FloatKey(column.values, WORDS[column.kind]!, column.length)
+    case 'bytes':
+      return new BytesKey(column.offsets, column.data)
+  }
+}
+
+/** Values of 32 bits or fewer: the value itself. */
+class WordKey implements RowKey {
+  constructor(readonly values: Uint8Array | Int32Array) {}
+  hash(r: number): number {
+    return mix(this.values[r]!)
+  }
+  same(a: number, b: number): boolean {
+    return this.values[a] === this.values[b]
+  }
+}
+
+/** 64-bit integers: their two halves. */
+class PairKey implements RowKey {
+  constructor(readonly halves: Int32Array) {}
+  hash(r: number): number {
+    return mix(this.halves[2 * r]! ^ mix(this.halves[2 * r + 1]!))
+  }
+  same(a: number, b: number): boolean {
+    const halves = this.halves
+    return halves[2 * a] === halves[2 * b] && halves[2 * a + 1] === halves[2 * b + 1]
+  }
+}
+
+/** Floating point: its bits, with -0 as 0 and every NaN as one. */
+class FloatKey implements RowKey {
+  readonly bits: Int32Array
+  constructor(
+    readonly values: Float32Array | Float64Array,
+    readonly words: 1 | 2,
+    length: number,
+  ) {
+    this.bits = new Int32Array(values.buffer, values.byteOffset, words * length)
+  }
+  hash(r: number): number {
+    const value = this.values[r]!
+    if (value === 0) return 0
+    if (Number.isNaN(value)) return 1
+    const bits = this.bits
+    return this.words === 1 ? mix(bits[r]!) : mix(bits[2 * r]! ^ mix(bits[2 * r + 1]!))
+  }
+  same(a: number, b: number): boolean {
+    const values = this.values
+    return values[a] === values[b] || (Number.isNaN(values[a]!) && Number.isNaN(values[b]!))
+  }
+}
+
+/** Byte arrays: FNV-1a over their bytes. */
+class BytesKey implements RowKey {
+  constructor(
+    readonly offsets: Int32Array,
+    readonly data: Uint8Array,
+  ) {}
+  hash(r: number): number {
+    const { offsets, data } = this
+    let h = 0x811c9dc5
+    for (let k = offsets[r]!; k < offsets[r + 1]!; k++) h = Math.imul(h ^ data[k]!, 0x01000193)
+    return mix(h)
+  }
+  same(a: number, b: number): boolean {
+    return compareRows(this.offsets, this.data, a, b) === 0
   }
 }
 
