@@ -919,15 +919,11 @@ class Worker implements IngestWorker {
       )
       return false
     }
+    // Offsets rise through a batch: those the tables hold already are a prefix of it.
     const from = position === undefined ? -1 : Number(position)
-    const offsets: number[] = []
-    const messages: FetchedRecord[] = []
-    for (const message of batch.records) {
-      const offset = Number(message.offset)
-      if (offset < from) continue
-      offsets.push(offset)
-      messages.push(message)
-    }
+    let first = 0
+    while (first < batch.records.length && Number(batch.records[first]!.offset) < from) first++
+    const messages = first === 0 ? batch.records : batch.records.slice(first)
     this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
     const refused: RefusedRecord[] = []
     // JSON read straight into the one table's columns is read in the loop below, record by record.
@@ -957,16 +953,18 @@ class Worker implements IngestWorker {
     validate: for (;;) {
       stages = new Map(sinks.map((sink) => [sink, sink.stage()]))
       const reader = reads ? this.#reader(sinks[0]!.schema) : undefined
+      // The one table's stage, where the reader reads.
+      const only = reader ? stages.get(sinks[0]!) : undefined
       for (let i = 0; i < messages.length; i++) {
         let item = transformed[i]
-        if (reader) {
+        const message = messages[i]!
+        const offset = Number(message.offset)
+        if (reader && only) {
           // A commit's requests answer between slices, rather than after the whole batch.
           if (i > 0 && i % READ_SLICE === 0) await immediate()
-          const message = messages[i]!
           const size = (message.value?.length ?? 0) + (message.key?.length ?? 0)
-          const stage = stages.get(sinks[0]!)!
-          if (message.value && size <= this.#maxRecordBytes && stage.read(reader, message.value)) {
-            stage.end(offsets[i]!, size)
+          if (message.value && size <= this.#maxRecordBytes && only.read(reader, message.value)) {
+            only.end(offset, size)
             continue
           }
           // Declined (and tombstones, and records over maxRecordBytes): the general path decides.
@@ -989,7 +987,7 @@ class Worker implements IngestWorker {
             for (const stage of stages.values()) stage.drop()
           }
         }
-        for (const stage of stages.values()) stage.end(offsets[i]!, item?.size ?? 0)
+        for (const stage of stages.values()) stage.end(offset, item?.size ?? 0)
       }
       break
     }
