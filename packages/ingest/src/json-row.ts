@@ -833,29 +833,16 @@ export class JsonRowReader {
     let digits = 0
     let exponent = 0
     let d = digitAt(b, i)
+    if (d < 0) throw DECLINED
+    // A leading 0 is the whole integer part.
     if (d === 0) {
+      d = -1
       i++
-    } else if (d > 0) {
-      do {
-        if (digits < 15) {
-          high = high * 10 + d
-          digits++
-        } else if (digits < 19) {
-          low = low * 10 + d
-          digits++
-        } else {
-          if (d !== 0) digits = 20
-          exponent++
-        }
-        d = digitAt(b, ++i)
-      } while (d >= 0)
-    } else {
-      throw DECLINED
     }
-    if (b[i] === 46 /* . */) {
-      d = digitAt(b, ++i)
-      if (d < 0) throw DECLINED
-      do {
+    // The integer part's digits, then (fraction 1) those after a point, each lowering `exponent`.
+    let fraction = 0
+    for (;;) {
+      while (d >= 0) {
         if (digits < 15) {
           high = high * 10 + d
           if (high !== 0) digits++ // leading zeros are not significant
@@ -866,9 +853,13 @@ export class JsonRowReader {
           if (d !== 0) digits = 20
           exponent++
         }
-        exponent--
+        exponent -= fraction
         d = digitAt(b, ++i)
-      } while (d >= 0)
+      }
+      if (fraction === 1 || b[i] !== 46 /* . */) break
+      fraction = 1
+      d = digitAt(b, ++i)
+      if (d < 0) throw DECLINED
     }
     const e = b[i]
     if (e === 101 || e === 69 /* e E */) {
