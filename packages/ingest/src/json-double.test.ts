@@ -86,10 +86,6 @@ class Tally {
   get fraction(): number {
     return this.fast / this.cases
   }
-
-  report(name: string): void {
-    console.log(`${name}: ${this.cases} cases, ${(100 * this.fraction).toFixed(5)}% on the fast path`)
-  }
 }
 
 /** Whether the text's number is one the fast path is for: 19 digits or fewer, a normal result. */
@@ -245,7 +241,6 @@ describe('decimalToDouble', () => {
         const digits = randomDigits(next, between(next, 16, 19))
         tally.check(write(digits, between(next, -30, 10), next() % 3))
       }
-      tally.report('random mantissas')
       expect(tally.wrong).toEqual([])
       expect(tally.needless).toEqual([])
       expect(tally.fraction).toBeGreaterThan(0.99)
@@ -267,7 +262,6 @@ describe('decimalToDouble', () => {
         tally.check(y.toPrecision(16))
         tally.check(y.toPrecision(18))
       }
-      tally.report('random doubles printed')
       expect(tally.wrong).toEqual([])
       expect(tally.needless).toEqual([])
       expect(tally.fraction).toBeGreaterThan(0.99)
@@ -291,7 +285,6 @@ describe('decimalToDouble', () => {
       for (const family of families) {
         for (let i = 0; i < 100_000; i++) tally.check(String(family(i)))
       }
-      tally.report('quotients and products')
       expect(tally.wrong).toEqual([])
       expect(tally.needless).toEqual([])
       expect(tally.fraction).toBeGreaterThan(0.99)
@@ -327,8 +320,6 @@ describe('decimalToDouble', () => {
         // Any double: midpoints of hundreds of digits.
         tieAt(randomDouble(next, 1, 2045))
       }
-      ties.report('exact ties')
-      near.report('just off ties')
       expect(ties.cases).toBeGreaterThan(50_000)
       expect(ties.fast).toBe(0)
       expect(near.wrong).toEqual([])
@@ -398,7 +389,6 @@ describe('decimalToDouble', () => {
     ]
     const tally = new Tally()
     for (const text of texts) tally.check(text)
-    tally.report('hard texts')
     expect(tally.wrong).toEqual([])
     expect(tally.needless).toEqual([])
     expect(convert('9007199254740993')).toBeUndefined()
