@@ -140,9 +140,10 @@ export class JsonRowReader {
   readonly #order: number[] = []
   /** Whether every key of the record being read so far was a field read in place, each once. */
   #shapely = false
-  /** The typed columns of {@link JsonRowReader.#shape}'s keys in a builder, and that builder. */
-  #columns: TypedColumnBuilder[] | undefined
-  #columnsOf: { shape: Shape; builder: ColumnBuilder } | undefined
+  /** The typed columns of a shape's keys in a builder, as last looked up. */
+  #shapeColumnsOf:
+    | { shape: Shape; builder: ColumnBuilder; columns: readonly TypedColumnBuilder[] }
+    | undefined
 
   /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
   constructor(schema: Schema, ignoreUnknown: boolean) {
@@ -291,17 +292,16 @@ export class JsonRowReader {
   }
 
   /** The typed column of each of the shape's keys in `builder`, or undefined if one is not typed. */
-  #shapeColumns(shape: Shape, builder: ColumnBuilder): TypedColumnBuilder[] | undefined {
-    const of = this.#columnsOf
-    if (of !== undefined && of.shape === shape && of.builder === builder) return this.#columns
+  #shapeColumns(shape: Shape, builder: ColumnBuilder): readonly TypedColumnBuilder[] | undefined {
+    const last = this.#shapeColumnsOf
+    if (last !== undefined && last.shape === shape && last.builder === builder) return last.columns
     const columns: TypedColumnBuilder[] = []
     for (const f of shape.fields) {
       const typed = builder.typedColumn(f)
       if (typed === undefined) return undefined
       columns.push(typed)
     }
-    this.#columns = columns
-    this.#columnsOf = { shape, builder }
+    this.#shapeColumnsOf = { shape, builder, columns }
     return columns
   }
 

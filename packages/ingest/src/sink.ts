@@ -66,7 +66,6 @@ export class StagedRecords {
   readonly held: number[] = []
   readonly #rowBytes: number
   #start = 0
-  #held = 0
 
   constructor(schema: Schema, rowBytes: number) {
     this.schemaId = schema.schemaId
@@ -106,8 +105,8 @@ export class StagedRecords {
     const rows = this.#builder.rowCount - this.#start
     this.offsets.push(offset)
     this.ends.push(this.#builder.rowCount)
-    this.#held += rows === 0 ? 0 : Math.ceil(size / 2) + rows * this.#rowBytes
-    this.held.push(this.#held)
+    const before = this.held.length === 0 ? 0 : this.held[this.held.length - 1]!
+    this.held.push(before + (rows === 0 ? 0 : Math.ceil(size / 2) + rows * this.#rowBytes))
     this.#start = this.#builder.rowCount
   }
 
