@@ -257,3 +257,72 @@ describe('failed commits', () => {
     expect(sortedColumn(await scanRows(loaded), 'id')).toEqual([1n, 2n])
   })
 })
+
+describe('uploads of a commit', () => {
+  it('uploads the data file, the manifest and the manifest list at once', async () => {
+    const { catalog, table, io } = await setup(fastRetries)
+    let listStarted: () => void = () => {}
+    const listStarts = new Promise<void>((resolve) => {
+      listStarted = resolve
+    })
+    io.faults.write = async (location, data, options) => {
+      if (location.endsWith('.parquet')) {
+        // Held until the manifest list's upload begins: written one after another, they could not.
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new StorageError('the manifest list waited for the data file')), 2_000),
+        )
+        await Promise.race([listStarts, timeout])
+      }
+      if (/\/snap-[^/]+\.avro$/.test(location)) listStarted()
+      return io.inner.write(location, data, options)
+    }
+    await table.append([{ id: 1n, kind: 'a' }])
+    delete io.faults.write
+    expect(sortedColumn(await scanRows(await catalog.loadTable('db.t')), 'id')).toEqual([1n])
+  })
+
+  it('fails without a retry when a data file cannot be uploaded, leaving the table and its files as they were', async () => {
+    const { catalog, table, io } = await setup({ ...fastRetries, 'write.target-file-size-bytes': '1' })
+    await table.append([{ id: 1n, kind: 'a' }])
+    const before = await snapshotState(catalog, table)
+    const uploads: string[] = []
+    io.faults.write = async (location, data, options) => {
+      if (location.endsWith('.parquet')) {
+        uploads.push(location)
+        // The second file fails, retryably, while the first is still being written.
+        if (uploads.length === 2) throw new StorageError('datanode lost', { retryable: true })
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return io.inner.write(location, data, options)
+    }
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ id: BigInt(10 + i), kind: `k${i}` }))
+    await expect(table.append(rows)).rejects.toThrow('datanode lost')
+    delete io.faults.write
+    // Each file was uploaded once: the commit loop did not retry what it cannot mend.
+    expect(new Set(uploads).size).toBe(uploads.length)
+    expect(await snapshotState(catalog, table)).toEqual(before)
+  })
+
+  it('writes a manifest again when its upload failed on an attempt that is retried', async () => {
+    const { catalog, table, io } = await setup(fastRetries)
+    await table.append([{ id: 1n, kind: 'a' }])
+    let failures = 1
+    const manifests: string[] = []
+    io.faults.write = async (location, data, options) => {
+      if (/-m\d+\.avro$/.test(location)) {
+        manifests.push(location)
+        if (failures-- > 0) throw new StorageError('namenode busy', { retryable: true })
+      }
+      return io.inner.write(location, data, options)
+    }
+    await table.append([{ id: 2n, kind: 'b' }])
+    delete io.faults.write
+    expect(manifests).toHaveLength(2)
+    expect(manifests[0]).not.toBe(manifests[1])
+    const loaded = await catalog.loadTable('db.t')
+    expect(sortedColumn(await scanRows(loaded), 'id')).toEqual([1n, 2n])
+    const referenced = new Set((await loaded.referencedFiles()).map((f) => toPath(f)))
+    const onDisk = (await listFiles(tableDir(table))).map((f) => join(tableDir(table), f))
+    expect(onDisk.filter((f) => !referenced.has(f) && !f.endsWith('version-hint.text'))).toEqual([])
+  })
+})

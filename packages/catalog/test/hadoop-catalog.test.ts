@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AlreadyExistsError, NotFoundError, ValidationError } from '@lake/errors'
 import { describe, expect, it } from 'vitest'
+import { HadoopCatalog } from '../src/catalog/hadoop-catalog.js'
 import { eq } from '../src/expr/expressions.js'
 import { toPath } from '../src/io/local.js'
 import { col, defineSchema } from '../src/spec/schema-builder.js'
@@ -132,32 +133,50 @@ describe('HadoopCatalog tables', () => {
 
   it('reloads an unchanged table without reading its metadata file again, and reads a version file written anew', async () => {
     const io = new FaultyFileIO()
-    const metadataReads: string[] = []
+    const reads: string[] = []
     io.faults.read = (location) => {
-      if (location.endsWith('.metadata.json'))
-        metadataReads.push(location.slice(location.lastIndexOf('/') + 1))
+      if (location.includes('/metadata/')) reads.push(location.slice(location.lastIndexOf('/') + 1))
       return io.inner.read(location)
     }
-    const { catalog } = await newCatalog({ io })
+    const { catalog, warehouse } = await newCatalog({ io })
     await catalog.createNamespace('db')
     const table = await catalog.createTable('db.events', { schema })
     await table.append(rows(0, 3))
-    metadataReads.length = 0
+    // The catalog that committed v2 reads back neither it nor the hint: it starts from the
+    // version it wrote, and the next commit reuses the manifest list it wrote too.
+    reads.length = 0
     const loaded = await catalog.loadTable('db.events')
     await loaded.refresh()
     await table.refresh()
-    expect(metadataReads).toEqual(['v2.metadata.json'])
-    expect(loaded.currentSnapshot()?.snapshotId).toBe(table.currentSnapshot()?.snapshotId)
+    await table.append(rows(3, 1))
+    expect(reads).toEqual([])
+    // Another catalog reads the hint and v3 once, then v3 no more.
+    const other = new HadoopCatalog({ warehouse, io })
+    const seen = await other.loadTable('db.events')
+    await seen.refresh()
+    expect(reads).toEqual(['version-hint.text', 'v3.metadata.json'])
+    expect(seen.currentSnapshot()?.snapshotId).toBe(table.currentSnapshot()?.snapshotId)
+    expect(await scanRows(seen)).toHaveLength(4)
 
-    // Dropped and created again, the table's v1 and v2 are other files at the same locations.
-    await catalog.dropTable('db.events')
-    const again = await catalog.createTable('db.events', { schema })
+    // Dropped and created again by the other catalog, the table's v1 to v3 are other files at
+    // the same locations.
+    await other.dropTable('db.events')
+    const again = await other.createTable('db.events', { schema })
     await again.append(rows(10, 2))
-    metadataReads.length = 0
+    await again.append(rows(12, 1))
+    reads.length = 0
     await table.refresh()
-    expect(metadataReads).toEqual(['v2.metadata.json'])
+    expect(reads.filter((f) => f.endsWith('.metadata.json'))).toEqual(['v3.metadata.json'])
     expect(table.metadata.tableUuid).toBe(again.metadata.tableUuid)
-    expect((await scanRows(table)).map((r) => r.id)).toEqual([10n, 11n])
+    expect(sortedColumn(await scanRows(table), 'id')).toEqual([10n, 11n, 12n])
+    // Dropped again, with fewer versions: the version remembered is gone, and the hint decides.
+    await other.dropTable('db.events')
+    const third = await other.createTable('db.events', { schema })
+    reads.length = 0
+    await table.refresh()
+    expect(reads).toEqual(['version-hint.text', 'v1.metadata.json'])
+    expect(table.metadata.tableUuid).toBe(third.metadata.tableUuid)
+    expect(table.currentSnapshot()).toBeUndefined()
   })
 
   it('refuses to create a table that exists or whose namespace does not', async () => {

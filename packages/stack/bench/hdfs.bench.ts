@@ -8,7 +8,7 @@
  * Prints a Markdown section for docs/benchmarks.md.
  *
  * Run: `pnpm bench hdfs [MiB] [rounds]` (default 256 MiB, 3 rounds; about 6 minutes on 2 cores at 5 rounds),
- * with `--throughput-only` for (a) alone.
+ * with `--throughput-only` for (a) alone, `--commits-only` for (b) alone.
  * Needs a JDK (`javac`) for the tiny FsShell timer beside this file. Follows the same
  * `LAKE_STACK_DIR` and `LAKE_HDFS_*` variables as `pnpm stack`.
  */
@@ -38,6 +38,8 @@ const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--'))
 const SIZE_MIB = Number(args[0] ?? 256)
 const ROUNDS = Number(args[1] ?? 3)
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
+/** (b) alone: the commit latency and reloads, for comparing one commit path with another. */
+const COMMITS_ONLY = process.argv.includes('--commits-only')
 const COMMITS = 200
 /** Reloads of the unchanged table after (b), each way. */
 const RELOADS = 50
@@ -610,8 +612,11 @@ async function concurrentWriters(sequentialPerSecond: number): Promise<void> {
 
 try {
   await io.mkdirs(base)
-  await throughput()
-  if (!THROUGHPUT_ONLY) await concurrentWriters(await commitLatency())
+  if (COMMITS_ONLY) await commitLatency()
+  else {
+    await throughput()
+    if (!THROUGHPUT_ONLY) await concurrentWriters(await commitLatency())
+  }
 } finally {
   await io.delete(base, { recursive: true }).catch(() => {})
   await rm(local, { recursive: true, force: true })

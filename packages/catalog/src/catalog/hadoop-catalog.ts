@@ -110,6 +110,11 @@ export class HadoopCatalog implements Catalog {
    * version probes, not a read and a parse.
    */
   readonly #readMetadata = new Map<string, ReadMetadata>()
+  /**
+   * Per table metadata directory, the version this catalog last found or committed there, least
+   * recently used first: the next look starts from it (see {@link HadoopCatalog.#current}).
+   */
+  readonly #versions = new Map<string, { version: number; location: string }>()
 
   constructor(options: HadoopCatalogOptions) {
     const parsed = parseOptions(
@@ -415,7 +420,14 @@ export class HadoopCatalog implements Catalog {
         { context: { table: identifierToString(id), file: finalLocation } },
       )
     }
-    await this.#writeVersionHint(dir, version, id)
+    // The new version's length and modification time, asked while the hint is written, let the
+    // next look at the table take the metadata it committed rather than read it back.
+    const [status] = await Promise.all([
+      this.io.stat(finalLocation).catch(() => undefined),
+      this.#writeVersionHint(dir, version, id),
+    ])
+    if (status) this.#remember({ ...status, location: finalLocation }, next)
+    this.#rememberVersion(dir, version, finalLocation)
     return { metadata: next, metadataLocation: finalLocation }
   }
 
@@ -476,6 +488,31 @@ export class HadoopCatalog implements Catalog {
    */
   async #current(id: TableIdentifier): Promise<Current | undefined> {
     const dir = metadataDirectory(tableLocation(this.warehouse, id))
+    // From the version last seen, when it is still there and none follows it: what the walk
+    // from the hint finds (versions are renamed into place one after another), in one round trip.
+    const seen = this.#versions.get(dir)
+    if (seen) {
+      const [file, newer] = await Promise.all([
+        this.#statusOf(seen.location),
+        this.#metadataFile(dir, seen.version + 1),
+      ])
+      if (file && !newer) {
+        this.#rememberVersion(dir, seen.version, file.location)
+        return {
+          version: seen.version,
+          metadata: await this.#metadataOf(file),
+          metadataLocation: file.location,
+        }
+      }
+    }
+    const current = await this.#walk(dir)
+    if (current) this.#rememberVersion(dir, current.version, current.metadataLocation)
+    else this.#versions.delete(dir)
+    return current
+  }
+
+  /** The current version by the hint, then newer versions probed one by one. */
+  async #walk(dir: string): Promise<Current | undefined> {
     let version = await this.#hintedVersion(dir)
     if (version === undefined) return undefined
     let file = await this.#metadataFile(dir, version)
@@ -497,16 +534,41 @@ export class HadoopCatalog implements Catalog {
   /** The metadata in a version file: as read before when the file is the same, else read now. */
   async #metadataOf(file: FileStatus): Promise<TableMetadata> {
     const known = this.#readMetadata.get(file.location)
-    this.#readMetadata.delete(file.location)
     const metadata =
       known && known.length === file.length && known.modifiedMs === file.modifiedMs
         ? known.metadata
         : decodeMetadata(await this.io.read(file.location), file.location)
+    this.#remember(file, metadata)
+    return metadata
+  }
+
+  /** Keeps a version file's metadata as the most recently used. */
+  #remember(file: FileStatus, metadata: TableMetadata): void {
+    this.#readMetadata.delete(file.location)
     this.#readMetadata.set(file.location, { length: file.length, modifiedMs: file.modifiedMs, metadata })
     if (this.#readMetadata.size > READ_METADATA_KEPT) {
       this.#readMetadata.delete(this.#readMetadata.keys().next().value as string)
     }
-    return metadata
+  }
+
+  /** Keeps a table's version as the most recently used. */
+  #rememberVersion(dir: string, version: number, location: string): void {
+    this.#versions.delete(dir)
+    this.#versions.set(dir, { version, location })
+    if (this.#versions.size > READ_METADATA_KEPT) {
+      this.#versions.delete(this.#versions.keys().next().value as string)
+    }
+  }
+
+  /** A file's status, or undefined when there is none (or a directory) at `location`. */
+  async #statusOf(location: string): Promise<FileStatus | undefined> {
+    try {
+      const status = await this.io.stat(location)
+      return status.isDirectory ? undefined : { ...status, location }
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
   }
 
   async #hintedVersion(dir: string): Promise<number | undefined> {
@@ -537,17 +599,12 @@ export class HadoopCatalog implements Catalog {
     return highest
   }
 
+  /** Version `version`'s file, plain or gzipped (both asked at once), or undefined. */
   async #metadataFile(dir: string, version: number): Promise<FileStatus | undefined> {
-    for (const gzip of [false, true]) {
-      const location = joinLocation(dir, metadataFileName(version, gzip))
-      try {
-        const status = await this.io.stat(location)
-        if (!status.isDirectory) return { ...status, location }
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error
-      }
-    }
-    return undefined
+    const [plain, gzipped] = await Promise.all(
+      [false, true].map((gzip) => this.#statusOf(joinLocation(dir, metadataFileName(version, gzip)))),
+    )
+    return plain ?? gzipped
   }
 
   async #isTableDirectory(location: string): Promise<boolean> {

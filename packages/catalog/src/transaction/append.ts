@@ -2,13 +2,14 @@ import { CommitConflictError, ValidationError } from '@lake/errors'
 import { Table as ArrowTable, DataType, RecordBatch } from 'apache-arrow'
 import { batchToRows } from '../scan/arrow-rows.js'
 import { formatDecimal } from '../spec/conversions.js'
+import type { DataFile } from '../spec/data-file.js'
 import type { Schema } from '../spec/schema.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
 import { type IcebergType, typeToString } from '../spec/types.js'
 import { coerceColumns } from '../spec/values.js'
 import type { Table } from '../table/table.js'
 import type { ColumnBatch } from '../writer/column-batch.js'
-import { TableWriter } from '../writer/table-writer.js'
+import { type FinishedFiles, TableWriter } from '../writer/table-writer.js'
 import { isTypedColumn, typedColumnProblem, typedKind } from '../writer/typed-column.js'
 import { SnapshotProducer } from './snapshot-producer.js'
 
@@ -172,13 +173,14 @@ export async function appendAction(
   options: { signal?: AbortSignal } = {},
 ): Promise<SnapshotProducer> {
   const rows = toInternalColumns(table.schema(), data, table.name)
-  const files = await writeRows(table, rows, options.signal)
+  const { files, stored } = await writeBatches(table, [rows], options.signal)
   const producer = new SnapshotProducer(table, () => ({
     operation: 'append',
     added: files,
     removed: new Set(),
   }))
   producer.dataFiles.push(...files.map((f) => f.filePath))
+  producer.stored = stored
   return producer
 }
 
@@ -195,13 +197,14 @@ export async function appendColumnsAction(
 ): Promise<SnapshotProducer> {
   checkSchemaId(table.metadata, schemaId, table.name)
   for (const batch of batches) checkBatch(batch, table.schema(), table.name)
-  const files = await writeBatches(table, batches, options.signal)
+  const { files, stored } = await writeBatches(table, batches, options.signal)
   const producer = new SnapshotProducer(table, (metadata) => {
     checkSchemaId(metadata, schemaId, table.name)
     return { operation: 'append', added: files, removed: new Set() }
   })
   producer.requiredSchemaId = schemaId
   producer.dataFiles.push(...files.map((f) => f.filePath))
+  producer.stored = stored
   return producer
 }
 
@@ -241,18 +244,38 @@ function checkSchemaId(metadata: TableMetadata, schemaId: number, table: string)
   )
 }
 
-/** Writes rows of internal values through a {@link TableWriter}; on failure nothing stays behind. */
-export async function writeRows(table: Table, rows: ColumnBatch, signal?: AbortSignal) {
-  return writeBatches(table, [rows], signal)
+/** Writes rows of internal values through a {@link TableWriter}, stored; on failure nothing stays behind. */
+export async function writeRows(table: Table, rows: ColumnBatch, signal?: AbortSignal): Promise<DataFile[]> {
+  const { files, stored } = await writeBatches(table, [rows], signal)
+  await stored
+  return files
 }
 
-async function writeBatches(table: Table, batches: readonly ColumnBatch[], signal?: AbortSignal) {
+/**
+ * Writes batches through a {@link TableWriter} and returns their files once encoded, with their
+ * uploads still running (see `TableWriter.finish`); a failed upload removes every file written
+ * before `stored` rejects, and so does a failure before they are encoded.
+ */
+async function writeBatches(
+  table: Table,
+  batches: readonly ColumnBatch[],
+  signal?: AbortSignal,
+): Promise<FinishedFiles> {
   const writer = new TableWriter({ io: table.io, metadata: table.metadata, ...(signal ? { signal } : {}) })
+  let finished: FinishedFiles
   try {
     for (const batch of batches) await writer.write(batch)
-    return await writer.close()
+    finished = await writer.finish()
   } catch (error) {
     await writer.abort()
     throw error
   }
+  const stored = finished.stored.catch(async (error: unknown) => {
+    await writer.abort()
+    throw error
+  })
+  // Whoever commits the files waits for `stored`; a write given up before that must not leave
+  // its rejection unhandled.
+  stored.catch(() => {})
+  return { files: finished.files, stored }
 }

@@ -1,4 +1,4 @@
-import { CommitStateUnknownError, withRetry } from '@lake/errors'
+import { CommitStateUnknownError, isRetryable, withRetry } from '@lake/errors'
 import type { CommitResult } from '../catalog/catalog.js'
 import { identifierToString, type TableIdentifier } from '../catalog/identifier.js'
 import type { TableMetadata } from '../spec/table-metadata.js'
@@ -19,6 +19,12 @@ export interface ActionChanges {
  */
 export interface TableAction {
   build(metadata: TableMetadata, attempt: number): Promise<ActionChanges> | ActionChanges
+  /**
+   * The upload of the files the action adds, when it may still run while the first attempt is
+   * built: every attempt waits for it before it commits, and its failure ends the commit, not
+   * retried (the files would have to be written again).
+   */
+  readonly stored?: Promise<void> | undefined
   /**
    * Removes what attempts wrote that is not part of the table: after success, the leftovers of
    * attempts that lost; after failure, everything. Not called when the outcome is unknown.
@@ -44,14 +50,24 @@ export async function commitAction(context: CommitContext, action: TableAction):
   const properties = context.current().properties
   let committed: CommitResult | undefined
   let unknown = false
+  /** The error of the action's upload, which no attempt can mend. */
+  let notStored: unknown
+  const stored = action.stored?.catch((error: unknown) => {
+    notStored = error
+    throw error
+  })
+  // An attempt that fails before it waits for the upload leaves nobody else to.
+  stored?.catch(() => {})
   try {
     committed = await withRetry(
       async (attempt) => {
         if (attempt > 1) await context.refresh()
         const { updates, requirements } = await action.build(context.current(), attempt)
+        await stored
         return context.owner.commitTable(context.identifier, requirements, updates)
       },
       {
+        shouldRetry: (error) => error !== notStored && isRetryable(error),
         retries: intProperty(properties, 'commit.retry.num-retries', 4),
         minDelayMs: intProperty(properties, 'commit.retry.min-wait-ms', 100),
         maxDelayMs: intProperty(properties, 'commit.retry.max-wait-ms', 60_000),

@@ -27,25 +27,42 @@ export interface SnapshotChanges {
   summary?: Readonly<Record<string, string>>
 }
 
+/** A manifest being written: what the manifest list says of it, and its upload. */
+interface ManifestWrite {
+  manifest: ManifestFile
+  written: Promise<void>
+}
+
+/**
+ * Per table object, the manifest list its last snapshot committed, as written: the next
+ * snapshot's parent, whose manifests it carries over without reading the file back (a manifest
+ * list is never rewritten, so its bytes are what a read would return).
+ */
+const committedLists = new WeakMap<Table, { manifestList: string; bytes: Uint8Array }>()
+
 /**
  * A new snapshot as a {@link TableAction}: writes the manifest of added files once, and on each
  * attempt the manifests that mark removed files deleted and a manifest list over the parent
  * snapshot's manifests (Iceberg's "fast append" plus copy-on-write deletes). Every attempt
  * requires that `main` still points at the parent it built on, so a concurrent commit makes
- * it rebuild on the new parent rather than overwrite it.
+ * it rebuild on the new parent rather than overwrite it. An attempt's manifests and manifest
+ * list are uploaded at once, and while the data files' uploads ({@link SnapshotProducer.stored})
+ * still run.
  */
 export class SnapshotProducer implements TableAction {
   readonly snapshotId = newSnapshotId()
   readonly #table: Table
   readonly #changes: (metadata: TableMetadata) => Promise<SnapshotChanges> | SnapshotChanges
   readonly #commitUuid = randomUUID()
-  /** Per attempt, the files it wrote or reused that its snapshot references. */
-  readonly #attempts = new Map<number, { manifestList: string; files: string[] }>()
-  /** The manifest of added files, written on the first attempt and reused after. */
-  #addedManifests = new Map<string, ManifestFile>()
+  /** Per attempt, the files it wrote or reused that its snapshot references, and its manifest list's bytes. */
+  readonly #attempts = new Map<number, { manifestList: string; files: string[]; listBytes: Uint8Array }>()
+  /** The manifest of added files, written on the first attempt and reused after (unless its upload failed). */
+  readonly #addedManifests = new Map<string, ManifestWrite>()
   #manifestCount = 0
   /** Data files written for this snapshot by its action; those no committed attempt uses are removed. */
   readonly dataFiles: string[] = []
+  /** The uploads of {@link SnapshotProducer.dataFiles} when they may still run (see `TableAction.stored`). */
+  stored: Promise<void> | undefined
   /**
    * Summary properties the caller adds, computed on each attempt from the metadata it builds
    * on; throwing ends the commit like any failed attempt (see `AppendOptions.summary`).
@@ -72,47 +89,49 @@ export class SnapshotProducer implements TableAction {
     // Format v1 has no sequence numbers: every snapshot's is 0, as the spec says.
     const sequenceNumber = metadata.formatVersion === 1 ? 0n : metadata.lastSequenceNumber + 1n
     const written: string[] = changes.added.map((f) => f.filePath)
-
-    const manifests: ManifestFile[] = []
-    for (const manifest of await this.#manifestsOfAdded(metadata, changes.added)) {
-      manifests.push(manifest)
-      written.push(manifest.manifestPath)
-    }
+    // The attempt's manifests and manifest list upload at once; it is built when all have
+    // landed, and fails, once they have all settled, if one did not.
+    const uploads: Promise<void>[] = []
+    let manifestList: string
     const removedFiles: DataFile[] = []
-    if (parent) {
-      const list = readManifestList(await this.#table.io.read(parent.manifestList), {
-        file: parent.manifestList,
-      })
-      for (const manifest of list.manifests) {
-        if (changes.removed.size === 0 || manifest.content !== ManifestContent.DATA) {
-          manifests.push(manifest)
-          continue
-        }
-        const rewritten = await this.#rewriteWithoutRemoved(metadata, manifest, changes.removed, removedFiles)
-        if (rewritten) {
-          written.push(rewritten.manifestPath)
-          manifests.push(rewritten)
-        } else {
-          manifests.push(manifest)
+    try {
+      const manifests: ManifestFile[] = []
+      const add = (write: ManifestWrite) => {
+        uploads.push(write.written)
+        manifests.push(write.manifest)
+        written.push(write.manifest.manifestPath)
+      }
+      for (const write of this.#manifestsOfAdded(metadata, changes.added)) add(write)
+      if (parent) {
+        for (const manifest of await this.#manifestsOf(parent)) {
+          const rewritten =
+            changes.removed.size === 0 || manifest.content !== ManifestContent.DATA
+              ? undefined
+              : await this.#rewriteWithoutRemoved(metadata, manifest, changes.removed, removedFiles)
+          if (rewritten) add(rewritten)
+          else manifests.push(manifest)
         }
       }
+      manifestList = joinLocation(
+        metadata.location,
+        'metadata',
+        `snap-${this.snapshotId}-${attempt}-${this.#commitUuid}.avro`,
+      )
+      const listBytes = writeManifestList({
+        manifests,
+        snapshotId: this.snapshotId,
+        parentSnapshotId: parent?.snapshotId ?? null,
+        sequenceNumber,
+        formatVersion: metadata.formatVersion,
+      })
+      written.push(manifestList)
+      this.#attempts.set(attempt, { manifestList, files: written, listBytes })
+      uploads.push(this.#table.io.write(manifestList, listBytes))
+    } catch (error) {
+      await Promise.allSettled(uploads)
+      throw error
     }
-
-    const manifestList = joinLocation(
-      metadata.location,
-      'metadata',
-      `snap-${this.snapshotId}-${attempt}-${this.#commitUuid}.avro`,
-    )
-    const listBytes = writeManifestList({
-      manifests,
-      snapshotId: this.snapshotId,
-      parentSnapshotId: parent?.snapshotId ?? null,
-      sequenceNumber,
-      formatVersion: metadata.formatVersion,
-    })
-    written.push(manifestList)
-    this.#attempts.set(attempt, { manifestList, files: written })
-    await this.#table.io.write(manifestList, listBytes)
+    await allUploaded(uploads)
 
     const snapshot: Snapshot = {
       snapshotId: this.snapshotId,
@@ -144,28 +163,45 @@ export class SnapshotProducer implements TableAction {
   }
 
   async cleanup(committed: CommitResult | undefined): Promise<void> {
+    // Nothing is removed while an upload of it may still run, and recreate it after.
+    await this.stored?.catch(() => {})
+    await Promise.allSettled([...this.#addedManifests.values()].map((m) => m.written))
     const manifestList = committed?.metadata.snapshotById(this.snapshotId)?.manifestList
-    const keep = new Set(
-      [...this.#attempts.values()].filter((a) => a.manifestList === manifestList).flatMap((a) => a.files),
-    )
+    const landed = [...this.#attempts.values()].find((a) => a.manifestList === manifestList)
+    if (landed)
+      committedLists.set(this.#table, { manifestList: landed.manifestList, bytes: landed.listBytes })
+    const keep = new Set(landed?.files)
     const everything = new Set([
       ...this.dataFiles,
-      ...[...this.#addedManifests.values()].map((m) => m.manifestPath),
+      ...[...this.#addedManifests.values()].map((m) => m.manifest.manifestPath),
       ...[...this.#attempts.values()].flatMap((a) => a.files),
     ])
     const orphans = [...everything].filter((f) => !keep.has(f))
     await Promise.all(orphans.map((f) => this.#table.io.delete(f).catch(() => {})))
   }
 
-  /** One manifest per partition spec among the added files, written once for all attempts. */
-  async #manifestsOfAdded(metadata: TableMetadata, added: readonly DataFile[]): Promise<ManifestFile[]> {
+  /** The manifests of `parent`'s manifest list: as this table object committed it, else read. */
+  async #manifestsOf(parent: Snapshot): Promise<readonly ManifestFile[]> {
+    const committed = committedLists.get(this.#table)
+    const bytes =
+      committed?.manifestList === parent.manifestList
+        ? committed.bytes
+        : await this.#table.io.read(parent.manifestList)
+    return readManifestList(bytes, { file: parent.manifestList }).manifests
+  }
+
+  /**
+   * One manifest per partition spec among the added files, written once for all attempts: a
+   * later attempt reuses it, unless its upload failed, when it is written again.
+   */
+  #manifestsOfAdded(metadata: TableMetadata, added: readonly DataFile[]): ManifestWrite[] {
     const bySpec = new Map<number, DataFile[]>()
     for (const file of added) bySpec.set(file.specId, [...(bySpec.get(file.specId) ?? []), file])
-    const out: ManifestFile[] = []
+    const out: ManifestWrite[] = []
     for (const [specId, files] of bySpec) {
       const key = `${specId}:${files.map((f) => f.filePath).join('\n')}`
-      let manifest = this.#addedManifests.get(key)
-      if (!manifest) {
+      let write = this.#addedManifests.get(key)
+      if (!write) {
         const entries: ManifestEntry[] = files.map((dataFile) => ({
           status: ManifestEntryStatus.ADDED,
           snapshotId: this.snapshotId,
@@ -173,10 +209,14 @@ export class SnapshotProducer implements TableAction {
           fileSequenceNumber: null,
           dataFile,
         }))
-        manifest = await this.#writeManifest(metadata, specId, entries)
-        this.#addedManifests.set(key, manifest)
+        const fresh = this.#writeManifest(metadata, specId, entries)
+        fresh.written.catch(() => {
+          if (this.#addedManifests.get(key) === fresh) this.#addedManifests.delete(key)
+        })
+        this.#addedManifests.set(key, fresh)
+        write = fresh
       }
-      out.push(manifest)
+      out.push(write)
     }
     return out
   }
@@ -187,7 +227,7 @@ export class SnapshotProducer implements TableAction {
     manifest: ManifestFile,
     removed: ReadonlySet<string>,
     removedFiles: DataFile[],
-  ): Promise<ManifestFile | undefined> {
+  ): Promise<ManifestWrite | undefined> {
     const { entries } = readManifest(await this.#table.io.read(manifest.manifestPath), {
       file: manifest.manifestPath,
       manifestLength: manifest.manifestLength,
@@ -211,11 +251,8 @@ export class SnapshotProducer implements TableAction {
     return this.#writeManifest(metadata, manifest.partitionSpecId, rewritten)
   }
 
-  async #writeManifest(
-    metadata: TableMetadata,
-    specId: number,
-    entries: ManifestEntry[],
-  ): Promise<ManifestFile> {
+  /** Encodes a manifest and starts its upload. */
+  #writeManifest(metadata: TableMetadata, specId: number, entries: ManifestEntry[]): ManifestWrite {
     const spec = metadata.specById(specId)!
     const schema = metadata.currentSchema()
     const type = partitionType(spec, schema)
@@ -233,10 +270,13 @@ export class SnapshotProducer implements TableAction {
       'metadata',
       `${this.#commitUuid}-m${this.#manifestCount++}.avro`,
     )
-    await this.#table.io.write(manifestPath, bytes)
+    const written = this.#table.io.write(manifestPath, bytes)
+    // Whoever builds with it waits for the upload; an attempt that fails first must not leave
+    // its rejection unhandled.
+    written.catch(() => {})
     // Sequence numbers stay unassigned where entries inherit them: the manifest list gives
     // them the snapshot's number, so a manifest of new files serves every attempt unchanged.
-    return toManifestFile({
+    const manifest = toManifestFile({
       manifestPath,
       manifestLength: BigInt(bytes.byteLength),
       entries,
@@ -245,7 +285,14 @@ export class SnapshotProducer implements TableAction {
       content: ManifestContent.DATA,
       snapshotId: this.snapshotId,
     })
+    return { manifest, written }
   }
+}
+
+/** Resolves when every upload succeeded; once all have settled, rejects with the first failure. */
+async function allUploaded(uploads: readonly Promise<void>[]): Promise<void> {
+  for (const result of await Promise.allSettled(uploads))
+    if (result.status === 'rejected') throw result.reason
 }
 
 /** A random positive 63-bit snapshot id, as Iceberg Java makes them. */

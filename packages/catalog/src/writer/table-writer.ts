@@ -18,6 +18,19 @@ import {
 } from './parquet-writer.js'
 import { isTypedColumn, typedValueAt } from './typed-column.js'
 
+/** At most this many finished files are held while their uploads run: the next is encoded meanwhile. */
+const UPLOADS_IN_FLIGHT = 2
+
+/** What {@link TableWriter.finish} returns: the data files, and their uploads, which may still run. */
+export interface FinishedFiles {
+  files: DataFile[]
+  /**
+   * Resolves once every file is stored; rejects, once every upload has settled, with the first
+   * one's error. Nothing may reference the files before it resolves.
+   */
+  stored: Promise<void>
+}
+
 /** Options of {@link TableWriter}. */
 export interface TableWriterOptions {
   io: FileIO
@@ -30,9 +43,11 @@ export interface TableWriterOptions {
  * The table layer of writing (iceberg-rust's fan-out writer): rows are routed by their
  * partition tuple under the table's default spec to one {@link RollingFileWriter} per
  * partition, whose files roll over at `write.target-file-size-bytes` and are stored where
- * Iceberg Java stores them (see {@link OutputFileFactory}). A file is written to storage as soon
- * as it is finished, so memory holds the open file of each partition, not the whole input.
- * `close()` returns the `DataFile`s to commit; `abort()` removes whatever was written.
+ * Iceberg Java stores them (see {@link OutputFileFactory}). A file's upload starts as soon as it
+ * is finished and runs while the next is encoded, with at most {@link UPLOADS_IN_FLIGHT} held,
+ * so memory holds the open file of each partition and those uploads, not the whole input.
+ * `close()` returns the `DataFile`s to commit once they are stored, `finish()` as soon as they
+ * are encoded (with their uploads to wait for); `abort()` removes whatever was written.
  */
 export class TableWriter {
   readonly #io: FileIO
@@ -49,6 +64,10 @@ export class TableWriter {
    */
   readonly #sources: { type: PrimitiveType; column: number; top: IcebergType; path: string[] }[]
   readonly #done: DataFile[] = []
+  /** Every upload started, each settling without rejecting: to its error, if it failed. */
+  readonly #uploads: Promise<unknown>[] = []
+  /** How many of {@link TableWriter.#uploads} were waited for before another started. */
+  #waited = 0
   /** Locations of every file written so far. */
   readonly written: string[] = []
 
@@ -131,29 +150,56 @@ export class TableWriter {
     })
   }
 
-  /** Finishes every open file and returns all data files written, partitions in first-seen order. */
+  /** Finishes every open file and returns all data files written, partitions in first-seen order, once they are stored. */
   async close(): Promise<DataFile[]> {
+    const { files, stored } = await this.finish()
+    await stored
+    return files
+  }
+
+  /**
+   * Finishes every open file and returns all data files, partitions in first-seen order, as soon
+   * as they are encoded, with the promise of their uploads: a caller writes its manifests
+   * meanwhile, and commits nothing before `stored` resolves.
+   */
+  async finish(): Promise<FinishedFiles> {
     for (const { partition, writer } of this.#partitions.values())
       await this.#store(partition, await writer.close())
     this.#partitions.clear()
-    return [...this.#done]
+    return { files: [...this.#done], stored: allStored(this.#uploads) }
   }
 
-  /** Removes every file this writer wrote. */
+  /** Removes every file this writer wrote, once no upload of one is still running. */
   async abort(): Promise<void> {
     this.#partitions.clear()
+    await Promise.all(this.#uploads)
     await Promise.all(this.written.map((f) => this.#io.delete(f).catch(() => {})))
   }
 
   async #store(partition: unknown[], files: readonly WrittenDataFile[]): Promise<void> {
     for (const file of files) {
       if (this.#signal?.aborted) throw new AbortedError('The write was aborted')
+      // The oldest upload ends before another file is held: its failure ends the write.
+      if (this.#uploads.length - this.#waited >= UPLOADS_IN_FLIGHT) {
+        const error = await this.#uploads[this.#waited++]
+        if (error !== undefined) throw error
+      }
       const filePath = this.#files.newDataLocation(partition)
       this.written.push(filePath)
-      await this.#io.write(filePath, file.bytes, this.#signal ? { signal: this.#signal } : {})
+      this.#uploads.push(
+        this.#io.write(filePath, file.bytes, this.#signal ? { signal: this.#signal } : {}).then(
+          () => undefined,
+          (error: unknown) => error ?? new Error(`The upload of ${filePath} failed`),
+        ),
+      )
       this.#done.push({ ...file.dataFile, filePath, partition, specId: this.#spec.specId })
     }
   }
+}
+
+/** Resolves when every upload has succeeded; once all have settled, rejects with the first failure. */
+async function allStored(uploads: readonly Promise<unknown>[]): Promise<void> {
+  for (const error of await Promise.all(uploads)) if (error !== undefined) throw error
 }
 
 function partitionKey(partition: readonly unknown[]): string {
