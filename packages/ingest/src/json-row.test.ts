@@ -53,10 +53,46 @@ function fast(schema: Schema, value: Buffer, ignoreUnknown: boolean): unknown[] 
 }
 
 /**
+ * What a fetch puts around a record's value: other records' bytes, which a reader that ran past
+ * the value's end could take for the rest of it (closing braces, quotes, digits, exponents,
+ * instants, escapes, whitespace, bytes that are not UTF-8).
+ */
+const NEIGHBOURS = [
+  '',
+  '}',
+  '"}',
+  '0}',
+  ' }',
+  '"',
+  '5e3,"x":1}',
+  '2026-01-01T00:00:00.000Z"}',
+  '.50"}',
+  'rue}',
+  '\\u0041"}',
+  '\xc3\xa9"}',
+  '{"id":1}',
+  '\x00\xff',
+].map((text) => Buffer.from(text, 'latin1'))
+let neighbour = 0
+
+/** `value` between two of {@link NEIGHBOURS}, taken in turn, and where it lies there. */
+function amid(value: Buffer): { bytes: Buffer; start: number; end: number } {
+  const before = NEIGHBOURS[neighbour % NEIGHBOURS.length]!
+  const after = NEIGHBOURS[(neighbour + 4) % NEIGHBOURS.length]!
+  neighbour++
+  return {
+    bytes: Buffer.concat([before, value, after]),
+    start: before.length,
+    end: before.length + value.length,
+  }
+}
+
+/**
  * Reads `value` into builders (typed, and not) already holding the rows of `prior` and checks
  * that they end up exactly as builders to which the general path added the same rows: with the
  * value's row when it is accepted, as they were (bytes, offsets and validity included) when it
- * is declined.
+ * is declined. Each builder reads the value alone (`readInto`) and amid other bytes
+ * (`readRange`), as the worker reads it where the fetch put it.
  */
 function into(
   schema: Schema,
@@ -66,14 +102,22 @@ function into(
   reader = new JsonRowReader(schema, ignoreUnknown),
 ): 'accepted' | 'declined' {
   let result: 'accepted' | 'declined' | undefined
-  for (const typed of [true, false]) {
+  for (const [typed, among] of [
+    [true, false],
+    [true, true],
+    [false, false],
+    [false, true],
+  ]) {
     const expected = new ColumnBuilder(schema, { typed })
     const actual = new ColumnBuilder(schema, { typed })
     for (const row of prior) {
       expected.add(input(schema, row, ignoreUnknown))
       actual.add(input(schema, row, ignoreUnknown))
     }
-    const accepted = reader.readInto(value, actual)
+    const placed = among ? amid(value) : undefined
+    const accepted = placed
+      ? reader.readRange(placed.bytes, placed.start, placed.end, actual)
+      : reader.readInto(value, actual)
     if (accepted) expected.add(input(schema, value, ignoreUnknown))
     expect(actual.rowCount).toBe(expected.rowCount)
     expect(actual.take()).toStrictEqual(expected.take())
@@ -365,7 +409,9 @@ describe('JsonRowReader', () => {
           const expected = new ColumnBuilder(schema, { typed })
           expect(reader.readInto(base, actual)).toBe(true)
           expected.add(input(schema, base, ignore))
-          if (reader.readInto(next, actual)) {
+          // Read where a fetch would put it: between the record before and the one after.
+          const fetched = Buffer.concat([base, next, text(event(i + j))])
+          if (reader.readRange(fetched, base.length, base.length + next.length, actual)) {
             accepted++
             // Throws, failing the test, if the general path refuses what the reader took.
             expected.add(input(schema, next, ignore))

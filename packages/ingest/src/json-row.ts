@@ -123,9 +123,16 @@ const EMPTY = Buffer.alloc(0)
 export class JsonRowReader {
   readonly #fields: readonly FieldPlan[]
   readonly #ignoreUnknown: boolean
-  /** The value being read, and the position in it. */
+  /**
+   * The bytes the value being read is `#start` to `#stop` of, and the position in them. Reads
+   * may run past `#stop` (into the next record of a fetch) on a value that is not JSON; nothing
+   * so read is ever accepted, since a record is accepted only when its closing brace is the
+   * byte before `#stop`, and positions only move forward.
+   */
   #bytes: Buffer = EMPTY
   #at = 0
+  #start = 0
+  #stop = 0
   /** 0x80 when the last string scanned has a byte of 0x80 or above, else 0 (see {@link JsonRowReader.#scan}). */
   #high = 0
   /** Whether the whole value is UTF-8: 1 or 0, or -1 until a string that is not ASCII asks. */
@@ -171,9 +178,17 @@ export class JsonRowReader {
    * are safe integers, strings without escapes as their bytes.
    */
   readInto(value: Buffer, builder: ColumnBuilder): boolean {
+    return this.readRange(value, 0, value.length, builder)
+  }
+
+  /**
+   * {@link JsonRowReader.readInto} of the value `bytes` holds from `start` to `end`: a record's
+   * value read where the fetch put it, among other records' bytes.
+   */
+  readRange(bytes: Buffer, start: number, end: number, builder: ColumnBuilder): boolean {
     const r = builder.rowCount
     const shape = this.#shape
-    if (shape !== undefined && this.#readShape(shape, value, builder, r)) return true
+    if (shape !== undefined && this.#readShape(shape, bytes, start, end, builder, r)) return true
     const fields = this.#fields
     const state = this.#state
     const order = this.#order
@@ -181,7 +196,7 @@ export class JsonRowReader {
     order.length = 0
     this.#shapely = true
     try {
-      this.#open(value)
+      this.#open(bytes, start, end)
       for (let f = this.#first(); f !== END; f = this.#next(f)) {
         const typed = builder.typedColumn(f)
         // A duplicated key: its last value replaces what the earlier one wrote.
@@ -259,13 +274,20 @@ export class JsonRowReader {
    * the row and leaves the record to the general reading, which decides it exactly. Whether it
    * read it.
    */
-  #readShape(shape: Shape, b: Buffer, builder: ColumnBuilder, r: number): boolean {
+  #readShape(
+    shape: Shape,
+    b: Buffer,
+    start: number,
+    end: number,
+    builder: ColumnBuilder,
+    r: number,
+  ): boolean {
     const fields = shape.plans
     const keys = shape.keys
     const columns = this.#shapeColumns(shape, builder)
     if (columns === undefined) return false
     try {
-      this.#open(b)
+      this.#open(b, start, end)
       for (let k = 0; k < keys.length; k++) {
         const key = keys[k]!
         const at = this.#at
@@ -277,8 +299,8 @@ export class JsonRowReader {
       const at = this.#at
       const closed =
         keys.length === 0
-          ? b.length === 2 && b[0] === 123 && b[1] === 125
-          : at + 1 === b.length && b[at] === 125
+          ? end - start === 2 && b[start] === 123 && b[start + 1] === 125
+          : at + 1 === end && b[at] === 125
       if (!closed) throw DECLINED
     } catch {
       builder.truncate(r)
@@ -371,9 +393,11 @@ export class JsonRowReader {
     }
   }
 
-  #open(value: Buffer): void {
-    this.#bytes = value
-    this.#at = 0
+  #open(bytes: Buffer, start: number, end: number): void {
+    this.#bytes = bytes
+    this.#at = start
+    this.#start = start
+    this.#stop = end
     this.#utf8 = -1
   }
 
@@ -385,7 +409,7 @@ export class JsonRowReader {
   /** The record's opening brace and its first key: that key's field (see {@link JsonRowReader.#entry}), or END. */
   #first(): number {
     const b = this.#bytes
-    let i = space(b, 0)
+    let i = space(b, this.#start)
     if (b[i] !== 123 /* { */) throw DECLINED
     i = space(b, i + 1)
     return b[i] === 125 /* } */ ? this.#end(i + 1) : this.#entry(i, 0)
@@ -426,9 +450,17 @@ export class JsonRowReader {
     }
   }
 
-  /** END, when nothing but whitespace follows the record's closing brace (before `i`). */
+  /** END, when nothing but whitespace follows the record's closing brace (before `i`) up to the value's end. */
   #end(i: number): number {
-    if (space(this.#bytes, i) !== this.#bytes.length) throw DECLINED
+    const b = this.#bytes
+    const stop = this.#stop
+    // Bounded: the bytes after the value may be whitespace too.
+    while (i < stop) {
+      const c = b[i]
+      if (c !== 32 && c !== 10 && c !== 13 && c !== 9) throw DECLINED
+      i++
+    }
+    if (i !== stop) throw DECLINED
     return END
   }
 
@@ -645,7 +677,7 @@ export class JsonRowReader {
     let end = start
     // A backslash or a byte past the digits is no digit: the text is left to the general parser.
     while (b[end] !== 34) {
-      if (end === b.length || end - start > 17) return undefined
+      if (end >= this.#stop || end - start > 17) return undefined
       end++
     }
     const unscaled = plainDecimalNumberOrUndefined(b, type, start, end)
@@ -736,7 +768,7 @@ export class JsonRowReader {
   #scan(start: number): number {
     const b = this.#bytes
     let high = 0
-    for (let i = start; i < b.length; i++) {
+    for (let i = start; i < this.#stop; i++) {
       const c = b[i]!
       if (c === 34 || c === 92) {
         this.#high = high & 0x80
@@ -750,7 +782,7 @@ export class JsonRowReader {
 
   /** Whether the value is UTF-8, asked once per value: a string of it is then its bytes. */
   #isUtf8(): boolean {
-    if (this.#utf8 < 0) this.#utf8 = isUtf8(this.#bytes) ? 1 : 0
+    if (this.#utf8 < 0) this.#utf8 = isUtf8(this.#bytes.subarray(this.#start, this.#stop)) ? 1 : 0
     return this.#utf8 === 1
   }
 

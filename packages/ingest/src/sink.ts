@@ -75,11 +75,12 @@ export class StagedRecords {
   }
 
   /**
-   * Reads the current record's JSON value straight into the columns (see
-   * `JsonRowReader.readInto`), or returns false, adding nothing, when the reader declines it.
+   * Reads the current record's JSON value, `bytes` from `start` to `end`, straight into the
+   * columns (see `JsonRowReader.readRange`), or returns false, adding nothing, when the reader
+   * declines it.
    */
-  read(reader: JsonRowReader, value: Buffer): boolean {
-    return reader.readInto(value, this.#builder)
+  read(reader: JsonRowReader, bytes: Buffer, start: number, end: number): boolean {
+    return reader.readRange(bytes, start, end, this.#builder)
   }
 
   /**

@@ -104,12 +104,71 @@ interface FetchedRecord {
   readonly headers?: IHeaders | Readonly<Record<string, Buffer | null | (Buffer | null)[]>> | undefined
 }
 
+/**
+ * A partition's fetched records as the worker reads them, by index: Lake's fetch path gives
+ * them so (`KafkaRecords`, no object per record), kafkajs's messages through {@link MessageList}.
+ */
+interface FetchedRecordList {
+  readonly length: number
+  /** Record `i`'s offset; beyond 2^53 it is no safe integer. */
+  offset(i: number): number
+  /** The bytes of record `i`'s key and value together. */
+  size(i: number): number
+  /** The bytes record `i`'s value is a range of. */
+  bytes(i: number): Buffer
+  /** Where record `i`'s value begins in {@link FetchedRecordList.bytes}, or -1 for a null value. */
+  valueStart(i: number): number
+  valueEnd(i: number): number
+  /** Record `i` whole, for the general path. */
+  at(i: number): FetchedRecord
+}
+
 /** A partition's fetched records, from either fetch path. */
 interface FetchedRecords {
   readonly topic: string
   readonly partition: number
   readonly highWatermark: bigint
-  readonly records: readonly FetchedRecord[]
+  readonly records: FetchedRecordList
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** kafkajs's messages of a batch, read as a {@link FetchedRecordList}. */
+class MessageList implements FetchedRecordList {
+  readonly #messages: readonly FetchedRecord[]
+
+  constructor(messages: readonly FetchedRecord[]) {
+    this.#messages = messages
+  }
+
+  get length(): number {
+    return this.#messages.length
+  }
+
+  offset(i: number): number {
+    return Number(this.#messages[i]!.offset)
+  }
+
+  size(i: number): number {
+    const message = this.#messages[i]!
+    return (message.value?.length ?? 0) + (message.key?.length ?? 0)
+  }
+
+  bytes(i: number): Buffer {
+    return this.#messages[i]!.value ?? EMPTY
+  }
+
+  valueStart(i: number): number {
+    return this.#messages[i]!.value ? 0 : -1
+  }
+
+  valueEnd(i: number): number {
+    return this.#messages[i]!.value?.length ?? -1
+  }
+
+  at(i: number): FetchedRecord {
+    return this.#messages[i]!
+  }
 }
 
 /** The group coordinator as kafkajs's consumer found it: the one request the worker sends it itself. */
@@ -627,7 +686,7 @@ class Worker implements IngestWorker {
           topic: batch.topic,
           partition: batch.partition,
           highWatermark: BigInt(batch.highWatermark),
-          records: batch.messages,
+          records: new MessageList(batch.messages),
         },
         () => payload.resolveOffset(batch.lastOffset()),
       ),
@@ -707,7 +766,7 @@ class Worker implements IngestWorker {
       if (!(await this.#unlessRevoked(this.#loadPositions())) || this.#revocation) return
     }
     const position = this.#position(batch.topic, batch.partition)
-    const first = BigInt(batch.records[0]!.offset)
+    const first = BigInt(batch.records.offset(0))
     if (position !== undefined && first !== position && part.soughtTo !== position) {
       // Kafka's own offsets are only for monitoring: continue where the tables say.
       part.soughtTo = position
@@ -901,7 +960,8 @@ class Worker implements IngestWorker {
 
   /** Decodes, transforms, routes and validates a batch's records, and buffers them per table. */
   async #ingest(batch: FetchedRecords): Promise<boolean> {
-    const { topic, partition } = batch
+    const { topic, partition, records } = batch
+    const count = records.length
     const sinks = this.#sinks()
     // A record is read if any table lacks it: if its offset reaches the lowest table's position.
     const position = this.#position(topic, partition)
@@ -910,11 +970,11 @@ class Worker implements IngestWorker {
     const starts = new Map(sinks.map((sink) => [sink, sink.next(topic, partition)]))
     // Offsets as numbers, a bigint per record being a heap object: Lake's fetch path reads them
     // so (safe integers, checked), kafkajs's as strings, of which the batch's last is checked.
-    const last = batch.records[batch.records.length - 1]
-    if (last !== undefined && !Number.isSafeInteger(Number(last.offset))) {
+    if (count > 0 && !Number.isSafeInteger(records.offset(count - 1))) {
+      const offset = String(records.at(count - 1).offset)
       this.#fail(
-        new UnsupportedError(`Offset ${last.offset} of ${topic}/${partition} is beyond 2^53`, {
-          context: { topic, partition, offset: String(last.offset) },
+        new UnsupportedError(`Offset ${offset} of ${topic}/${partition} is beyond 2^53`, {
+          context: { topic, partition, offset },
         }),
       )
       return false
@@ -922,13 +982,16 @@ class Worker implements IngestWorker {
     // Offsets rise through a batch: those the tables hold already are a prefix of it.
     const from = position === undefined ? -1 : Number(position)
     let first = 0
-    while (first < batch.records.length && Number(batch.records[first]!.offset) < from) first++
-    const messages = first === 0 ? batch.records : batch.records.slice(first)
-    this.#hooks.counter('lake.ingest.records.consumed', messages.length, { topic })
+    while (first < count && records.offset(first) < from) first++
+    this.#hooks.counter('lake.ingest.records.consumed', count - first, { topic })
     const refused: RefusedRecord[] = []
-    // JSON read straight into the one table's columns is read in the loop below, record by record.
+    // JSON read straight into the one table's columns is read in the loop below, record by
+    // record, from the fetched bytes; the general path takes each record whole.
     const reads = this.#readsJson && sinks.length === 1
-    const pending = reads ? [] : messages.map((m) => this.#decodeOne(m, topic, partition, refused))
+    const pending: (Decoded | undefined | Promise<Decoded | undefined>)[] = []
+    if (!reads)
+      for (let i = first; i < count; i++)
+        pending.push(this.#decodeOne(records.at(i), topic, partition, refused))
     const decoded = pending.some((d) => d instanceof Promise)
       ? await Promise.all(pending)
       : (pending as Awaited<(typeof pending)[number]>[])
@@ -955,20 +1018,24 @@ class Worker implements IngestWorker {
       const reader = reads ? this.#reader(sinks[0]!.schema) : undefined
       // The one table's stage, where the reader reads.
       const only = reader ? stages.get(sinks[0]!) : undefined
-      for (let i = 0; i < messages.length; i++) {
-        let item = transformed[i]
-        const message = messages[i]!
-        const offset = Number(message.offset)
+      for (let i = first; i < count; i++) {
+        let item = transformed[i - first]
+        const offset = records.offset(i)
         if (reader && only) {
           // A commit's requests answer between slices, rather than after the whole batch.
-          if (i > 0 && i % READ_SLICE === 0) await immediate()
-          const size = (message.value?.length ?? 0) + (message.key?.length ?? 0)
-          if (message.value && size <= this.#maxRecordBytes && only.read(reader, message.value)) {
+          if (i > first && (i - first) % READ_SLICE === 0) await immediate()
+          const size = records.size(i)
+          const start = records.valueStart(i)
+          if (
+            start >= 0 &&
+            size <= this.#maxRecordBytes &&
+            only.read(reader, records.bytes(i), start, records.valueEnd(i))
+          ) {
             only.end(offset, size)
             continue
           }
           // Declined (and tombstones, and records over maxRecordBytes): the general path decides.
-          const one = this.#decodeOne(message, topic, partition, refused)
+          const one = this.#decodeOne(records.at(i), topic, partition, refused)
           item = one instanceof Promise ? await one : one
         }
         if (item) {
@@ -983,7 +1050,7 @@ class Worker implements IngestWorker {
             problem = outcome
           }
           if (problem) {
-            refused.push({ ...problem, meta: item.meta, value: messages[i]!.value })
+            refused.push({ ...problem, meta: item.meta, value: records.at(i).value })
             for (const stage of stages.values()) stage.drop()
           }
         }

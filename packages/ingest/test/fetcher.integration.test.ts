@@ -202,7 +202,7 @@ describe('Fetcher on Kafka', () => {
       let first: number | undefined
       while (first === undefined) {
         const batches = await fetcher.next()
-        first = batches.find((b) => b.records.length)?.records[0]?.offset
+        first = batches.find((b) => b.records.length)?.records.offset(0)
       }
       expect(first).toBe(0)
       expect(warnings.join('\n')).toMatch(

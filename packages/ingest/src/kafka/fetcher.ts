@@ -24,7 +24,7 @@ import {
   type Metadata,
   metadataRequest,
 } from './protocol.js'
-import { decodeRecords, type KafkaRecord } from './record-batch.js'
+import { decodeRecords, type KafkaRecords } from './record-batch.js'
 
 export interface FetcherOptions extends ConnectOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -49,7 +49,7 @@ export interface FetchedBatch {
   readonly topic: string
   readonly partition: number
   /** Possibly empty: a batch of only aborted or control records still moves the position. */
-  readonly records: KafkaRecord[]
+  readonly records: KafkaRecords
   /** The offset after the last record fetched: where the partition's next fetch starts. */
   readonly nextOffset: number
   readonly highWatermark: bigint

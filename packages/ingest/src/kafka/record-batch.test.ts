@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { isLakeError } from '@lake/errors'
 import { CompressionTypes } from 'kafkajs'
 import { describe, expect, it } from 'vitest'
-import { decodeRecords, type RecordSource } from './record-batch.js'
+import { type DecodedRecords, decodeRecords, type KafkaRecord, type RecordSource } from './record-batch.js'
 
 // kafkajs's own encoders, as an independent writer of the format (not part of its public API).
 const require = createRequire(import.meta.url)
@@ -72,7 +72,16 @@ const source = (overrides: Partial<RecordSource> = {}): RecordSource => ({
   ...overrides,
 })
 
-const values = (records: { value: Buffer | null }[]) => records.map((r) => r.value?.toString())
+const values = (records: Iterable<KafkaRecord>) => [...records].map((r) => r.value?.toString())
+
+/** {@link decodeRecords}, its records made whole. */
+async function decode(
+  bytes: Buffer,
+  from: RecordSource,
+): Promise<Omit<DecodedRecords, 'records'> & { records: KafkaRecord[] }> {
+  const decoded = await decodeRecords(bytes, from)
+  return { records: [...decoded.records], nextOffset: decoded.nextOffset }
+}
 
 describe('decodeRecords', () => {
   it('reads offsets, timestamps, keys, values and headers as kafkajs wrote them', async () => {
@@ -88,7 +97,7 @@ describe('decodeRecords', () => {
       ],
       { firstTimestamp: 1_700_000_000_123 },
     )
-    const { records, nextOffset } = await decodeRecords(bytes, source())
+    const { records, nextOffset } = await decode(bytes, source())
     expect(nextOffset).toBe(44)
     expect(records.map((r) => r.offset)).toEqual([41, 42, 43])
     expect(records.map((r) => r.timestamp)).toEqual([1_700_000_000_123, 1_700_000_000_373, 1_700_000_000_125])
@@ -106,7 +115,7 @@ describe('decodeRecords', () => {
       await batch(100, inputs, { compression: CompressionTypes.GZIP }),
       await batch(150, inputs.slice(0, 5), { compression: CompressionTypes.GZIP }),
     ])
-    const { records, nextOffset } = await decodeRecords(bytes, source({ fetchOffset: 140 }))
+    const { records, nextOffset } = await decode(bytes, source({ fetchOffset: 140 }))
     expect(nextOffset).toBe(155)
     expect(records.map((r) => r.offset)).toEqual([...Array.from({ length: 15 }, (_, i) => 140 + i)])
     expect(values(records).slice(0, 2)).toEqual(['value-40', 'value-41'])
@@ -117,14 +126,11 @@ describe('decodeRecords', () => {
     const first = await batch(0, [{ value: Buffer.from('a') }, { value: Buffer.from('b') }])
     const second = await batch(2, [{ value: Buffer.from('c') }])
     for (const cut of [1, 11, 12, second.length - 1]) {
-      const { records, nextOffset } = await decodeRecords(
-        Buffer.concat([first, second.subarray(0, cut)]),
-        source(),
-      )
+      const { records, nextOffset } = await decode(Buffer.concat([first, second.subarray(0, cut)]), source())
       expect(nextOffset).toBe(2)
       expect(values(records)).toEqual(['a', 'b'])
     }
-    expect(await decodeRecords(first.subarray(0, 30), source())).toEqual({
+    expect(await decode(first.subarray(0, 30), source())).toEqual({
       records: [],
       nextOffset: undefined,
     })
@@ -151,10 +157,7 @@ describe('decodeRecords', () => {
   })
 
   it('moves past a response of only markers', async () => {
-    const { records, nextOffset } = await decodeRecords(
-      await marker(9, 7, 'commit'),
-      source({ fetchOffset: 9 }),
-    )
+    const { records, nextOffset } = await decode(await marker(9, 7, 'commit'), source({ fetchOffset: 9 }))
     expect(records).toEqual([])
     expect(nextOffset).toBe(10)
   })
@@ -166,6 +169,37 @@ describe('decodeRecords', () => {
     const error = await decodeRecords(bytes, source()).catch((e: unknown) => e)
     expect(isLakeError(error) && error.code).toBe('LAKE_CORRUPT_FILE')
     expect((error as Error).message).toMatch(/events\/3 at offset 5/)
+  })
+
+  it('keeps each record’s key and value as ranges of the fetched bytes, and its size, for thousands of records', async () => {
+    const inputs = Array.from(
+      { length: 3_000 },
+      (_, i): Input => ({
+        key: i % 7 === 0 ? null : Buffer.from(`k${i}`),
+        value: i % 11 === 0 ? null : Buffer.from(i % 2 ? `{"n":${i}}` : ''),
+        headers: i % 5 === 0 ? { h: Buffer.from(`${i}`) } : {},
+      }),
+    )
+    const bytes = Buffer.concat([
+      await batch(0, inputs.slice(0, 1_000)),
+      await batch(1_000, inputs.slice(1_000, 2_000), { compression: CompressionTypes.GZIP }),
+      await batch(2_000, inputs.slice(2_000)),
+    ])
+    const { records } = await decodeRecords(bytes, source({ fetchOffset: 10 }))
+    expect(records.length).toBe(2_990)
+    for (let i = 0; i < records.length; i++) {
+      const input = inputs[i + 10]!
+      const whole = records.at(i)
+      expect(records.offset(i)).toBe(i + 10)
+      expect(whole.offset).toBe(i + 10)
+      expect(whole.key).toEqual(input.key ?? null)
+      expect(whole.value).toEqual(input.value)
+      expect(whole.headers).toEqual(input.headers)
+      expect(records.size(i)).toBe((input.key?.length ?? 0) + (input.value?.length ?? 0))
+      const start = records.valueStart(i)
+      if (input.value === null) expect(start).toBe(-1)
+      else expect(records.bytes(i).subarray(start, records.valueEnd(i))).toEqual(input.value)
+    }
   })
 
   it('refuses message formats before v2 and codecs nobody registered', async () => {
