@@ -58,6 +58,11 @@ export interface FlatColumnOptions {
   codec: CompressionCodec
   /** Compresses a page's values for `codec` (absent for `UNCOMPRESSED`). */
   compress: ((input: Uint8Array) => Uint8Array) | undefined
+  /**
+   * The same compression off the calling thread, when the codec's library has it: the chunk's
+   * pages are then compressed at once, and the caller's thread is free meanwhile.
+   */
+  compressAsync?: ((input: Uint8Array) => Promise<Uint8Array>) | undefined
   /** `write.parquet.page-size-bytes`: a page ends with the value that reaches it. */
   pageBytes: number
   /** `write.parquet.dict-size-bytes`: a larger dictionary is not used. */
@@ -117,11 +122,11 @@ type CompressionCodec = ChunkMetaData['codec']
  * rows as values but where strings are not ASCII: its page and dictionary size estimates count
  * their UTF-8 bytes where hyparquet-writer's count UTF-16 units (see `typed-chunk.ts`).
  */
-export function writeFlatColumn(
+export async function writeFlatColumn(
   writer: ByteWriter,
   column: BatchColumn,
   options: FlatColumnOptions,
-): ColumnChunk {
+): Promise<ColumnChunk> {
   const { element } = options
   const physical = element.type as Physical
   const required = element.repetition_type === 'REQUIRED'
@@ -129,20 +134,19 @@ export function writeFlatColumn(
     ? typedChunk(column, physical, element)
     : arrayChunk(column, physical, element)
   const statistics = chunkStatistics(values, physical, required)
-  const chunkStart = writer.offset
-  let uncompressed = 0
+  // Every page is encoded first, then all are compressed, then laid out in order.
+  const pages: Page[] = []
   const dictionary = physical === 'BOOLEAN' ? undefined : values.dictionary(options.dictionaryBytes)
-  let dictionaryPageOffset: bigint | undefined
   if (dictionary) {
-    dictionaryPageOffset = BigInt(writer.offset)
-    uncompressed += writePage(writer, options, dictionary.page(), {
-      type: 'DICTIONARY_PAGE',
-      dictionary_page_header: { num_values: dictionary.size, encoding: 'PLAIN' },
+    pages.push({
+      raw: dictionary.page(),
+      header: {
+        type: 'DICTIONARY_PAGE',
+        dictionary_page_header: { num_values: dictionary.size, encoding: 'PLAIN' },
+      },
     })
   }
   const encoding = dictionary ? 'RLE_DICTIONARY' : 'PLAIN'
-  const dataPageOffset = BigInt(writer.offset)
-  let pages = 0
   let from = 0
   const rows = values.length
   // A dictionary's pages hold its 4-byte indexes, as hyparquet-writer measures them.
@@ -152,10 +156,22 @@ export function writeFlatColumn(
       fixed === undefined
         ? values.pageEnd(from, options.pageBytes)
         : fixedPageEnd(rows, from, fixed, options.pageBytes)
-    uncompressed += writeDataPage(writer, options, values, from, to, required, dictionary)
-    pages++
+    pages.push(dataPage(options, values, from, to, required, dictionary))
     from = to
   }
+  const compressed = options.compressAsync
+    ? await Promise.all(pages.map((page) => options.compressAsync!(page.raw)))
+    : pages.map((page) => (options.compress ? options.compress(page.raw) : page.raw))
+
+  const chunkStart = writer.offset
+  let uncompressed = 0
+  let dictionaryPageOffset: bigint | undefined
+  let dataPageOffset = BigInt(writer.offset)
+  pages.forEach((page, p) => {
+    if (p === 0 && dictionary) dictionaryPageOffset = BigInt(writer.offset)
+    if (p === (dictionary ? 1 : 0)) dataPageOffset = BigInt(writer.offset)
+    uncompressed += writePage(writer, page, compressed[p]!)
+  })
   return {
     meta_data: {
       type: physical,
@@ -172,13 +188,12 @@ export function writeFlatColumn(
         ...(dictionary
           ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }]
           : []),
-        { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages },
+        { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages.length - (dictionary ? 1 : 0) },
       ],
     },
     file_offset: BigInt(chunkStart),
   }
 }
-
 /**
  * The rows of an array of internal values as {@link ChunkValues}: hyparquet-writer's input, read
  * with the loops below.
@@ -249,23 +264,33 @@ const FIXED_BYTES: Partial<Record<Physical, number>> = {
   DOUBLE: 8,
 }
 
-/** Writes one data page v2 of values `from` to `to` and returns its uncompressed size. */
-function writeDataPage(
-  writer: ByteWriter,
+/**
+ * A page encoded and not yet compressed: its header but for the sizes, its definition levels
+ * (a data page v2 keeps them uncompressed, before its values) and its values.
+ */
+interface Page {
+  header: Omit<PageHeader, 'uncompressed_page_size' | 'compressed_page_size'>
+  levels?: Uint8Array
+  raw: Uint8Array
+}
+type PageHeader = Parameters<typeof writePageHeader>[1]
+
+/** Data page v2 of values `from` to `to`, encoded. */
+function dataPage(
   options: FlatColumnOptions,
   values: ChunkValues,
   from: number,
   to: number,
   required: boolean,
   dictionary: ChunkDictionary | undefined,
-): number {
+): Page {
   const count = to - from
   let nulls = 0
-  let levelBytes: Uint8Array = new Uint8Array(0)
+  let levels: Uint8Array = new Uint8Array(0)
   if (!required) {
     const defined = values.defined(from, to)
     for (let i = 0; i < count; i++) nulls += 1 - defined[i]!
-    levelBytes = rleBitPacked(defined, 1, 0)
+    levels = rleBitPacked(defined, 1, 0)
   }
   const present = count - nulls
   let raw: Uint8Array
@@ -276,26 +301,37 @@ function writeDataPage(
   } else {
     raw = values.plain(from, to, present)
   }
-  const compressed = options.compress ? options.compress(raw) : raw
-  const headerStart = writer.offset
-  writePageHeader(writer, {
-    type: 'DATA_PAGE_V2',
-    uncompressed_page_size: levelBytes.length + raw.length,
-    compressed_page_size: levelBytes.length + compressed.length,
-    data_page_header_v2: {
-      num_values: count,
-      num_nulls: nulls,
-      num_rows: count,
-      encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
-      definition_levels_byte_length: levelBytes.length,
-      repetition_levels_byte_length: 0,
-      is_compressed: options.compress !== undefined,
+  return {
+    header: {
+      type: 'DATA_PAGE_V2',
+      data_page_header_v2: {
+        num_values: count,
+        num_nulls: nulls,
+        num_rows: count,
+        encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN',
+        definition_levels_byte_length: levels.length,
+        repetition_levels_byte_length: 0,
+        is_compressed: options.compress !== undefined,
+      },
     },
-  })
-  const header = writer.offset - headerStart
-  writer.appendBytes(levelBytes)
+    levels,
+    raw,
+  }
+}
+
+/** Writes a page, its values compressed as `compressed`, and returns its uncompressed size. */
+function writePage(writer: ByteWriter, page: Page, compressed: Uint8Array): number {
+  const levels = page.levels?.length ?? 0
+  const start = writer.offset
+  writePageHeader(writer, {
+    ...page.header,
+    uncompressed_page_size: levels + page.raw.length,
+    compressed_page_size: levels + compressed.length,
+  } as PageHeader)
+  const header = writer.offset - start
+  if (page.levels) writer.appendBytes(page.levels)
   writer.appendBytes(compressed)
-  return header + levelBytes.length + raw.length
+  return header + levels + page.raw.length
 }
 
 /**
@@ -375,28 +411,6 @@ function varint(out: Uint8Array, at: number, value: number): number {
   }
   out[at++] = value
   return at
-}
-
-/** Writes a dictionary page (compressed like the data pages) and returns its uncompressed size. */
-function writePage(
-  writer: ByteWriter,
-  options: FlatColumnOptions,
-  raw: Uint8Array,
-  header: {
-    type: 'DICTIONARY_PAGE'
-    dictionary_page_header: { num_values: number; encoding: 'PLAIN' }
-  },
-): number {
-  const compressed = options.compress ? options.compress(raw) : raw
-  const start = writer.offset
-  writePageHeader(writer, {
-    ...header,
-    uncompressed_page_size: raw.length,
-    compressed_page_size: compressed.length,
-  })
-  const size = writer.offset - start
-  writer.appendBytes(compressed)
-  return size + raw.length
 }
 
 /**

@@ -109,7 +109,7 @@ let zstdLoading: Promise<Zstd> | undefined
  */
 export function loadZstd(): Promise<Zstd> {
   zstdLoading ??= loadNativeZstd()
-    .then((native) => native ?? ZstdCompressor.load())
+    .then((native): Zstd | Promise<Zstd> => native ?? ZstdCompressor.load())
     .catch((err: unknown) => {
       zstdLoading = undefined
       throw err
@@ -320,7 +320,7 @@ export class ParquetFileWriter {
     if (this.#settings.codec === 'zstd') this.#zstd ??= await loadZstd()
     const columns = concatRanges(this.#buffered, this.#types)
     try {
-      if (this.#flat) this.#writeFlatRowGroup(columns, this.#flat)
+      if (this.#flat) await this.#writeFlatRowGroup(columns, this.#flat)
       else {
         // hyparquet-writer takes values: a typed column beside nested ones is materialized.
         const data = columns.map((column, c) =>
@@ -350,22 +350,37 @@ export class ParquetFileWriter {
   /**
    * Writes the buffered rows as one row group of flat column chunks (see `flat-column.ts`) and
    * records it where hyparquet-writer's footer will list it. Every chunk is encoded before any
-   * is written, so a value that cannot be encoded leaves the file as it was.
+   * is written, so a value that cannot be encoded leaves the file as it was. With native zstd a
+   * chunk's pages are compressed on libuv's threads, so the caller's thread goes on meanwhile
+   * (the worker reads on); the bytes are the same.
    */
-  #writeFlatRowGroup(columns: readonly BatchColumn[], elements: readonly SchemaElement[]): void {
+  async #writeFlatRowGroup(
+    columns: readonly BatchColumn[],
+    elements: readonly SchemaElement[],
+  ): Promise<void> {
     const { codec } = this.#settings
     const parquetCodec = HYPARQUET_CODEC[codec]
     const compress = codec === 'uncompressed' ? undefined : this.#parquet.compressors[parquetCodec]
+    const zstd = this.#zstd
+    const level = this.#settings.level ?? 3
+    const compressAsync =
+      codec === 'zstd' && zstd?.compressAsync
+        ? (input: Uint8Array) => zstd.compressAsync!(input, level)
+        : undefined
     const group = new ByteWriter()
-    const chunks = elements.map((element, c) =>
-      writeFlatColumn(group, columns[c]!, {
-        element,
-        codec: parquetCodec,
-        compress,
-        pageBytes: this.#settings.pageBytes,
-        dictionaryBytes: this.#settings.dictionaryBytes,
-      }),
-    )
+    const chunks = []
+    for (let c = 0; c < elements.length; c++) {
+      chunks.push(
+        await writeFlatColumn(group, columns[c]!, {
+          element: elements[c]!,
+          codec: parquetCodec,
+          compress,
+          compressAsync,
+          pageBytes: this.#settings.pageBytes,
+          dictionaryBytes: this.#settings.dictionaryBytes,
+        }),
+      )
+    }
     const start = this.#out.offset
     this.#out.appendBytes(group.getBytes())
     let totalBytes = 0n

@@ -12,6 +12,8 @@ import type { Zstd } from './zstd.js'
 /** The addon's encoder: one per compression level. */
 interface NativeEncoder {
   encodeSync(data: Buffer): Buffer
+  /** On libuv's thread pool (an N-API async task). */
+  encode(data: Buffer): Promise<Buffer>
 }
 interface NativeZstdModule {
   Encoder: new (level: number) => NativeEncoder
@@ -28,13 +30,21 @@ class NativeZstd implements Zstd {
   }
 
   compress(input: Uint8Array, level: number): Uint8Array {
+    // A view of the same bytes: the addon reads them in place.
+    return this.#encoder(level).encodeSync(Buffer.from(input.buffer, input.byteOffset, input.byteLength))
+  }
+
+  compressAsync(input: Uint8Array, level: number): Promise<Uint8Array> {
+    return this.#encoder(level).encode(Buffer.from(input.buffer, input.byteOffset, input.byteLength))
+  }
+
+  #encoder(level: number): NativeEncoder {
     let encoder = this.#encoders.get(level)
     if (encoder === undefined) {
       encoder = new this.#module.Encoder(level)
       this.#encoders.set(level, encoder)
     }
-    // A view of the same bytes: the addon reads them in place.
-    return encoder.encodeSync(Buffer.from(input.buffer, input.byteOffset, input.byteLength))
+    return encoder
   }
 }
 
@@ -43,7 +53,8 @@ class NativeZstd implements Zstd {
  * Parquet with (hyparquet-compressors), at levels 1 and 3; else undefined.
  */
 function checked(module: Partial<NativeZstdModule> | undefined): Zstd | undefined {
-  if (typeof module?.Encoder !== 'function') return undefined
+  if (typeof module?.Encoder !== 'function' || typeof module.Encoder.prototype?.encode !== 'function')
+    return undefined
   const zstd = new NativeZstd(module as NativeZstdModule)
   const sample = new TextEncoder().encode('Lake checks its zstd compressor. '.repeat(64))
   for (const level of [1, 3]) {

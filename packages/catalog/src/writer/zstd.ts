@@ -54,6 +54,11 @@ export interface Zstd {
   /** `native` (`zstd-native.ts`) or Lake's WebAssembly build. */
   readonly kind: 'native' | 'wasm'
   compress(input: Uint8Array, level: number): Uint8Array
+  /**
+   * The same frame, compressed off the calling thread (the native library on libuv's threads);
+   * `input` must not change until it settles.
+   */
+  compressAsync?(input: Uint8Array, level: number): Promise<Uint8Array>
 }
 
 /** A zstd compressor on its own WebAssembly instance; see the module comment for why. */
