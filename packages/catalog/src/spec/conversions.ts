@@ -537,6 +537,9 @@ export function plainDecimalNumberOrUndefined(
   return negative ? 0 - unscaled : unscaled
 }
 
+/** 10^0 to 10^15, each exact as a double: looked up, as `**` with an exponent not known in advance calls `Math.pow`. */
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k)
+
 /**
  * The unscaled value, at the type's scale, of `digits` plain digits read as the integer `value`
  * with `fraction` of them after the point (-1 for no point); undefined when the text is no plain
@@ -552,9 +555,12 @@ function plainUnscaledOrUndefined(
   if (digits === 0 || fraction === 0) return undefined
   const shift = type.scale - Math.max(fraction, 0)
   if (shift < 0 || shift > 15) return undefined
-  const unscaled = value * 10 ** shift
+  const unscaled = value * POWERS_OF_TEN[shift]!
   // Exact while safe: a product of integers past 2^53 would have been rounded.
-  if (!Number.isSafeInteger(unscaled) || (type.precision < 16 && unscaled >= 10 ** type.precision)) {
+  if (
+    !Number.isSafeInteger(unscaled) ||
+    (type.precision < 16 && unscaled >= POWERS_OF_TEN[type.precision]!)
+  ) {
     return undefined
   }
   return unscaled

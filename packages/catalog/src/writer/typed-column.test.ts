@@ -74,6 +74,25 @@ describe('TypedColumnBuilder', () => {
     expect(() => builder.truncate(1)).toThrow(ValidationError)
   })
 
+  it('writes byte rows in place: room reserved, the bytes written, the row ended where they end', () => {
+    const builder = new TypedColumnBuilder('bytes', 2)
+    builder.setString(0, 'ab')
+    // More room than the row takes, past the capacity: the data grows, the row keeps its length.
+    let at = builder.reserveBytes(1, 1_000)
+    for (const byte of new TextEncoder().encode('cde')) builder.data[at++] = byte
+    builder.endBytes(1, at)
+    builder.setNull(2)
+    // A row begun and not ended is dropped by truncate, its bytes with it.
+    at = builder.reserveBytes(3, 10)
+    builder.data[at] = 120
+    builder.truncate(3)
+    at = builder.reserveBytes(3, 4)
+    builder.data[at] = 102
+    builder.endBytes(3, at + 1)
+    expect(builder.byteLength).toBe(6)
+    expect(typedValues(builder.take(), STRING)).toEqual(['ab', 'cde', null, 'f'])
+  })
+
   it('starts empty after take, and the column taken does not change as the builder is reused', () => {
     const builder = new TypedColumnBuilder('bytes')
     builder.setString(0, 'a')

@@ -419,6 +419,26 @@ export class TypedColumnBuilder {
     this.#endBytes(r, at + length)
   }
 
+  /**
+   * Row `r` of a bytes column written in place, for a reader that checks and copies a value in
+   * one pass: room for up to `maxLength` bytes in {@link TypedColumnBuilder.data} from the
+   * position returned; {@link TypedColumnBuilder.endBytes} then ends the row where they end.
+   * Until it does, the row is unfinished: `truncate` may drop it, nothing else may follow.
+   */
+  reserveBytes(r: number, maxLength: number): number {
+    return this.#reserve(r, maxLength)
+  }
+
+  /** A bytes column's data, where {@link TypedColumnBuilder.reserveBytes} made room; replaced as it grows. */
+  get data(): Uint8Array {
+    return this.#data
+  }
+
+  /** Ends row `r`, begun by {@link TypedColumnBuilder.reserveBytes}, at `end` of {@link TypedColumnBuilder.data}. */
+  endBytes(r: number, end: number): void {
+    this.#endBytes(r, end)
+  }
+
   /** Row `r` of a bytes column: a string's UTF-8 bytes (lone surrogates as U+FFFD). */
   setString(r: number, value: string): void {
     const at = this.#reserve(r, 3 * value.length)
