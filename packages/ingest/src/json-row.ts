@@ -949,14 +949,19 @@ export class JsonRowReader {
 
 /**
  * The view of the ArrayBuffer of the values read lately (a fetch's, or Node's pool's), made once
- * per ArrayBuffer and kept until values of another are read. A module's rather than a reader's:
- * one more field on the reader slowed its every field, measured.
+ * per ArrayBuffer and kept, with the last buffer asked for, until values of another are read. A
+ * module's rather than a reader's: one more field on the reader slowed its every field, measured.
  */
 let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))
+/** The buffer {@link lastView} was last asked for: a fetch's values are all ranges of one. */
+let lastBytes: Buffer = Buffer.alloc(0)
 
 /** A view of all of `b`'s ArrayBuffer (see {@link lastView}). */
 function viewOf(b: Buffer): DataView<ArrayBufferLike> {
-  if (lastView.buffer !== b.buffer) lastView = new DataView(b.buffer)
+  if (b !== lastBytes) {
+    lastBytes = b
+    if (lastView.buffer !== b.buffer) lastView = new DataView(b.buffer)
+  }
   return lastView
 }
 
