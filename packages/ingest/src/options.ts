@@ -48,7 +48,7 @@ export interface CommitTriggers {
    * `rows` or `bytes`. No limit by default.
    */
   rows?: number
-  /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default three quarters of `maxBufferedBytes`. */
+  /** Buffered bytes (the rows' estimated memory, as `maxBufferedBytes` counts it) over all tables. Default half of `maxBufferedBytes`. */
   bytes?: number
 }
 
@@ -155,7 +155,7 @@ export interface IngestWorkerOptions {
   maxRecordBytes?: number
   /**
    * Memory the buffered rows may hold before fetching pauses until a commit frees some: their
-   * estimated heap (column slots, boxed values such as bigints, and strings). Default 48 MiB;
+   * estimated heap (column slots, boxed values such as bigints, and strings). Default 64 MiB;
    * more makes fewer, larger commits while a backlog is read, and a higher peak RSS.
    */
   maxBufferedBytes?: number

@@ -287,8 +287,9 @@ class Worker implements IngestWorker {
     this.#clock = new CommitClock(opts.commit?.intervalMs ?? 10_000, () => {
       if (this.#hasPending()) void this.flush().catch(() => {})
     })
-    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 48 * MiB
-    this.#commitBytes = opts.commit?.bytes ?? Math.floor((this.#maxBufferedBytes * 3) / 4)
+    this.#maxBufferedBytes = opts.maxBufferedBytes ?? 64 * MiB
+    // Half: the other half is room to read on while the commit runs, rather than pause.
+    this.#commitBytes = opts.commit?.bytes ?? Math.floor(this.#maxBufferedBytes / 2)
     this.#commitRows = opts.commit?.rows ?? Number.POSITIVE_INFINITY
     this.#maxRecordBytes = opts.maxRecordBytes ?? 8 * MiB
     this.#revocationBudgetMs = opts.revocation?.budgetMs ?? defaultRevocationBudgetMs(opts.consumer)
