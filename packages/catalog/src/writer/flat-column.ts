@@ -133,10 +133,11 @@ export async function writeFlatColumn(
   const values = isTypedColumn(column)
     ? typedChunk(column, physical, element)
     : arrayChunk(column, physical, element)
+  // The dictionary first: a typed chunk finds a column's extremes among its distinct values.
+  const dictionary = physical === 'BOOLEAN' ? undefined : values.dictionary(options.dictionaryBytes)
   const statistics = chunkStatistics(values, physical, required)
   // Every page is encoded first, then all are compressed, then laid out in order.
   const pages: Page[] = []
-  const dictionary = physical === 'BOOLEAN' ? undefined : values.dictionary(options.dictionaryBytes)
   if (dictionary) {
     pages.push({
       raw: dictionary.page(),

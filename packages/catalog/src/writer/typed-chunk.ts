@@ -54,10 +54,25 @@ export function typedChunk(column: TypedColumn, physical: Physical, element: Sch
     throw new Error(`parquet expected a ${physical} column, got a typed ${column.kind} column`)
   }
   const { valid } = column
+  // Asked for once: a bytes column's extremes are then found among its distinct values alone.
+  let dictionary: { bytes: number; found: TypedDictionary | undefined } | undefined
+  const dictionaryOf = (bytes: number) => {
+    if (dictionary?.bytes !== bytes) dictionary = { bytes, found: typedDictionary(column, bytes) }
+    return dictionary.found
+  }
   return {
     length: column.length,
-    extremes: () => typedExtremes(column, element),
-    dictionary: (dictionaryBytes) => typedDictionary(column, dictionaryBytes),
+    extremes: () => {
+      const found = dictionary?.found
+      if (column.kind !== 'bytes' || found === undefined) return typedExtremes(column, element)
+      return bytesExtremes(
+        column,
+        element.converted_type === 'UTF8',
+        found.rows,
+        column.length - found.present,
+      )
+    },
+    dictionary: dictionaryOf,
     pageEnd: (from, pageBytes) => bytesPageEnd(column as BytesColumn, from, pageBytes),
     defined: (from, to) => (valid ? valid.subarray(from, to) : new Uint8Array(to - from).fill(1)),
     plain: (from, to, present) => {
@@ -234,12 +249,14 @@ function int64Extremes(values: BigInt64Array, valid: Uint8Array | undefined): Ex
  * code point order `compareUtf8` gives the same strings — read out as a string or a copy of the
  * bytes (so that the footer's statistics do not hold on to the chunk's data).
  */
-function bytesExtremes(column: BytesColumn, utf8: boolean): Extremes {
-  const { offsets, data, valid, length } = column
+function bytesExtremes(column: BytesColumn, utf8: boolean, among?: Int32Array, nullCount = 0): Extremes {
+  const { offsets, data, valid } = column
   let minAt = -1
   let maxAt = -1
-  let nulls = 0
-  for (let i = 0; i < length; i++) {
+  let nulls = among ? nullCount : 0
+  const length = among ? among.length : column.length
+  for (let k = 0; k < length; k++) {
+    const i = among ? among[k]! : k
     if (valid !== undefined && valid[i] === 0) nulls++
     else if (minAt < 0) minAt = maxAt = i
     else if (compareRows(offsets, data, i, minAt) < 0) minAt = i
@@ -277,7 +294,7 @@ const SAMPLE_REJECTION_RATIO = 0.9
  * plain values, and a floating-point -0 means none. Values are numbered in first-seen order as
  * they are found, so a page's indexes are a slice of those numbers.
  */
-function typedDictionary(column: TypedColumn, dictionaryBytes: number): ChunkDictionary | undefined {
+function typedDictionary(column: TypedColumn, dictionaryBytes: number): TypedDictionary | undefined {
   const { length, valid } = column
   const key = rowKey(column)
   const bytes = column.kind === 'bytes'
@@ -324,6 +341,8 @@ function typedDictionary(column: TypedColumn, dictionaryBytes: number): ChunkDic
   const rows = distinct.rows()
   return {
     size,
+    rows,
+    present,
     page: () => plainRows(column, rows),
     indexes: (from, to, count) => {
       if (count === to - from) return codes.subarray(from, to)
@@ -333,6 +352,12 @@ function typedDictionary(column: TypedColumn, dictionaryBytes: number): ChunkDic
       return indexes
     },
   }
+}
+
+/** A typed chunk's dictionary, with the first row of each distinct value and the rows that hold a value. */
+interface TypedDictionary extends ChunkDictionary {
+  readonly rows: Int32Array
+  readonly present: number
 }
 
 /** How rows of a column are hashed and compared as dictionary keys. */
