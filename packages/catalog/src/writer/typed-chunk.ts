@@ -247,7 +247,9 @@ function int64Extremes(values: BigInt64Array, valid: Uint8Array | undefined): Ex
 /**
  * The least and greatest byte array in byte order — for strings, UTF-8 byte order, which is the
  * code point order `compareUtf8` gives the same strings — read out as a string or a copy of the
- * bytes (so that the footer's statistics do not hold on to the chunk's data).
+ * bytes (so that the footer's statistics do not hold on to the chunk's data). With `among`, only
+ * those rows are compared (a dictionary's first row of each distinct value), and `nullCount`
+ * nulls are counted for the rest.
  */
 function bytesExtremes(column: BytesColumn, utf8: boolean, among?: Int32Array, nullCount = 0): Extremes {
   const { offsets, data, valid } = column
