@@ -165,12 +165,13 @@ export async function writeFlatColumn(
     : pages.map((page) => (options.compress ? options.compress(page.raw) : page.raw))
 
   const chunkStart = writer.offset
+  // The dictionary page, if any, is the first; the data pages follow it.
+  const firstData = dictionary ? 1 : 0
+  const dictionaryPageOffset = dictionary ? BigInt(chunkStart) : undefined
+  let dataPageOffset = BigInt(chunkStart)
   let uncompressed = 0
-  let dictionaryPageOffset: bigint | undefined
-  let dataPageOffset = BigInt(writer.offset)
   pages.forEach((page, p) => {
-    if (p === 0 && dictionary) dictionaryPageOffset = BigInt(writer.offset)
-    if (p === (dictionary ? 1 : 0)) dataPageOffset = BigInt(writer.offset)
+    if (p === firstData) dataPageOffset = BigInt(writer.offset)
     uncompressed += writePage(writer, page, compressed[p]!)
   })
   return {
@@ -189,12 +190,13 @@ export async function writeFlatColumn(
         ...(dictionary
           ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }]
           : []),
-        { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages.length - (dictionary ? 1 : 0) },
+        { page_type: 'DATA_PAGE_V2' as const, encoding, count: pages.length - firstData },
       ],
     },
     file_offset: BigInt(chunkStart),
   }
 }
+
 /**
  * The rows of an array of internal values as {@link ChunkValues}: hyparquet-writer's input, read
  * with the loops below.

@@ -50,6 +50,8 @@ const ROW_GROUP_BYTES_KEY = 'write.parquet.row-group-size-bytes'
 const ROW_GROUP_ROWS_KEY = 'write.parquet.row-group-limit'
 const PAGE_BYTES_KEY = 'write.parquet.page-size-bytes'
 const DICT_BYTES_KEY = 'write.parquet.dict-size-bytes'
+/** zstd's level unless `write.parquet.compression-level` says otherwise: parquet-mr's default. */
+const ZSTD_LEVEL = 3
 const TARGET_FILE_SIZE_KEY = 'write.target-file-size-bytes'
 const MiB = 1024 * 1024
 
@@ -236,7 +238,7 @@ export class ParquetFileWriter {
       compressors: {
         // parquet-mr's defaults: zstd level 3, zlib's level 6. The zstd compressor is loaded
         // before the first row group is encoded (see #flush).
-        ZSTD: (input) => this.#zstd!.compress(input, level ?? 3),
+        ZSTD: (input) => this.#zstd!.compress(input, level ?? ZSTD_LEVEL),
         GZIP: (input) => new Uint8Array(gzipSync(input, { level: level ?? 6 })),
       },
       statistics: true,
@@ -362,7 +364,7 @@ export class ParquetFileWriter {
     const parquetCodec = HYPARQUET_CODEC[codec]
     const compress = codec === 'uncompressed' ? undefined : this.#parquet.compressors[parquetCodec]
     const zstd = this.#zstd
-    const level = this.#settings.level ?? 3
+    const level = this.#settings.level ?? ZSTD_LEVEL
     const compressAsync =
       codec === 'zstd' && zstd?.compressAsync
         ? (input: Uint8Array) => zstd.compressAsync!(input, level)
