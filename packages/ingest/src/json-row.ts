@@ -14,68 +14,29 @@ import {
   type ColumnBuilder,
   coerceValue,
   type DecimalType,
-  type IcebergType,
   isoUtcMicrosNumberOrUndefined,
   plainDecimalNumberOrUndefined,
   type Schema,
   type TypedColumnBuilder,
 } from '@lake/catalog'
-import { decimalToDouble } from './json-double.js'
-
-/** How a field's value is read: the common flat types inline, the rest through `coerceValue`. */
-const STRING = 0
-const BOOLEAN = 1
-const DOUBLE = 2
-const LONG = 3
-const INT = 4
-/** Any JSON value, as `JSON.parse` would give it, coerced by the catalog's own rules. */
-const COERCED = 5
-/** `Date#toISOString` text read in place, else as {@link COERCED}. */
-const TIMESTAMPTZ = 6
-/** Plain decimal text read in place, else as {@link COERCED}. */
-const DECIMAL = 7
-type Read =
-  | typeof STRING
-  | typeof BOOLEAN
-  | typeof DOUBLE
-  | typeof LONG
-  | typeof INT
-  | typeof COERCED
-  | typeof TIMESTAMPTZ
-  | typeof DECIMAL
-
-interface FieldPlan {
-  /** The field's name as UTF-8, or undefined when no JSON key without escapes can spell it. */
-  readonly key: Uint8Array | undefined
-  /**
-   * Whether the name is a property of every object (`toString`): validation reads a missing
-   * field by name, finds the inherited value and refuses it, so a record without it is declined.
-   */
-  readonly inherited: boolean
-  readonly read: Read
-  /** Whether {@link JsonRowReader.#readShape} may read it: a key without escapes, and a value read in place. */
-  readonly shaped: boolean
-  readonly type: IcebergType
-  readonly required: boolean
-  readonly name: string
-}
-
-/** A record's layout (see {@link JsonRowReader.#shapeOf}). */
-interface Shape {
-  /** Fields in key order. */
-  readonly fields: readonly number[]
-  /** Per key, its bytes with the brace or comma before it and the colon after it. */
-  readonly keys: readonly Uint8Array[]
-  /**
-   * Per key, its bytes as little-endian 32-bit words, the last 0–3 bytes left over: compared a
-   * word at a time (see {@link JsonRowReader.#readShape}).
-   */
-  readonly words: readonly Int32Array[]
-  /** Fields without a key: null in each row read so. */
-  readonly missing: readonly number[]
-  /** Per key, its field's plan. */
-  readonly plans: readonly FieldPlan[]
-}
+import { scanNumber, scannedNumber } from './json-number.js'
+import {
+  BOOLEAN,
+  COERCED,
+  compileShape,
+  DECIMAL,
+  DOUBLE,
+  type FieldPlan,
+  INT,
+  LONG,
+  readOf,
+  readShaped,
+  type Shape,
+  STRING,
+  shapeOf,
+  TIMESTAMPTZ,
+  viewOf,
+} from './json-shape.js'
 
 /** Thrown inside the reader to decline a record: a constant, so that declining builds no stack. */
 const DECLINED: unique symbol = Symbol('declined')
@@ -100,8 +61,11 @@ const RECENT_SLOTS = 1024
 /** Nesting beyond this is declined rather than read by recursion. */
 const MAX_DEPTH = 256
 
-/** 10^0 … 10^22, the powers of ten a double holds exactly. */
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
+/** Records read in a layout before it is compiled (see `json-shape.ts`). */
+const COMPILE_AFTER = 100
+
+/** Layouts a reader keeps, to find one again when records alternate between a few. */
+const SHAPES_KEPT = 32
 
 const EMPTY = Buffer.alloc(0)
 
@@ -148,6 +112,9 @@ export class JsonRowReader {
   readonly #recent = new Array<string | undefined>(RECENT_SLOTS)
   /** The layout of the last record read the general way, when the next one may repeat it (see {@link JsonRowReader.#readShape}). */
   #shape: Shape | undefined
+  /** Layouts seen lately, by their fields in key order: each keeps its count and its compiled reading. */
+  readonly #shapes = new Map<string, Shape>()
+  readonly #compileAfter: number
   /** The fields of the record being read, in key order. */
   readonly #order: number[] = []
   /** Whether every key of the record being read so far was a field read in place, each once. */
@@ -157,8 +124,11 @@ export class JsonRowReader {
     | { shape: Shape; builder: ColumnBuilder; columns: readonly TypedColumnBuilder[] }
     | undefined
 
-  /** `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`). */
-  constructor(schema: Schema, ignoreUnknown: boolean) {
+  /**
+   * `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`).
+   * `compileAfter`: records read in a layout before it is compiled (tests compile at once).
+   */
+  constructor(schema: Schema, ignoreUnknown: boolean, compileAfter = COMPILE_AFTER) {
     this.#fields = schema.fields.map((field) => {
       const key = spellable(field.name) ? Buffer.from(field.name, 'utf8') : undefined
       const read = readOf(field.type)
@@ -174,6 +144,7 @@ export class JsonRowReader {
     })
     this.#ignoreUnknown = ignoreUnknown
     this.#state = new Uint8Array(this.#fields.length)
+    this.#compileAfter = compileAfter
   }
 
   /**
@@ -253,35 +224,21 @@ export class JsonRowReader {
       last.fields.every((f, k) => f === order[k])
     )
       return last
-    const fields = this.#fields
-    const keys: Uint8Array[] = []
-    for (let k = 0; k < order.length; k++) {
-      const name = fields[order[k]!]!.key!
-      // `{"name":` before the first value, `,"name":` before the others.
-      const key = new Uint8Array(name.length + 4)
-      key[0] = k === 0 ? 123 : 44
-      key[1] = 34
-      key.set(name, 2)
-      key[name.length + 2] = 34
-      key[name.length + 3] = 58
-      keys.push(key)
+    // A layout seen lately, or a new one (the oldest kept let go when too many are).
+    const id = order.join()
+    let shape = this.#shapes.get(id)
+    if (shape === undefined) {
+      shape = shapeOf(this.#fields, order)
+      if (this.#shapes.size === SHAPES_KEPT) this.#shapes.delete(this.#shapes.keys().next().value!)
+      this.#shapes.set(id, shape)
     }
-    const missing: number[] = []
-    for (let c = 0; c < fields.length; c++) if (!order.includes(c)) missing.push(c)
-    const words = keys.map((key) => {
-      const view = new DataView(key.buffer, key.byteOffset, key.byteLength)
-      return Int32Array.from({ length: key.length >> 2 }, (_, w) => view.getInt32(4 * w, true))
-    })
-    return { fields: [...order], keys, words, missing, plans: order.map((f) => fields[f]!) }
+    return shape
   }
 
   /**
-   * Reads a record laid out as `shape` — the same keys in the same order, without whitespace —
-   * comparing each key's bytes in place and reading each value by its field's type
-   * ({@link JsonRowReader.#writeShaped}), without looking the key up or keeping a state per field.
-   * Anything else — another key, whitespace, a null, an escape, a byte of 0x80 or above — undoes
-   * the row and leaves the record to the general reading, which decides it exactly. Whether it
-   * read it.
+   * Reads a record laid out as `shape` into row `r`: by its compiled reading once the layout has
+   * read enough records, else by {@link readShaped}. Anything else undoes the row and leaves the
+   * record to the general reading, which decides it exactly. Whether it read it.
    */
   #readShape(
     shape: Shape,
@@ -291,45 +248,29 @@ export class JsonRowReader {
     builder: ColumnBuilder,
     r: number,
   ): boolean {
-    const fields = shape.plans
-    const keys = shape.keys
-    const words = shape.words
     const columns = this.#shapeColumns(shape, builder)
     if (columns === undefined) return false
-    // Over the value's whole ArrayBuffer: a word read past the value's end is another record's
-    // bytes, which never make a record accepted (see `#bytes`); one past the ArrayBuffer's end
-    // throws, and the record is declined.
+    let compiled = shape.compiled
+    if (compiled === undefined && shape.hits >= this.#compileAfter)
+      compiled = shape.compiled = compileShape(shape) ?? null
     const view = viewOf(b)
     const base = b.byteOffset
+    let read: boolean
     try {
-      this.#open(b, start, end)
-      for (let k = 0; k < keys.length; k++) {
-        const key = keys[k]!
-        const keyWords = words[k]!
-        const at = this.#at
-        let differ = 0
-        for (let w = 0; w < keyWords.length; w++)
-          differ |= view.getInt32(base + at + 4 * w, true) ^ keyWords[w]!
-        for (let j = 4 * keyWords.length; j < key.length; j++) differ |= b[at + j]! ^ key[j]!
-        if (differ !== 0) throw DECLINED
-        this.#at = at + key.length
-        this.#writeShaped(columns[k]!, r, fields[k]!)
-      }
-      // `{}` for a layout of no keys; else the closing brace after the last value ends the record.
-      const at = this.#at
-      const closed =
-        keys.length === 0
-          ? end - start === 2 && b[start] === 123 && b[start + 1] === 125
-          : at + 1 === end && b[at] === 125
-      if (!closed) throw DECLINED
+      read = compiled
+        ? compiled(b, view, base, start, end, columns, r)
+        : readShaped(shape, b, view, base, start, end, columns, r)
     } catch {
+      // A key compared past the end of the value's ArrayBuffer.
+      read = false
+    }
+    if (!read) {
       builder.truncate(r)
       return false
-    } finally {
-      this.#close()
     }
     for (const c of shape.missing) builder.setValue(c, null)
     builder.endRow()
+    shape.hits++
     return true
   }
 
@@ -345,81 +286,6 @@ export class JsonRowReader {
     }
     this.#shapeColumnsOf = { shape, builder, columns }
     return columns
-  }
-
-  /**
-   * A value of field `field` at `#at` written to row `r` of its typed column, for
-   * {@link JsonRowReader.#readShape}: what {@link JsonRowReader.#write} writes of the values it
-   * reads in place without a question (strings of ASCII without escapes, literals, numbers, and
-   * instants and decimal text the catalog's parsers take); for anything else it throws DECLINED.
-   */
-  #writeShaped(typed: TypedColumnBuilder, r: number, field: FieldPlan): void {
-    const b = this.#bytes
-    const i = this.#at
-    const c = b[i]
-    switch (field.read) {
-      case STRING: {
-        if (c !== 34) throw DECLINED
-        // Checked and copied in one pass, into room for the rest of the value at most.
-        const stop = this.#stop
-        let from = i + 1
-        let to = typed.reserveBytes(r, stop - from)
-        const data = typed.data
-        for (;;) {
-          if (from >= stop) throw DECLINED
-          const d = b[from]!
-          if (d === 34) break
-          if (d === 92 || d < 32 || d >= 128) throw DECLINED
-          data[to++] = d
-          from++
-        }
-        typed.endBytes(r, to)
-        this.#at = from + 1
-        return
-      }
-      case BOOLEAN:
-        if (c === 116 && b[i + 1] === 114 && b[i + 2] === 117 && b[i + 3] === 101) {
-          typed.setBoolean(r, true)
-          this.#at = i + 4
-          return
-        }
-        if (c === 102 && b[i + 1] === 97 && b[i + 2] === 108 && b[i + 3] === 115 && b[i + 4] === 101) {
-          typed.setBoolean(r, false)
-          this.#at = i + 5
-          return
-        }
-        throw DECLINED
-      case DOUBLE:
-      case LONG:
-      case INT: {
-        if (!numberStart(c)) throw DECLINED
-        const n = this.#number()
-        if (field.read === DOUBLE) typed.setNumber(r, n)
-        else if (field.read === INT) {
-          if ((n | 0) !== n) throw DECLINED
-          typed.setNumber(r, n | 0)
-        } else {
-          if (!Number.isSafeInteger(n)) throw DECLINED
-          typed.setInt64Number(r, n)
-        }
-        return
-      }
-      case TIMESTAMPTZ: {
-        const micros = c === 34 ? this.#isoInstant() : undefined
-        if (micros === undefined) throw DECLINED
-        typed.setInt64Number(r, micros)
-        return
-      }
-      case DECIMAL: {
-        const unscaled = c === 34 ? this.#plainDecimal(field.type as DecimalType) : undefined
-        if (unscaled === undefined) throw DECLINED
-        if (typed.kind === 'int32') typed.setNumber(r, unscaled)
-        else typed.setInt64Number(r, unscaled)
-        return
-      }
-      default:
-        throw DECLINED
-    }
   }
 
   #open(bytes: Buffer, start: number, end: number): void {
@@ -875,94 +741,13 @@ export class JsonRowReader {
     }
   }
 
-  /**
-   * The number at `#at`, following JSON's grammar exactly, rounded as `JSON.parse` rounds it:
-   * up to 15 digits with a power of ten up to 22 in one exact operation (Clinger's fast path),
-   * up to 19 by `decimalToDouble`, anything else, and the rare numbers it leaves undecided, by
-   * `Number` of its text.
-   */
+  /** The number at `#at` ({@link scanNumber}), moving past it. */
   #number(): number {
-    const b = this.#bytes
-    const start = this.#at
-    let i = start
-    const negative = b[i] === 45 /* - */
-    if (negative) i++
-    // The significant digits exactly: the first 15 in `high`, the next 4 in `low`. Zeros after
-    // the 19th go into `exponent`; any other digit there makes `digits` 20, for `Number`.
-    let high = 0
-    let low = 0
-    let digits = 0
-    let exponent = 0
-    let d = digitAt(b, i)
-    if (d < 0) throw DECLINED
-    // A leading 0 is the whole integer part.
-    if (d === 0) {
-      d = -1
-      i++
-    }
-    // The integer part's digits, then (fraction 1) those after a point, each lowering `exponent`.
-    let fraction = 0
-    for (;;) {
-      while (d >= 0) {
-        if (digits < 15) {
-          high = high * 10 + d
-          if (high !== 0) digits++ // leading zeros are not significant
-        } else if (digits < 19) {
-          low = low * 10 + d
-          digits++
-        } else {
-          if (d !== 0) digits = 20
-          exponent++
-        }
-        exponent -= fraction
-        d = digitAt(b, ++i)
-      }
-      if (fraction === 1 || b[i] !== 46 /* . */) break
-      fraction = 1
-      d = digitAt(b, ++i)
-      if (d < 0) throw DECLINED
-    }
-    const e = b[i]
-    if (e === 101 || e === 69 /* e E */) {
-      const sign = b[++i]
-      if (sign === 43 || sign === 45) i++
-      d = digitAt(b, i)
-      if (d < 0) throw DECLINED
-      let power = 0
-      do {
-        if (power < 1e6) power = power * 10 + d
-        d = digitAt(b, ++i)
-      } while (d >= 0)
-      exponent += sign === 45 ? -power : power
-    }
-    this.#at = i
-    // Below 10^15 `high` is exact, and so is 10^k up to 22: one rounding, the right one.
-    if (digits <= 15 && exponent >= -22 && exponent <= 22) {
-      const value = exponent >= 0 ? high * POW10[exponent]! : high / POW10[-exponent]!
-      return negative ? -value : value
-    }
-    const value = decimalToDouble(high, low, digits, exponent)
-    if (value !== undefined) return negative ? -value : value
-    return Number(b.toString('latin1', start, i))
+    const end = scanNumber(this.#bytes, this.#at)
+    if (end < 0) throw DECLINED
+    this.#at = end
+    return scannedNumber()
   }
-}
-
-/**
- * The view of the ArrayBuffer of the values read lately (a fetch's, or Node's pool's), made once
- * per ArrayBuffer and kept, with the last buffer asked for, until values of another are read. A
- * module's rather than a reader's: one more field on the reader slowed its every field, measured.
- */
-let lastView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0))
-/** The buffer {@link lastView} was last asked for: a fetch's values are all ranges of one. */
-let lastBytes: Buffer = Buffer.alloc(0)
-
-/** A view of all of `b`'s ArrayBuffer (see {@link lastView}). */
-function viewOf(b: Buffer): DataView<ArrayBufferLike> {
-  if (b !== lastBytes) {
-    lastBytes = b
-    if (lastView.buffer !== b.buffer) lastView = new DataView(b.buffer)
-  }
-  return lastView
 }
 
 /** The next position from `i` that is not JSON whitespace (space, tab, line feed, return). */
@@ -972,12 +757,6 @@ function space(b: Uint8Array, i: number): number {
     if (c !== 32 && c !== 10 && c !== 13 && c !== 9) return i
     i++
   }
-}
-
-/** The digit at `i`, or -1 for another byte or the end of the value. */
-function digitAt(b: Uint8Array, i: number): number {
-  const d = (b[i] ?? 0) - 48
-  return d >= 0 && d <= 9 ? d : -1
 }
 
 /** Whether a JSON number starts with this byte. */
@@ -1033,25 +812,4 @@ function spellable(name: string): boolean {
     if (c === 34 || c === 92 || c < 32) return false
   }
   return true
-}
-
-function readOf(type: IcebergType): Read {
-  switch (type.kind) {
-    case 'string':
-      return STRING
-    case 'boolean':
-      return BOOLEAN
-    case 'double':
-      return DOUBLE
-    case 'long':
-      return LONG
-    case 'int':
-      return INT
-    case 'timestamptz':
-      return TIMESTAMPTZ
-    case 'decimal':
-      return DECIMAL
-    default:
-      return COERCED
-  }
 }
