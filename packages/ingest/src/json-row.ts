@@ -23,19 +23,15 @@ import { scanNumber, scannedNumber } from './json-number.js'
 import {
   BOOLEAN,
   COERCED,
-  compileShape,
   DECIMAL,
   DOUBLE,
   type FieldPlan,
   INT,
+  Layouts,
   LONG,
   readOf,
-  readShaped,
-  type Shape,
   STRING,
-  shapeOf,
   TIMESTAMPTZ,
-  viewOf,
 } from './json-shape.js'
 
 /** Thrown inside the reader to decline a record: a constant, so that declining builds no stack. */
@@ -63,9 +59,6 @@ const MAX_DEPTH = 256
 
 /** Records read in a layout before it is compiled (see `json-shape.ts`). */
 const COMPILE_AFTER = 100
-
-/** Layouts a reader keeps, to find one again when records alternate between a few. */
-const SHAPES_KEPT = 32
 
 const EMPTY = Buffer.alloc(0)
 
@@ -110,19 +103,17 @@ export class JsonRowReader {
   readonly #state: Uint8Array
   /** Short strings read lately, by a hash of their bytes (see {@link JsonRowReader.#ascii}). */
   readonly #recent = new Array<string | undefined>(RECENT_SLOTS)
-  /** The layout of the last record read the general way, when the next one may repeat it (see {@link JsonRowReader.#readShape}). */
-  #shape: Shape | undefined
-  /** Layouts seen lately, by their fields in key order: each keeps its count and its compiled reading. */
-  readonly #shapes = new Map<string, Shape>()
-  readonly #compileAfter: number
+  /**
+   * The layouts of records read lately, the next record first tried as a repeat of the last. In
+   * one field, as are the layouts' counts, compiled readings and columns: with a 15th field,
+   * every field of the reader was slower and its general reading took twice the time (measured
+   * by `pnpm bench ingest-decode`).
+   */
+  readonly #layouts: Layouts
   /** The fields of the record being read, in key order. */
   readonly #order: number[] = []
   /** Whether every key of the record being read so far was a field read in place, each once. */
   #shapely = false
-  /** The typed columns of a shape's keys in a builder, as last looked up. */
-  #shapeColumnsOf:
-    | { shape: Shape; builder: ColumnBuilder; columns: readonly TypedColumnBuilder[] }
-    | undefined
 
   /**
    * `ignoreUnknown`: top-level keys that are not fields are dropped (`unknownFields: 'ignore'`).
@@ -144,7 +135,7 @@ export class JsonRowReader {
     })
     this.#ignoreUnknown = ignoreUnknown
     this.#state = new Uint8Array(this.#fields.length)
-    this.#compileAfter = compileAfter
+    this.#layouts = new Layouts(this.#fields, compileAfter)
   }
 
   /**
@@ -163,8 +154,12 @@ export class JsonRowReader {
    */
   readRange(bytes: Buffer, start: number, end: number, builder: ColumnBuilder): boolean {
     const r = builder.rowCount
-    const shape = this.#shape
-    if (shape !== undefined && this.#readShape(shape, bytes, start, end, builder, r)) return true
+    if (this.#layouts.read(bytes, start, end, builder, r)) return true
+    return this.#readKeys(bytes, start, end, builder, r)
+  }
+
+  /** {@link JsonRowReader.readRange} key by key, into row `r`, when the record is not in the last layout. */
+  #readKeys(bytes: Buffer, start: number, end: number, builder: ColumnBuilder, r: number): boolean {
     const fields = this.#fields
     const state = this.#state
     const order = this.#order
@@ -207,85 +202,8 @@ export class JsonRowReader {
     // Only now: a null in a typed column makes it keep a validity array, even for a row dropped.
     for (let c = 0; c < fields.length; c++) if (state[c] !== WRITTEN) builder.setValue(c, null)
     builder.endRow()
-    this.#shape = this.#shapely ? this.#shapeOf(order) : undefined
+    this.#layouts.follow(this.#shapely ? order : undefined)
     return true
-  }
-
-  /**
-   * The layout of a record just accepted whose keys were all fields read in place, each once:
-   * the next record is first tried as a repeat of it, written as `JSON.stringify` writes.
-   */
-  #shapeOf(order: readonly number[]): Shape | undefined {
-    // The same layout again (the record differed in another way, such as whitespace): kept as is.
-    const last = this.#shape
-    if (
-      last !== undefined &&
-      last.fields.length === order.length &&
-      last.fields.every((f, k) => f === order[k])
-    )
-      return last
-    // A layout seen lately, or a new one (the oldest kept let go when too many are).
-    const id = order.join()
-    let shape = this.#shapes.get(id)
-    if (shape === undefined) {
-      shape = shapeOf(this.#fields, order)
-      if (this.#shapes.size === SHAPES_KEPT) this.#shapes.delete(this.#shapes.keys().next().value!)
-      this.#shapes.set(id, shape)
-    }
-    return shape
-  }
-
-  /**
-   * Reads a record laid out as `shape` into row `r`: by its compiled reading once the layout has
-   * read enough records, else by {@link readShaped}. Anything else undoes the row and leaves the
-   * record to the general reading, which decides it exactly. Whether it read it.
-   */
-  #readShape(
-    shape: Shape,
-    b: Buffer,
-    start: number,
-    end: number,
-    builder: ColumnBuilder,
-    r: number,
-  ): boolean {
-    const columns = this.#shapeColumns(shape, builder)
-    if (columns === undefined) return false
-    let compiled = shape.compiled
-    if (compiled === undefined && shape.hits >= this.#compileAfter)
-      compiled = shape.compiled = compileShape(shape) ?? null
-    const view = viewOf(b)
-    const base = b.byteOffset
-    let read: boolean
-    try {
-      read = compiled
-        ? compiled(b, view, base, start, end, columns, r)
-        : readShaped(shape, b, view, base, start, end, columns, r)
-    } catch {
-      // A key compared past the end of the value's ArrayBuffer.
-      read = false
-    }
-    if (!read) {
-      builder.truncate(r)
-      return false
-    }
-    for (const c of shape.missing) builder.setValue(c, null)
-    builder.endRow()
-    shape.hits++
-    return true
-  }
-
-  /** The typed column of each of the shape's keys in `builder`, or undefined if one is not typed. */
-  #shapeColumns(shape: Shape, builder: ColumnBuilder): readonly TypedColumnBuilder[] | undefined {
-    const last = this.#shapeColumnsOf
-    if (last !== undefined && last.shape === shape && last.builder === builder) return last.columns
-    const columns: TypedColumnBuilder[] = []
-    for (const f of shape.fields) {
-      const typed = builder.typedColumn(f)
-      if (typed === undefined) return undefined
-      columns.push(typed)
-    }
-    this.#shapeColumnsOf = { shape, builder, columns }
-    return columns
   }
 
   #open(bytes: Buffer, start: number, end: number): void {

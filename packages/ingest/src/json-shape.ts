@@ -13,6 +13,7 @@
  * @module
  */
 import {
+  type ColumnBuilder,
   type DecimalType,
   type IcebergType,
   isoUtcMicrosNumberOrUndefined,
@@ -118,6 +119,105 @@ export interface Shape {
   hits: number
   /** The layout's compiled reading; null when code cannot be generated here. */
   compiled: ShapeRead | null | undefined
+}
+
+/** Layouts a reader keeps, to find one again when records alternate between a few. */
+const SHAPES_KEPT = 32
+
+/**
+ * The layouts of the records a reader has read lately: the last one, which the next record is
+ * first tried as a repeat of ({@link Layouts.read}), and up to 32 others, each with its count of
+ * records read and, past `compileAfter` of them, its compiled reading.
+ */
+export class Layouts {
+  readonly #fields: readonly FieldPlan[]
+  readonly #compileAfter: number
+  /** The layout of the last record read key by key, when the next one may repeat it. */
+  #last: Shape | undefined
+  /** Layouts seen lately, by their fields in key order. */
+  readonly #kept = new Map<string, Shape>()
+  /** The typed columns of a layout's keys in a builder, as last looked up. */
+  #columnsOf: { shape: Shape; builder: ColumnBuilder; columns: readonly TypedColumnBuilder[] } | undefined
+
+  /** Layouts of records of fields `fields`, compiled after `compileAfter` records. */
+  constructor(fields: readonly FieldPlan[], compileAfter: number) {
+    this.#fields = fields
+    this.#compileAfter = compileAfter
+  }
+
+  /**
+   * Reads the record `b[start, end)` into row `r` of `builder` when it is laid out as the last
+   * one: by the layout's compiled reading once it has read enough records, else by
+   * {@link readShaped}. Anything else undoes the row and leaves the record to be read key by key,
+   * which decides it exactly. Whether it read it.
+   */
+  read(b: Buffer, start: number, end: number, builder: ColumnBuilder, r: number): boolean {
+    const shape = this.#last
+    if (shape === undefined) return false
+    const columns = this.#columns(shape, builder)
+    if (columns === undefined) return false
+    let compiled = shape.compiled
+    if (compiled === undefined && shape.hits >= this.#compileAfter)
+      compiled = shape.compiled = compileShape(shape) ?? null
+    const view = viewOf(b)
+    const base = b.byteOffset
+    let read: boolean
+    try {
+      read = compiled
+        ? compiled(b, view, base, start, end, columns, r)
+        : readShaped(shape, b, view, base, start, end, columns, r)
+    } catch {
+      // A key compared past the end of the value's ArrayBuffer.
+      read = false
+    }
+    if (!read) {
+      builder.truncate(r)
+      return false
+    }
+    for (const c of shape.missing) builder.setValue(c, null)
+    builder.endRow()
+    shape.hits++
+    return true
+  }
+
+  /**
+   * After a record read key by key: `order`, its fields in key order when it was accepted and
+   * every key was a field read in place, each once, makes its layout the last; undefined, none.
+   */
+  follow(order: readonly number[] | undefined): void {
+    const last = this.#last
+    if (order === undefined) this.#last = undefined
+    // The same layout again (the record differed in another way, such as whitespace): kept as is.
+    else if (
+      last === undefined ||
+      last.fields.length !== order.length ||
+      !last.fields.every((f, k) => f === order[k])
+    ) {
+      // A layout seen lately, or a new one (the oldest kept let go when too many are).
+      const id = order.join()
+      let shape = this.#kept.get(id)
+      if (shape === undefined) {
+        shape = shapeOf(this.#fields, order)
+        if (this.#kept.size === SHAPES_KEPT) this.#kept.delete(this.#kept.keys().next().value!)
+        this.#kept.set(id, shape)
+      }
+      this.#last = shape
+    }
+  }
+
+  /** The typed column of each of the layout's keys in `builder`, or undefined if one is not typed. */
+  #columns(shape: Shape, builder: ColumnBuilder): readonly TypedColumnBuilder[] | undefined {
+    const last = this.#columnsOf
+    if (last !== undefined && last.shape === shape && last.builder === builder) return last.columns
+    const columns: TypedColumnBuilder[] = []
+    for (const f of shape.fields) {
+      const typed = builder.typedColumn(f)
+      if (typed === undefined) return undefined
+      columns.push(typed)
+    }
+    this.#columnsOf = { shape, builder, columns }
+    return columns
+  }
 }
 
 /**
