@@ -50,6 +50,41 @@ async function stored(catalog: HadoopCatalog) {
 }
 
 describe('TableSink commits', () => {
+  it('gives stages open at once builders of their own and a builder taken from to a later stage, keeping the rows taken', async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0, 1])
+    // Two stages at once (two partitions' batches read in turn), rows of one never in the other:
+    // at the start, and again once stages have handed builders back.
+    let next = 0
+    const both = (from: number) => {
+      const a = sink.stage()
+      const b = sink.stage()
+      for (let o = from; o < from + 3; o++) {
+        a.add({ id: BigInt(next), p: 0 })
+        a.end(next++, 10)
+        b.add({ id: BigInt(1_000_000 + o), p: 1 })
+        b.end(o, 10)
+      }
+      expect(sink.accept('t', 0, a)).toBe(3)
+      expect(sink.accept('t', 1, b)).toBe(3)
+    }
+    both(0)
+    // Later batches read into the builders taken from, more rows than before.
+    for (let batch = 1; batch <= 4; batch++) {
+      feed(sink, 0, next, next + 3 + batch)
+      next += 3 + batch
+      feed(sink, 1, 3 * batch, 3 * batch + 3)
+    }
+    both(15)
+    await sink.commit()
+    const ids = (await tableRows(await catalog.loadTable('db.t'))).map((r) => Number(r.id))
+    const expected = [
+      ...Array.from({ length: next }, (_, o) => o),
+      ...Array.from({ length: 18 }, (_, o) => 1_000_000 + o),
+    ]
+    expect(ids.sort((x, y) => x - y)).toEqual(expected.sort((x, y) => x - y))
+  })
+
   it('commits rows with the next offsets and restarts from them', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0, 1])
