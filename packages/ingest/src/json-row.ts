@@ -14,7 +14,6 @@ import {
   type ColumnBuilder,
   coerceValue,
   type DecimalType,
-  isoUtcMicrosNumberOrUndefined,
   plainDecimalNumberOrUndefined,
   type Schema,
   type TypedColumnBuilder,
@@ -25,10 +24,12 @@ import {
   COERCED,
   DECIMAL,
   DOUBLE,
+  decimalTextEnd,
   type FieldPlan,
   INT,
   Layouts,
   LONG,
+  quotedInstant,
   readOf,
   STRING,
   TIMESTAMPTZ,
@@ -471,10 +472,8 @@ export class JsonRowReader {
    * where it was.
    */
   #isoInstant(): number | undefined {
-    const i = this.#at + 1
-    if (this.#bytes[i + 24] !== 34) return undefined
-    const micros = isoUtcMicrosNumberOrUndefined(this.#bytes, i, i + 24)
-    if (micros !== undefined) this.#at = i + 25
+    const micros = quotedInstant(this.#bytes, this.#at)
+    if (micros !== undefined) this.#at += 26
     return micros
   }
 
@@ -485,15 +484,9 @@ export class JsonRowReader {
    * leaving `#at` where it was.
    */
   #plainDecimal(type: DecimalType): number | undefined {
-    const b = this.#bytes
-    const start = this.#at + 1
-    let end = start
-    // A backslash or a byte past the digits is no digit: the text is left to the general parser.
-    while (b[end] !== 34) {
-      if (end >= this.#stop || end - start > 17) return undefined
-      end++
-    }
-    const unscaled = plainDecimalNumberOrUndefined(b, type, start, end)
+    const end = decimalTextEnd(this.#bytes, this.#at, this.#stop)
+    if (end < 0) return undefined
+    const unscaled = plainDecimalNumberOrUndefined(this.#bytes, type, this.#at + 1, end)
     if (unscaled !== undefined) this.#at = end + 1
     return unscaled
   }

@@ -447,11 +447,19 @@ function readLong(b: Buffer, at: number, typed: TypedColumnBuilder, r: number): 
  * safe integer, into row `r` as those microseconds; the position after it, or -1.
  */
 function readInstant(b: Buffer, at: number, typed: TypedColumnBuilder, r: number): number {
-  if (b[at] !== 34 || b[at + 25] !== 34) return -1
-  const micros = isoUtcMicrosNumberOrUndefined(b, at + 1, at + 25)
+  const micros = quotedInstant(b, at)
   if (micros === undefined) return -1
   typed.setInt64Number(r, micros)
   return at + 26
+}
+
+/**
+ * The microseconds of `Date#toISOString`'s 24 characters in quotes at `at` (the text ending at
+ * `at + 26`) when they are a safe integer, as the catalog's parser reads them; else undefined.
+ */
+export function quotedInstant(b: Buffer, at: number): number | undefined {
+  if (b[at] !== 34 || b[at + 25] !== 34) return undefined
+  return isoUtcMicrosNumberOrUndefined(b, at + 1, at + 25)
 }
 
 /**
@@ -467,14 +475,9 @@ function readDecimal(
   typed: TypedColumnBuilder,
   r: number,
 ): number {
-  if (b[at] !== 34) return -1
+  const to = decimalTextEnd(b, at, stop)
+  if (to < 0) return -1
   const from = at + 1
-  let to = from
-  // A backslash or a byte past the digits is no digit: the text is left to the general parser.
-  while (b[to] !== 34) {
-    if (to >= stop || to - from > 17) return -1
-    to++
-  }
   const unscaled = plainDecimalNumberOrUndefined(b, type, from, to)
   if (unscaled === undefined) return -1
   if (typed.kind === 'int32') typed.setNumber(r, unscaled)
@@ -549,4 +552,20 @@ function viewOf(b: Buffer): DataView<ArrayBufferLike> {
     if (lastView.buffer !== b.buffer) lastView = new DataView(b.buffer)
   }
   return lastView
+}
+
+/**
+ * The closing quote of text in quotes at `at`, before `stop`, short enough to be plain decimal
+ * text (at most 18 characters), or -1. A backslash or a byte past the digits is no digit: the
+ * text is then left to the general parser.
+ */
+export function decimalTextEnd(b: Buffer, at: number, stop: number): number {
+  if (b[at] !== 34) return -1
+  const from = at + 1
+  let to = from
+  while (b[to] !== 34) {
+    if (to >= stop || to - from > 17) return -1
+    to++
+  }
+  return to
 }
