@@ -85,6 +85,34 @@ describe('TableSink commits', () => {
     expect(ids.sort((x, y) => x - y)).toEqual(expected.sort((x, y) => x - y))
   })
 
+  it("fills a chunk's builder again only once its rows are committed, also while a commit is in flight", async () => {
+    const catalog = await setup()
+    const sink = await sinkOf(catalog, [0])
+    let next = 0
+    const batch = (rows: number) => {
+      expect(feed(sink, 0, next, next + rows)).toBe(rows)
+      next += rows
+    }
+    batch(5)
+    batch(6)
+    const first = sink.commit()
+    // Read while the commit writes the rows before: into builders of their own.
+    batch(7)
+    batch(8)
+    expect((await first).rows).toBe(11)
+    // Into the builders the first commit gave back, past the rows they held.
+    batch(9)
+    batch(10)
+    batch(3)
+    expect((await sink.commit()).rows).toBe(37)
+    // A batch of records the table holds already passes its builder on at once.
+    expect(record(sink, 0, 2, [{ id: 2n, p: 0 }])).toBe(0)
+    batch(4)
+    expect((await sink.commit()).rows).toBe(4)
+    const ids = (await tableRows(await catalog.loadTable('db.t'))).map((r) => Number(r.id))
+    expect(ids.sort((x, y) => x - y)).toEqual(Array.from({ length: next }, (_, o) => o))
+  })
+
   it('commits rows with the next offsets and restarts from them', async () => {
     const catalog = await setup()
     const sink = await sinkOf(catalog, [0, 1])

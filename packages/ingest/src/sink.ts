@@ -31,6 +31,8 @@ export function partitionKey(topic: string, partition: number): string {
 interface Chunk {
   readonly batch: ColumnBatch
   readonly bytes: number
+  /** The builder whose arrays `batch` views, to be used again once the rows are committed. */
+  readonly builder: ColumnBuilder | undefined
 }
 
 /** What one table holds for one topic-partition: committed up to `from`, buffered up to `next`. */
@@ -65,16 +67,13 @@ export class StagedRecords {
   readonly ends: number[] = []
   readonly held: number[] = []
   readonly #rowBytes: number
-  /** Builders of the schema that stages took their rows from, to be used again (see {@link StagedRecords.take}). */
-  readonly #spare: ColumnBuilder[]
   #start = 0
 
-  /** `spare`: builders of `schema` free to use, one of which the stage takes if there is one. */
+  /** `spare`: empty builders of `schema` free to use, one of which the stage takes if there is one. */
   constructor(schema: Schema, rowBytes: number, spare: ColumnBuilder[] = []) {
     this.schemaId = schema.schemaId
     // Flat fields in typed arrays: a buffered row holds no JavaScript value for them.
     this.#builder = spare.pop() ?? new ColumnBuilder(schema, { typed: true })
-    this.#spare = spare
     this.#rowBytes = rowBytes
   }
 
@@ -116,14 +115,13 @@ export class StagedRecords {
   }
 
   /**
-   * The validated rows, handed over once. They are copies: the builder, empty again with its
-   * arrays grown to a batch's size, goes back to the spare ones for a later stage, rather than
-   * each batch's columns growing from nothing and being copied once more.
+   * The validated rows, handed over once, as a batch over the builder's arrays (no copy), and
+   * the builder, for the sink to clear and give a later stage once nothing holds the batch: that
+   * stage then fills the same arrays, grown to a batch's size, rather than growing its own from
+   * nothing.
    */
-  take(): ColumnBatch {
-    const batch = this.#builder.take()
-    this.#spare.push(this.#builder)
-    return batch
+  take(): { batch: ColumnBatch; builder: ColumnBuilder } {
+    return { batch: this.#builder.view(), builder: this.#builder }
   }
 }
 
@@ -160,7 +158,10 @@ export class TableSink {
   #schema: Schema
   #names: ReadonlySet<string>
   #rowBytes: number
-  /** Builders of {@link TableSink.schema} stages have taken their rows from, free for the next stages. */
+  /**
+   * Empty builders of {@link TableSink.schema} for the next stages: those of chunks committed
+   * (or passed over), whose rows nothing holds any more.
+   */
   #spare: ColumnBuilder[] = []
   #rows = 0
   #bytes = 0
@@ -260,22 +261,42 @@ export class TableSink {
     if (!part) throw new Error(`TableSink: partition ${topic}/${partition} was not reset`)
     if (stage.schemaId !== this.#schema.schemaId) return undefined
     const { offsets, ends } = stage
-    const batch = stage.take()
+    const { batch, builder } = stage.take()
     const next = part.next === undefined ? -1 : Number(part.next)
     let first = 0
     while (first < offsets.length && offsets[first]! < next) first++
-    if (first === offsets.length) return 0
-    part.next = BigInt(offsets[offsets.length - 1]!) + 1n
-    const start = first === 0 ? 0 : ends[first - 1]!
+    if (first < offsets.length) part.next = BigInt(offsets[offsets.length - 1]!) + 1n
+    const start = first === offsets.length ? batch.rowCount : first === 0 ? 0 : ends[first - 1]!
     const kept = batch.rowCount - start
-    if (kept === 0) return 0
-    const held = stage.held[stage.held.length - 1]! - (first === 0 ? 0 : stage.held[first - 1]!)
-    part.chunks.push({ batch: start === 0 ? batch : sliceRows(batch, start), bytes: held })
-    part.rows += kept
-    part.bytes += held
-    this.#rows += kept
-    this.#bytes += held
+    if (start > 0 || kept === 0) {
+      // Rows of records the table holds already are passed over and the rest copied: the builder is free.
+      if (kept > 0) this.#chunk(part, sliceRows(batch, start), stage, first, undefined)
+      this.#release(builder)
+    } else this.#chunk(part, batch, stage, first, builder)
     return kept
+  }
+
+  /** Buffers a chunk of the rows of `stage`'s records from `first` on. */
+  #chunk(
+    part: PartitionBuffer,
+    batch: ColumnBatch,
+    stage: StagedRecords,
+    first: number,
+    builder: ColumnBuilder | undefined,
+  ): void {
+    const held = stage.held[stage.held.length - 1]! - (first === 0 ? 0 : stage.held[first - 1]!)
+    part.chunks.push({ batch, bytes: held, builder })
+    part.rows += batch.rowCount
+    part.bytes += held
+    this.#rows += batch.rowCount
+    this.#bytes += held
+  }
+
+  /** Clears a builder whose rows nothing holds any more and keeps it for a later stage, if it is of the schema in use. */
+  #release(builder: ColumnBuilder | undefined): void {
+    if (builder === undefined || builder.schemaId !== this.#schema.schemaId) return
+    builder.clear()
+    this.#spare.push(builder)
   }
 
   /**
@@ -349,6 +370,7 @@ export class TableSink {
         for (const chunk of part.chunks.splice(0, count)) {
           rows += chunk.batch.rowCount
           freed += chunk.bytes
+          this.#release(chunk.builder)
         }
         part.rows -= rows
         part.bytes -= freed
@@ -373,7 +395,12 @@ export class TableSink {
     for (const part of [...this.#parts.values()]) {
       const migrated = part.chunks.map((chunk) => migrateBatch(chunk.batch, old, current))
       if (migrated.every((batch) => batch !== undefined)) {
-        part.chunks = migrated.map((batch, i) => ({ batch, bytes: part.chunks[i]!.bytes }))
+        // A migrated batch may still view its old builder's arrays: the builder is not used again.
+        part.chunks = migrated.map((batch, i) => ({
+          batch,
+          bytes: part.chunks[i]!.bytes,
+          builder: undefined,
+        }))
         continue
       }
       dropped.push({ topic: part.topic, partition: part.partition, from: part.from, to: part.next! })

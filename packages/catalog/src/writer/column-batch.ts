@@ -68,6 +68,8 @@ export class ColumnBuilder {
   readonly #row: unknown[][]
   #columns: unknown[][]
   #rowCount = 0
+  /** The rows the last {@link ColumnBuilder.view} holds, which `truncate` keeps. */
+  #viewed = 0
 
   /**
    * `typed`: hold the flat fields in typed arrays (see `TypedColumn`), so that the batches taken
@@ -165,8 +167,9 @@ export class ColumnBuilder {
 
   /** Drops the rows from `rowCount` on, keeping the first `rowCount`, and any row being set. */
   truncate(rowCount: number): void {
-    if (!Number.isInteger(rowCount) || rowCount < 0 || rowCount > this.#rowCount) {
-      throw new ValidationError(`Cannot truncate ${this.#rowCount} rows to ${rowCount}`, {
+    if (!Number.isInteger(rowCount) || rowCount < this.#viewed || rowCount > this.#rowCount) {
+      const viewed = this.#viewed > 0 ? `, of which ${this.#viewed} are viewed,` : ''
+      throw new ValidationError(`Cannot truncate ${this.#rowCount} rows${viewed} to ${rowCount}`, {
         context: { field: 'rowCount' },
       })
     }
@@ -176,7 +179,35 @@ export class ColumnBuilder {
     this.#rowCount = rowCount
   }
 
-  /** The rows added so far, as a batch that is no longer this builder's; the builder starts empty. */
+  /**
+   * The rows added so far as a batch over the typed columns' arrays rather than copies of them
+   * (the other fields' values are copied): for a caller that fills the builder once, hands its
+   * rows on, and calls {@link ColumnBuilder.clear} to use the arrays again only when nothing
+   * holds the batch any more. Rows may be added after it; the builder refuses to `truncate` the
+   * rows it viewed, which the batch would see change.
+   */
+  view(): ColumnBatch {
+    this.truncate(this.#rowCount)
+    const rowCount = this.#rowCount
+    const columns: BatchColumn[] = this.#columns.map(
+      (column, c) => this.#typed[c]?.view() ?? column.slice(0, rowCount),
+    )
+    this.#viewed = rowCount
+    return { rowCount, columns }
+  }
+
+  /** Empties the builder, keeping its typed columns' arrays to fill again; every batch {@link ColumnBuilder.view} gave is then invalid. */
+  clear(): void {
+    for (const typed of this.#typed) typed?.clear()
+    this.#columns = this.#empty()
+    this.#rowCount = 0
+    this.#viewed = 0
+  }
+
+  /**
+   * The rows added so far, as a batch that is no longer this builder's; the builder starts empty
+   * (and, as with {@link ColumnBuilder.clear}, a batch {@link ColumnBuilder.view} gave is invalid).
+   */
   take(): ColumnBatch {
     // A row set but not ended is not taken.
     this.truncate(this.#rowCount)
@@ -184,6 +215,7 @@ export class ColumnBuilder {
     const batch = { rowCount: this.#rowCount, columns }
     this.#columns = this.#empty()
     this.#rowCount = 0
+    this.#viewed = 0
     return batch
   }
 

@@ -107,6 +107,27 @@ describe('TypedColumnBuilder', () => {
     expect(typedValues(second, STRING)).toEqual(['bb', 'c'])
     expect(second.valid).toBeUndefined()
   })
+
+  it('views its rows without copying them, unchanged as rows are added and the arrays grow, until cleared', () => {
+    const builder = new TypedColumnBuilder('bytes', 16)
+    builder.setString(0, 'a')
+    builder.setNull(1)
+    const view = builder.view()
+    for (let r = 2; r < 100; r++) builder.setString(r, `value ${r}`)
+    expect(typedValues(view, STRING)).toEqual(['a', null])
+    const all = builder.view()
+    expect(typedValues(all, STRING)).toHaveLength(100)
+    builder.clear()
+    expect(builder.length).toBe(0)
+    expect(builder.byteLength).toBe(0)
+    builder.setString(0, 'z')
+    // The arrays are filled again: the last view sees its first row written over.
+    expect(typedValues(builder.view(), STRING)).toEqual(['z'])
+    expect((all as { data: Uint8Array }).data.buffer).toBe(
+      (builder.view() as { data: Uint8Array }).data.buffer,
+    )
+    expect(typedValues(all, STRING)[0]).toBe('z')
+  })
 })
 
 const schema = new Schema([
@@ -175,6 +196,30 @@ describe('ColumnBuilder typed', () => {
       builder.truncate(2)
       builder.add(inputs[2])
     }
+    expect(values(typed.take())).toEqual(plain.take().columns)
+  })
+
+  it('views the rows added, keeps them while more are added, refuses to truncate them, and starts over when cleared', () => {
+    const typed = new ColumnBuilder(schema, { typed: true })
+    const plain = new ColumnBuilder(schema)
+    typed.add(inputs[0])
+    typed.add(inputs[1])
+    const view = typed.view()
+    typed.add(inputs[2])
+    expect(() => typed.truncate(1)).toThrow(/of which 2 are viewed/)
+    typed.truncate(2)
+    typed.add(inputs[2])
+    plain.add(inputs[0])
+    plain.add(inputs[1])
+    expect(view.rowCount).toBe(2)
+    expect(values(view)).toEqual(plain.take().columns)
+    expect(typed.view().rowCount).toBe(3)
+    typed.clear()
+    expect(typed.rowCount).toBe(0)
+    typed.add(inputs[1])
+    typed.truncate(0)
+    typed.add(inputs[2])
+    plain.add(inputs[2])
     expect(values(typed.take())).toEqual(plain.take().columns)
   })
 })

@@ -479,6 +479,33 @@ export class TypedColumnBuilder {
     if (this.#offsets) this.#dataLength = this.#offsets[length]!
   }
 
+  /**
+   * The rows written, as a column over this builder's arrays rather than a copy of them. It
+   * stays as it is while rows are written after it (growing the arrays leaves it the old ones),
+   * until {@link TypedColumnBuilder.clear} or a `truncate` below its length lets its rows be
+   * written over.
+   */
+  view(): TypedColumn {
+    const length = this.#length
+    const valid = this.#valid?.subarray(0, length).includes(0) ? this.#valid.subarray(0, length) : undefined
+    if (this.kind === 'bytes') {
+      return {
+        kind: 'bytes',
+        length,
+        valid,
+        offsets: this.#offsets!.subarray(0, length + 1),
+        data: this.#data.subarray(0, this.#dataLength),
+      }
+    }
+    return { kind: this.kind, length, valid, values: this.#values.subarray(0, length) } as TypedColumn
+  }
+
+  /** Starts empty again, keeping the arrays: for a caller done with every {@link TypedColumnBuilder.view}. */
+  clear(): void {
+    this.#length = 0
+    this.#dataLength = 0
+  }
+
   /** The rows written, as a column no longer this builder's; the builder starts empty. */
   take(): TypedColumn {
     const length = this.#length
