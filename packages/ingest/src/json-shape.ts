@@ -503,6 +503,7 @@ function copyPlainString(
 ): number {
   let to = typed.reserveBytes(r, stop - i)
   const data = typed.data
+  const out = typed.dataView
   while (i + 4 <= stop) {
     const x = view.getInt32(base + i, true)
     const quote = x ^ 0x22222222
@@ -517,10 +518,7 @@ function copyPlainString(
       0x80808080
     )
       break
-    data[to] = x
-    data[to + 1] = x >> 8
-    data[to + 2] = x >> 16
-    data[to + 3] = x >> 24
+    out.setInt32(to, x, true)
     i += 4
     to += 4
   }

@@ -318,6 +318,8 @@ export class TypedColumnBuilder {
   #valid: Uint8Array | undefined
   #offsets: Int32Array | undefined
   #data: Uint8Array
+  /** A view of {@link TypedColumnBuilder.data}, made again when it is replaced. */
+  #dataView: DataView<ArrayBufferLike>
   #dataLength = 0
   #length = 0
 
@@ -328,6 +330,7 @@ export class TypedColumnBuilder {
     this.#halves = kind === 'int64' && LITTLE_ENDIAN ? new Int32Array(this.#values.buffer) : undefined
     this.#offsets = kind === 'bytes' ? new Int32Array(this.#capacity + 1) : undefined
     this.#data = new Uint8Array(kind === 'bytes' ? this.#capacity * 16 : 0)
+    this.#dataView = new DataView(this.#data.buffer)
   }
 
   /** Rows written. */
@@ -434,6 +437,11 @@ export class TypedColumnBuilder {
     return this.#data
   }
 
+  /** A view of {@link TypedColumnBuilder.data}, to write several bytes with one store; replaced as it grows. */
+  get dataView(): DataView<ArrayBufferLike> {
+    return this.#dataView
+  }
+
   /** Ends row `r`, begun by {@link TypedColumnBuilder.reserveBytes}, at `end` of {@link TypedColumnBuilder.data}. */
   endBytes(r: number, end: number): void {
     this.#endBytes(r, end)
@@ -454,6 +462,7 @@ export class TypedColumnBuilder {
       const data = new Uint8Array(Math.max(at + bytes, this.#data.length * 2))
       data.set(this.#data.subarray(0, at))
       this.#data = data
+      this.#dataView = new DataView(data.buffer)
     }
     return at
   }
