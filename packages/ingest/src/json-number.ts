@@ -88,6 +88,39 @@ export function scanNumber(b: Buffer, start: number): number {
   return i
 }
 
+/**
+ * {@link scanNumber} for a number expected to be an integer: `-?(0|[1-9][0-9]*)` of up to 15
+ * digits, neither fraction nor exponent following, is read at once; anything else is left to
+ * `scanNumber`, so the outcome is the same.
+ */
+export function scanInteger(b: Buffer, start: number): number {
+  let i = start
+  const negative = b[i] === 45 /* - */
+  if (negative) i++
+  const first = i
+  let value = 0
+  for (;;) {
+    const d = b[i]! - 48
+    // Past the end of `b`, `d` is NaN.
+    if (!(d >= 0 && d <= 9)) break
+    value = value * 10 + d
+    i++
+  }
+  const digits = i - first
+  const next = b[i]
+  if (
+    digits === 0 ||
+    digits > 15 ||
+    (digits > 1 && b[first] === 48) ||
+    next === 46 /* . */ ||
+    next === 101 /* e */ ||
+    next === 69 /* E */
+  )
+    return scanNumber(b, start)
+  scanned = negative ? -value : value
+  return i
+}
+
 /** The digit at `i`, or -1 for another byte or the end of the value. */
 function digitAt(b: Uint8Array, i: number): number {
   const d = (b[i] ?? 0) - 48

@@ -20,7 +20,7 @@ import {
   plainDecimalNumberOrUndefined,
   type TypedColumnBuilder,
 } from '@lake/catalog'
-import { scanNumber, scannedNumber } from './json-number.js'
+import { scanInteger, scanNumber, scannedNumber } from './json-number.js'
 
 /** How a field's value is read: the common flat types inline, the rest through `coerceValue`. */
 export const STRING = 0
@@ -426,7 +426,7 @@ function readBoolean(b: Buffer, at: number, typed: TypedColumnBuilder, r: number
 
 /** A number at `at` that is an int (-0 as 0) into row `r`; the position after it, or -1. */
 function readInt(b: Buffer, at: number, typed: TypedColumnBuilder, r: number): number {
-  const end = scanNumber(b, at)
+  const end = scanInteger(b, at)
   const n = scannedNumber()
   if (end < 0 || (n | 0) !== n) return -1
   typed.setNumber(r, n | 0)
@@ -435,7 +435,7 @@ function readInt(b: Buffer, at: number, typed: TypedColumnBuilder, r: number): n
 
 /** A number at `at` that is a safe integer into row `r` of an int64 column; the position after it, or -1. */
 function readLong(b: Buffer, at: number, typed: TypedColumnBuilder, r: number): number {
-  const end = scanNumber(b, at)
+  const end = scanInteger(b, at)
   const n = scannedNumber()
   if (end < 0 || !Number.isSafeInteger(n)) return -1
   typed.setInt64Number(r, n)
