@@ -23,6 +23,7 @@ import { ByteWriter, type ParquetWriter, type SchemaElement } from 'hyparquet-wr
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import type { IcebergType } from '../spec/types.js'
+import type { Scratch } from './scratch.js'
 import { typedChunk } from './typed-chunk.js'
 import { type BatchColumn, isTypedColumn } from './typed-column.js'
 
@@ -67,6 +68,11 @@ export interface FlatColumnOptions {
   pageBytes: number
   /** `write.parquet.dict-size-bytes`: a larger dictionary is not used. */
   dictionaryBytes: number
+  /**
+   * Where a typed column's pages and indexes are encoded, to be given back once the chunk is
+   * written (see `scratch.ts`); without it they are allocated.
+   */
+  scratch?: Scratch | undefined
 }
 
 /** hyparquet-writer's statistics of a chunk, in internal values. */
@@ -131,7 +137,7 @@ export async function writeFlatColumn(
   const physical = element.type as Physical
   const required = element.repetition_type === 'REQUIRED'
   const values = isTypedColumn(column)
-    ? typedChunk(column, physical, element)
+    ? typedChunk(column, physical, element, options.scratch)
     : arrayChunk(column, physical, element)
   // The dictionary first: a typed chunk finds a column's extremes among its distinct values.
   const dictionary = physical === 'BOOLEAN' ? undefined : values.dictionary(options.dictionaryBytes)
@@ -293,13 +299,13 @@ function dataPage(
   if (!required) {
     const defined = values.defined(from, to)
     for (let i = 0; i < count; i++) nulls += 1 - defined[i]!
-    levels = rleBitPacked(defined, 1, 0)
+    levels = rleBitPacked(defined, 1, 0, options.scratch)
   }
   const present = count - nulls
   let raw: Uint8Array
   if (dictionary) {
     const width = Math.max(1, Math.ceil(Math.log2(dictionary.size)))
-    raw = rleBitPacked(dictionary.indexes(from, to, present), width, 1)
+    raw = rleBitPacked(dictionary.indexes(from, to, present), width, 1, options.scratch)
     raw[0] = width
   } else {
     raw = values.plain(from, to, present)
@@ -340,9 +346,15 @@ function writePage(writer: ByteWriter, page: Page, compressed: Uint8Array): numb
 /**
  * Values in the RLE / bit-packed hybrid encoding, after `skip` bytes left for the caller: runs of
  * 8 or more equal values as RLE runs, the rest bit-packed in groups of 8, as hyparquet-writer
- * lays them out. Widths over 24 bits are left to hyparquet-writer's encoder.
+ * lays them out. Widths over 24 bits are left to hyparquet-writer's encoder. Every byte up to
+ * the end is written, so the output may be borrowed from `scratch`.
  */
-export function rleBitPacked(values: Uint8Array | Int32Array, width: number, skip: number): Uint8Array {
+export function rleBitPacked(
+  values: Uint8Array | Int32Array,
+  width: number,
+  skip: number,
+  scratch?: Scratch,
+): Uint8Array {
   const count = values.length
   if (width > 24) {
     const writer = new ByteWriter(skip + Math.ceil((count * width) / 8) + 16)
@@ -352,7 +364,8 @@ export function rleBitPacked(values: Uint8Array | Int32Array, width: number, ski
   }
   const valueBytes = (width + 7) >> 3
   // At worst every group of 8 is bit-packed behind a header of its own.
-  const out = new Uint8Array(skip + Math.ceil(count / 8) * (width + 5) + 16)
+  const size = skip + Math.ceil(count / 8) * (width + 5) + 16
+  const out = scratch ? scratch.bytes(size) : new Uint8Array(size)
   let at = skip
   let packedFrom = 0
   let groups = 0

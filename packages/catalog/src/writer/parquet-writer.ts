@@ -17,6 +17,7 @@ import { type BatchRange, type ColumnBatch, concatRanges } from './column-batch.
 import { isFlat, writeFlatColumn } from './flat-column.js'
 import { type FileMetrics, footerMetrics, type MetricsMode, metricsModes } from './metrics.js'
 import { decimalBytes, parquetSchema } from './parquet-schema.js'
+import { Scratch } from './scratch.js'
 import { type BatchColumn, isTypedColumn, type TypedColumn, typedValues } from './typed-column.js'
 import { type Zstd, ZstdCompressor } from './zstd.js'
 import { loadNativeZstd } from './zstd-native.js'
@@ -320,9 +321,12 @@ export class ParquetFileWriter {
   async #flush(): Promise<void> {
     if (this.#bufferedRows === 0) return
     if (this.#settings.codec === 'zstd') this.#zstd ??= await loadZstd()
-    const columns = concatRanges(this.#buffered, this.#types)
+    // The row group's gathered columns and encoded pages are borrowed, and given back once its
+    // bytes are in the file.
+    const scratch = new Scratch()
     try {
-      if (this.#flat) await this.#writeFlatRowGroup(columns, this.#flat)
+      const columns = concatRanges(this.#buffered, this.#types, scratch)
+      if (this.#flat) await this.#writeFlatRowGroup(columns, this.#flat, scratch)
       else {
         // hyparquet-writer takes values: a typed column beside nested ones is materialized.
         const data = columns.map((column, c) =>
@@ -342,6 +346,8 @@ export class ParquetFileWriter {
         cause,
         context: { rowGroup: this.#parquet.row_groups.length },
       })
+    } finally {
+      scratch.release()
     }
     this.#flushedEstimate += this.#bufferedBytes
     this.#buffered = []
@@ -359,6 +365,7 @@ export class ParquetFileWriter {
   async #writeFlatRowGroup(
     columns: readonly BatchColumn[],
     elements: readonly SchemaElement[],
+    scratch: Scratch,
   ): Promise<void> {
     const { codec } = this.#settings
     const parquetCodec = HYPARQUET_CODEC[codec]
@@ -380,6 +387,7 @@ export class ParquetFileWriter {
           compressAsync,
           pageBytes: this.#settings.pageBytes,
           dictionaryBytes: this.#settings.dictionaryBytes,
+          scratch,
         }),
       )
     }

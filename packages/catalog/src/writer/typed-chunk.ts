@@ -18,6 +18,7 @@
  */
 import type { SchemaElement } from 'hyparquet-writer'
 import type { ChunkDictionary, ChunkValues, Extremes, Physical } from './flat-column.js'
+import type { Scratch } from './scratch.js'
 import {
   type BytesColumn,
   gatherWords,
@@ -47,9 +48,15 @@ const decoder = new TextDecoder()
 
 /**
  * A typed column's rows as the flat column writer reads them. A column of another layout than
- * the physical type's throws (`ParquetFileWriter` turns it into a `ValidationError`).
+ * the physical type's throws (`ParquetFileWriter` turns it into a `ValidationError`). The arrays
+ * it encodes into (pages, dictionary indexes) are borrowed from `scratch` when given.
  */
-export function typedChunk(column: TypedColumn, physical: Physical, element: SchemaElement): ChunkValues {
+export function typedChunk(
+  column: TypedColumn,
+  physical: Physical,
+  element: SchemaElement,
+  scratch?: Scratch,
+): ChunkValues {
   if (column.kind !== KIND_OF[physical]) {
     throw new Error(`parquet expected a ${physical} column, got a typed ${column.kind} column`)
   }
@@ -57,7 +64,7 @@ export function typedChunk(column: TypedColumn, physical: Physical, element: Sch
   // Asked for once: a bytes column's extremes are then found among its distinct values alone.
   let dictionary: { bytes: number; found: TypedDictionary | undefined } | undefined
   const dictionaryOf = (bytes: number) => {
-    if (dictionary?.bytes !== bytes) dictionary = { bytes, found: typedDictionary(column, bytes) }
+    if (dictionary?.bytes !== bytes) dictionary = { bytes, found: typedDictionary(column, bytes, scratch) }
     return dictionary.found
   }
   return {
@@ -74,11 +81,11 @@ export function typedChunk(column: TypedColumn, physical: Physical, element: Sch
     },
     dictionary: dictionaryOf,
     pageEnd: (from, pageBytes) => bytesPageEnd(column as BytesColumn, from, pageBytes),
-    defined: (from, to) => (valid ? valid.subarray(from, to) : new Uint8Array(to - from).fill(1)),
+    defined: (from, to) => (valid ? valid.subarray(from, to) : bytesOf(scratch, to - from).fill(1)),
     plain: (from, to, present) => {
       const words = WORDS[column.kind]
       if (words === undefined || present < to - from)
-        return plainRows(column, presentRows(valid, from, to, present))
+        return plainRows(column, presentRows(valid, from, to, present, scratch), scratch)
       // Every row has a value: the page is the typed array's bytes as they are.
       const { values } = column as Exclude<TypedColumn, BytesColumn>
       return new Uint8Array(values.buffer, values.byteOffset + 4 * words * from, 4 * words * (to - from))
@@ -86,39 +93,55 @@ export function typedChunk(column: TypedColumn, physical: Physical, element: Sch
   }
 }
 
+/** `length` bytes, borrowed from `scratch` (not zeroed) or new (zeroed). */
+function bytesOf(scratch: Scratch | undefined, length: number): Uint8Array {
+  return scratch ? scratch.bytes(length) : new Uint8Array(length)
+}
+
+/** `length` 32-bit integers, borrowed from `scratch` (not zeroed) or new (zeroed). */
+function int32Of(scratch: Scratch | undefined, length: number): Int32Array {
+  return scratch ? scratch.int32(length) : new Int32Array(length)
+}
+
 /** The rows from `from` to `to` that hold a value, `present` of them. */
-function presentRows(valid: Uint8Array | undefined, from: number, to: number, present: number): Int32Array {
-  const rows = new Int32Array(present)
+function presentRows(
+  valid: Uint8Array | undefined,
+  from: number,
+  to: number,
+  present: number,
+  scratch: Scratch | undefined,
+): Int32Array {
+  const rows = int32Of(scratch, present)
   let n = 0
   for (let i = from; i < to; i++) if (valid === undefined || valid[i] === 1) rows[n++] = i
   return rows
 }
 
 /** The PLAIN encoding of the values of `rows`, in that order. */
-function plainRows(column: TypedColumn, rows: Int32Array): Uint8Array {
+function plainRows(column: TypedColumn, rows: Int32Array, scratch: Scratch | undefined): Uint8Array {
   switch (column.kind) {
     case 'boolean': {
-      const out = new Uint8Array(Math.ceil(rows.length / 8))
+      const out = bytesOf(scratch, Math.ceil(rows.length / 8)).fill(0)
       const { values } = column
       for (let n = 0; n < rows.length; n++) if (values[rows[n]!] === 1) out[n >> 3]! |= 1 << (n & 7)
       return out
     }
     case 'bytes':
-      return bytesPlain(column, rows)
+      return bytesPlain(column, rows, scratch)
     default: {
-      const out = new Int32Array(rows.length * WORDS[column.kind]!)
+      const out = int32Of(scratch, rows.length * WORDS[column.kind]!)
       gatherWords(out, column.values, rows)
-      return new Uint8Array(out.buffer)
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
     }
   }
 }
 
 /** Byte arrays PLAIN-encoded: each one's length as 4 bytes little-endian, then its bytes. */
-function bytesPlain(column: BytesColumn, rows: Int32Array): Uint8Array {
+function bytesPlain(column: BytesColumn, rows: Int32Array, scratch: Scratch | undefined): Uint8Array {
   const { offsets, data } = column
   let size = 4 * rows.length
   for (let n = 0; n < rows.length; n++) size += offsets[rows[n]! + 1]! - offsets[rows[n]!]!
-  const out = new Uint8Array(size)
+  const out = bytesOf(scratch, size)
   let at = 0
   for (let n = 0; n < rows.length; n++) {
     const start = offsets[rows[n]!]!
@@ -296,7 +319,11 @@ const SAMPLE_REJECTION_RATIO = 0.9
  * plain values, and a floating-point -0 means none. Values are numbered in first-seen order as
  * they are found, so a page's indexes are a slice of those numbers.
  */
-function typedDictionary(column: TypedColumn, dictionaryBytes: number): TypedDictionary | undefined {
+function typedDictionary(
+  column: TypedColumn,
+  dictionaryBytes: number,
+  scratch: Scratch | undefined,
+): TypedDictionary | undefined {
   const { length, valid } = column
   const key = rowKey(column)
   const bytes = column.kind === 'bytes'
@@ -318,7 +345,8 @@ function typedDictionary(column: TypedColumn, dictionaryBytes: number): TypedDic
   }
   if (sampleTotal === 0 || sampleDistinct / sampleTotal > SAMPLE_REJECTION_RATIO) return undefined
   const floats = column.kind === 'float32' || column.kind === 'float64' ? column.values : undefined
-  const codes = new Int32Array(length)
+  // Read only at rows that hold a value, each written below.
+  const codes = int32Of(scratch, length)
   const distinct = new DistinctRows(key, 1024)
   let distinctSize = 0
   let totalSize = 0
@@ -345,10 +373,10 @@ function typedDictionary(column: TypedColumn, dictionaryBytes: number): TypedDic
     size,
     rows,
     present,
-    page: () => plainRows(column, rows),
+    page: () => plainRows(column, rows, scratch),
     indexes: (from, to, count) => {
       if (count === to - from) return codes.subarray(from, to)
-      const indexes = new Int32Array(count)
+      const indexes = int32Of(scratch, count)
       let n = 0
       for (let i = from; i < to; i++) if (valid![i] === 1) indexes[n++] = codes[i]!
       return indexes

@@ -10,6 +10,7 @@
  */
 import { ValidationError } from '@lake/errors'
 import type { IcebergType } from '../spec/types.js'
+import type { Scratch } from './scratch.js'
 
 /**
  * How a typed column lays out its values:
@@ -129,9 +130,9 @@ export interface TypedRange {
  * Ranges of typed columns of one kind, one after another, as a typed column of its own arrays
  * (a copy even of a single range, so the result holds no more memory than its rows). It has a
  * `valid` array only if one of the rows is null; byte rows are gathered into fresh data with
- * offsets from 0.
+ * offsets from 0. With `scratch`, the arrays are borrowed from it, for as long as it lends them.
  */
-export function concatTyped(ranges: readonly TypedRange[]): TypedColumn {
+export function concatTyped(ranges: readonly TypedRange[], scratch?: Scratch): TypedColumn {
   const kind = ranges[0]!.column.kind
   let length = 0
   let nulls = false
@@ -141,7 +142,7 @@ export function concatTyped(ranges: readonly TypedRange[]): TypedColumn {
   }
   let valid: Uint8Array | undefined
   if (nulls) {
-    valid = new Uint8Array(length)
+    valid = scratch ? scratch.bytes(length) : new Uint8Array(length)
     let at = 0
     for (const { column, start, end } of ranges) {
       if (column.valid) valid.set(column.valid.subarray(start, end), at)
@@ -155,8 +156,9 @@ export function concatTyped(ranges: readonly TypedRange[]): TypedColumn {
       const { offsets } = byteRows(column)
       bytes += offsets[end]! - offsets[start]!
     }
-    const offsets = new Int32Array(length + 1)
-    const data = new Uint8Array(bytes)
+    const offsets = scratch ? scratch.int32(length + 1) : new Int32Array(length + 1)
+    const data = scratch ? scratch.bytes(bytes) : new Uint8Array(bytes)
+    offsets[0] = 0
     let row = 0
     let at = 0
     for (const { column, start, end } of ranges) {
@@ -169,7 +171,7 @@ export function concatTyped(ranges: readonly TypedRange[]): TypedColumn {
     }
     return { kind, length, valid, offsets, data }
   }
-  const values = allocate(kind, length)
+  const values = allocate(kind, length, scratch)
   let at = 0
   for (const { column, start, end } of ranges) {
     values.set(fixedRows(column).values.subarray(start, end) as never, at)
@@ -282,23 +284,29 @@ function fixedRows(column: TypedColumn): FixedColumn {
   return column as FixedColumn
 }
 
-/** The values array of `length` rows of a fixed-width kind (none for bytes). */
+/**
+ * The values array of `length` rows of a fixed-width kind (none for bytes): zeroed, or borrowed
+ * from `scratch` and not.
+ */
 function allocate(
   kind: TypedColumnKind,
   length: number,
+  scratch?: Scratch,
 ): Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array {
   switch (kind) {
     case 'boolean':
     case 'bytes':
-      return new Uint8Array(kind === 'bytes' ? 0 : length)
+      return scratch
+        ? scratch.bytes(kind === 'bytes' ? 0 : length)
+        : new Uint8Array(kind === 'bytes' ? 0 : length)
     case 'int32':
-      return new Int32Array(length)
+      return scratch ? scratch.int32(length) : new Int32Array(length)
     case 'int64':
-      return new BigInt64Array(length)
+      return scratch ? scratch.bigint64(length) : new BigInt64Array(length)
     case 'float32':
-      return new Float32Array(length)
+      return scratch ? scratch.float32(length) : new Float32Array(length)
     case 'float64':
-      return new Float64Array(length)
+      return scratch ? scratch.float64(length) : new Float64Array(length)
   }
 }
 
