@@ -58,9 +58,9 @@ export class Scratch {
   release(): void {
     for (const buffer of this.#taken) {
       if (freeBytes + buffer.byteLength > POOL_BYTES) continue
-      let list = free.get(buffer.byteLength)
-      if (!list) free.set(buffer.byteLength, (list = []))
-      list.push(buffer)
+      const list = free.get(buffer.byteLength)
+      if (list) list.push(buffer)
+      else free.set(buffer.byteLength, [buffer])
       freeBytes += buffer.byteLength
     }
     this.#taken.length = 0
