@@ -13,7 +13,7 @@ import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
 import { DEFAULT_FETCH_BYTES_PER_PARTITION } from '../src/index.js'
 import { Fetcher } from '../src/kafka/fetcher.js'
-import { brokers, kafkaClient, requireStack, runId } from '../test/stack.js'
+import { brokers, kafkaClient, removeRunData, requireStack, runId } from '../test/stack.js'
 import { consume, produce, type Timed } from './kafka.js'
 
 const RECORDS = Number(argument('records') ?? 1_000_000)
@@ -138,3 +138,4 @@ rounds.forEach((r, i) => {
 })
 print()
 print(`Median: wall **${median(wall).toFixed(2)}×**, CPU **${median(cpu).toFixed(2)}×**.`)
+await removeRunData([topic])

@@ -25,7 +25,7 @@ import { loadavg, totalmem } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { argument } from '@lake/devtools/args'
 import { median } from '@lake/devtools/stats'
-import { createTopic, hdfsCatalog, hdfsWarehouse, requireStack, runId } from '../test/stack.js'
+import { createTopic, hdfsCatalog, hdfsWarehouse, removeRunData, requireStack, runId } from '../test/stack.js'
 import { Events } from './events.js'
 import { consume, produce, type Timed } from './kafka.js'
 import type { StageMessage } from './stage-thread.js'
@@ -160,4 +160,5 @@ ${RECORDS.toLocaleString('en')} JSON events on one partition, ${Math.round(produ
 | stage | wall s | CPU s | CPU µs per event (median) | raw's wall over the stage's, median (range) |
 |---|---|---|---:|---|
 ${rows.join('\n')}`)
+await removeRunData([topic])
 process.exit(0)

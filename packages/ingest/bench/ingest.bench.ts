@@ -25,6 +25,7 @@ import {
   hdfsCatalog,
   hdfsWarehouse,
   kafkaClient,
+  removeRunData,
   requireStack,
   runId,
 } from '../test/stack.js'
@@ -136,9 +137,13 @@ async function lakeIngest(topic: string, count: number) {
   }
 }
 
+/** The topics of the latency and the 1-vs-3-workers measures. */
+const LATENCY_TOPIC = `bench-latency-${runId}`
+const SCALE_TOPIC = `bench-six-${runId}`
+
 /** Produce one record every 100 ms and see when each becomes visible in a Lake scan. */
 async function latency(): Promise<number[]> {
-  const topic = `bench-latency-${runId}`
+  const topic = LATENCY_TOPIC
   await createTopic(topic, 1)
   const { table, warehouse } = await newTable('latency')
   const worker = createIngestWorker({
@@ -255,13 +260,14 @@ if (!THROUGHPUT_ONLY) {
   progress(
     `latency p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms; 1 vs 3 workers`,
   )
-  const scaleTopic = `bench-six-${runId}`
-  await createTopic(scaleTopic, 6)
-  await produce(scaleTopic, SCALE_RECORDS)
-  one = await scale(scaleTopic, SCALE_RECORDS, 1)
+  await createTopic(SCALE_TOPIC, 6)
+  await produce(SCALE_TOPIC, SCALE_RECORDS)
+  one = await scale(SCALE_TOPIC, SCALE_RECORDS, 1)
   progress(`1 worker: ${one.toFixed(2)} s`)
-  three = await scale(scaleTopic, SCALE_RECORDS, 3)
+  three = await scale(SCALE_TOPIC, SCALE_RECORDS, 3)
 }
+progress('removing the topics and warehouses of this run')
+await removeRunData([topic, ...(THROUGHPUT_ONLY ? [] : [LATENCY_TOPIC, SCALE_TOPIC])])
 progress('done')
 
 const rate = (n: number, s: number) => `${(n / s / 1000).toFixed(1)} k/s`

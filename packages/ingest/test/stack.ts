@@ -85,6 +85,23 @@ export async function createTopic(topic: string, partitions: number): Promise<vo
   }
 }
 
+/**
+ * Deletes what a benchmark of this process left on the stack: its topics, and its warehouses
+ * (under this run's directory). A benchmark produces a million events or more a run, and the dev
+ * stack keeps whatever it is given: left behind, runs fill the disk until HDFS refuses writes.
+ */
+export async function removeRunData(topics: readonly string[]): Promise<void> {
+  const admin = kafkaClient().admin()
+  await admin.connect()
+  try {
+    await admin.deleteTopics({ topics: [...topics] })
+  } finally {
+    await admin.disconnect()
+  }
+  const io = new WebHdfsFileIO({ namenodes: [hdfs.namenodeHttp], user: 'lake' })
+  await io.delete(`${hdfs.fsUri}/lake-it/ingest-${runId}`, { recursive: true })
+}
+
 /** The HDFS warehouse of one test, through WebHDFS. */
 export function hdfsWarehouse(name: string): string {
   return `${hdfs.fsUri}/lake-it/ingest-${runId}/${name}`
