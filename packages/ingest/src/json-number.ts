@@ -99,13 +99,7 @@ export function scanInteger(b: Buffer, start: number): number {
   if (negative) i++
   const first = i
   let value = 0
-  for (;;) {
-    const d = b[i]! - 48
-    // Past the end of `b`, `d` is NaN.
-    if (!(d >= 0 && d <= 9)) break
-    value = value * 10 + d
-    i++
-  }
+  for (let d = digitAt(b, i); d >= 0; d = digitAt(b, ++i)) value = value * 10 + d
   const digits = i - first
   const next = b[i]
   if (

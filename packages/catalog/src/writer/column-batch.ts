@@ -10,7 +10,7 @@ import { ValidationError } from '@lake/errors'
 import type { Schema } from '../spec/schema.js'
 import type { IcebergType } from '../spec/types.js'
 import { rowCoercion } from '../spec/values.js'
-import type { Scratch } from './scratch.js'
+import type { Lender } from './scratch.js'
 import {
   type BatchColumn,
   concatTyped,
@@ -241,14 +241,14 @@ export function takeRows(batch: ColumnBatch, indexes: readonly number[]): Column
 /**
  * Ranges of batches one after another as one column per field of `types` (the schema's field
  * types): the columns of the batch itself when the ranges are one whole batch, else copies. A
- * field whose ranges are all typed alike stays typed (its arrays borrowed from `scratch`, when
- * given); one mixing typed and array columns (batches of typed and untyped builders) becomes an
+ * field whose ranges are all typed alike stays typed (its arrays from `lender`, see `concatTyped`);
+ * one mixing typed and array columns (batches of typed and untyped builders) becomes an
  * array of internal values.
  */
 export function concatRanges(
   ranges: readonly BatchRange[],
   types: readonly IcebergType[],
-  scratch?: Scratch,
+  lender?: Lender,
 ): BatchColumn[] {
   const only = ranges.length === 1 ? ranges[0]! : undefined
   if (only && only.start === 0 && only.end === only.batch.rowCount) return [...only.batch.columns]
@@ -259,7 +259,7 @@ export function concatRanges(
       if (!isTypedColumn(column) || column.kind !== (typed[0]?.column.kind ?? column.kind)) break
       typed.push({ column, start, end })
     }
-    return typed.length === ranges.length ? concatTyped(typed, scratch) : concatValues(ranges, c, type)
+    return typed.length === ranges.length ? concatTyped(typed, lender) : concatValues(ranges, c, type)
   })
 }
 

@@ -23,7 +23,7 @@ import { ByteWriter, type ParquetWriter, type SchemaElement } from 'hyparquet-wr
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import type { IcebergType } from '../spec/types.js'
-import type { Scratch } from './scratch.js'
+import { FRESH, type Lender } from './scratch.js'
 import { typedChunk } from './typed-chunk.js'
 import { type BatchColumn, isTypedColumn } from './typed-column.js'
 
@@ -69,10 +69,10 @@ export interface FlatColumnOptions {
   /** `write.parquet.dict-size-bytes`: a larger dictionary is not used. */
   dictionaryBytes: number
   /**
-   * Where a typed column's pages and indexes are encoded, to be given back once the chunk is
-   * written (see `scratch.ts`); without it they are allocated.
+   * Where pages, levels and indexes are encoded: a `Scratch` that takes them back once the chunk
+   * is written (see `scratch.ts`); without it they are allocated.
    */
-  scratch?: Scratch | undefined
+  scratch?: Lender | undefined
 }
 
 /** hyparquet-writer's statistics of a chunk, in internal values. */
@@ -347,13 +347,13 @@ function writePage(writer: ByteWriter, page: Page, compressed: Uint8Array): numb
  * Values in the RLE / bit-packed hybrid encoding, after `skip` bytes left for the caller: runs of
  * 8 or more equal values as RLE runs, the rest bit-packed in groups of 8, as hyparquet-writer
  * lays them out. Widths over 24 bits are left to hyparquet-writer's encoder. Every byte up to
- * the end is written, so the output may be borrowed from `scratch`.
+ * the end is written, so `lender` may lend the output unzeroed.
  */
 export function rleBitPacked(
   values: Uint8Array | Int32Array,
   width: number,
   skip: number,
-  scratch?: Scratch,
+  lender: Lender = FRESH,
 ): Uint8Array {
   const count = values.length
   if (width > 24) {
@@ -364,8 +364,7 @@ export function rleBitPacked(
   }
   const valueBytes = (width + 7) >> 3
   // At worst every group of 8 is bit-packed behind a header of its own.
-  const size = skip + Math.ceil(count / 8) * (width + 5) + 16
-  const out = scratch ? scratch.bytes(size) : new Uint8Array(size)
+  const out = lender.bytes(skip + Math.ceil(count / 8) * (width + 5) + 16)
   let at = skip
   let packedFrom = 0
   let groups = 0

@@ -27,8 +27,27 @@ export const POOL_BYTES = 64 * 1024 * 1024
 const free = new Map<number, ArrayBuffer[]>()
 let freeBytes = 0
 
+/** Where encoding takes its large arrays from: a {@link Scratch}, or {@link FRESH}. */
+export interface Lender {
+  /** `length` bytes; not zeroed, unless the lender says so. */
+  bytes(length: number): Uint8Array
+  int32(length: number): Int32Array
+  bigint64(length: number): BigInt64Array
+  float32(length: number): Float32Array
+  float64(length: number): Float64Array
+}
+
+/** Arrays allocated as usual, zeroed, and never given back: for a caller without a {@link Scratch}. */
+export const FRESH: Lender = {
+  bytes: (length) => new Uint8Array(length),
+  int32: (length) => new Int32Array(length),
+  bigint64: (length) => new BigInt64Array(length),
+  float32: (length) => new Float32Array(length),
+  float64: (length) => new Float64Array(length),
+}
+
 /** Arrays borrowed for one row group, given back together. */
-export class Scratch {
+export class Scratch implements Lender {
   readonly #taken: ArrayBuffer[] = []
 
   /** `length` bytes, not zeroed. */

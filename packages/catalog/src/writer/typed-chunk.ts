@@ -18,7 +18,7 @@
  */
 import type { SchemaElement } from 'hyparquet-writer'
 import type { ChunkDictionary, ChunkValues, Extremes, Physical } from './flat-column.js'
-import type { Scratch } from './scratch.js'
+import { FRESH, type Lender } from './scratch.js'
 import {
   type BytesColumn,
   gatherWords,
@@ -49,13 +49,14 @@ const decoder = new TextDecoder()
 /**
  * A typed column's rows as the flat column writer reads them. A column of another layout than
  * the physical type's throws (`ParquetFileWriter` turns it into a `ValidationError`). The arrays
- * it encodes into (pages, dictionary indexes) are borrowed from `scratch` when given.
+ * it encodes into (pages, dictionary indexes) come from `lender`: new by default, or borrowed
+ * from a `Scratch`.
  */
 export function typedChunk(
   column: TypedColumn,
   physical: Physical,
   element: SchemaElement,
-  scratch?: Scratch,
+  lender: Lender = FRESH,
 ): ChunkValues {
   if (column.kind !== KIND_OF[physical]) {
     throw new Error(`parquet expected a ${physical} column, got a typed ${column.kind} column`)
@@ -64,7 +65,7 @@ export function typedChunk(
   // Asked for once: a bytes column's extremes are then found among its distinct values alone.
   let dictionary: { bytes: number; found: TypedDictionary | undefined } | undefined
   const dictionaryOf = (bytes: number) => {
-    if (dictionary?.bytes !== bytes) dictionary = { bytes, found: typedDictionary(column, bytes, scratch) }
+    if (dictionary?.bytes !== bytes) dictionary = { bytes, found: typedDictionary(column, bytes, lender) }
     return dictionary.found
   }
   return {
@@ -81,26 +82,16 @@ export function typedChunk(
     },
     dictionary: dictionaryOf,
     pageEnd: (from, pageBytes) => bytesPageEnd(column as BytesColumn, from, pageBytes),
-    defined: (from, to) => (valid ? valid.subarray(from, to) : bytesOf(scratch, to - from).fill(1)),
+    defined: (from, to) => (valid ? valid.subarray(from, to) : lender.bytes(to - from).fill(1)),
     plain: (from, to, present) => {
       const words = WORDS[column.kind]
       if (words === undefined || present < to - from)
-        return plainRows(column, presentRows(valid, from, to, present, scratch), scratch)
+        return plainRows(column, presentRows(valid, from, to, present, lender), lender)
       // Every row has a value: the page is the typed array's bytes as they are.
       const { values } = column as Exclude<TypedColumn, BytesColumn>
       return new Uint8Array(values.buffer, values.byteOffset + 4 * words * from, 4 * words * (to - from))
     },
   }
-}
-
-/** `length` bytes, borrowed from `scratch` (not zeroed) or new (zeroed). */
-function bytesOf(scratch: Scratch | undefined, length: number): Uint8Array {
-  return scratch ? scratch.bytes(length) : new Uint8Array(length)
-}
-
-/** `length` 32-bit integers, borrowed from `scratch` (not zeroed) or new (zeroed). */
-function int32Of(scratch: Scratch | undefined, length: number): Int32Array {
-  return scratch ? scratch.int32(length) : new Int32Array(length)
 }
 
 /** The rows from `from` to `to` that hold a value, `present` of them. */
@@ -109,27 +100,27 @@ function presentRows(
   from: number,
   to: number,
   present: number,
-  scratch: Scratch | undefined,
+  lender: Lender,
 ): Int32Array {
-  const rows = int32Of(scratch, present)
+  const rows = lender.int32(present)
   let n = 0
   for (let i = from; i < to; i++) if (valid === undefined || valid[i] === 1) rows[n++] = i
   return rows
 }
 
 /** The PLAIN encoding of the values of `rows`, in that order. */
-function plainRows(column: TypedColumn, rows: Int32Array, scratch: Scratch | undefined): Uint8Array {
+function plainRows(column: TypedColumn, rows: Int32Array, lender: Lender): Uint8Array {
   switch (column.kind) {
     case 'boolean': {
-      const out = bytesOf(scratch, Math.ceil(rows.length / 8)).fill(0)
+      const out = lender.bytes(Math.ceil(rows.length / 8)).fill(0)
       const { values } = column
       for (let n = 0; n < rows.length; n++) if (values[rows[n]!] === 1) out[n >> 3]! |= 1 << (n & 7)
       return out
     }
     case 'bytes':
-      return bytesPlain(column, rows, scratch)
+      return bytesPlain(column, rows, lender)
     default: {
-      const out = int32Of(scratch, rows.length * WORDS[column.kind]!)
+      const out = lender.int32(rows.length * WORDS[column.kind]!)
       gatherWords(out, column.values, rows)
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
     }
@@ -137,11 +128,11 @@ function plainRows(column: TypedColumn, rows: Int32Array, scratch: Scratch | und
 }
 
 /** Byte arrays PLAIN-encoded: each one's length as 4 bytes little-endian, then its bytes. */
-function bytesPlain(column: BytesColumn, rows: Int32Array, scratch: Scratch | undefined): Uint8Array {
+function bytesPlain(column: BytesColumn, rows: Int32Array, lender: Lender): Uint8Array {
   const { offsets, data } = column
   let size = 4 * rows.length
   for (let n = 0; n < rows.length; n++) size += offsets[rows[n]! + 1]! - offsets[rows[n]!]!
-  const out = bytesOf(scratch, size)
+  const out = lender.bytes(size)
   let at = 0
   for (let n = 0; n < rows.length; n++) {
     const start = offsets[rows[n]!]!
@@ -322,7 +313,7 @@ const SAMPLE_REJECTION_RATIO = 0.9
 function typedDictionary(
   column: TypedColumn,
   dictionaryBytes: number,
-  scratch: Scratch | undefined,
+  lender: Lender,
 ): TypedDictionary | undefined {
   const { length, valid } = column
   const key = rowKey(column)
@@ -346,7 +337,7 @@ function typedDictionary(
   if (sampleTotal === 0 || sampleDistinct / sampleTotal > SAMPLE_REJECTION_RATIO) return undefined
   const floats = column.kind === 'float32' || column.kind === 'float64' ? column.values : undefined
   // Read only at rows that hold a value, each written below.
-  const codes = int32Of(scratch, length)
+  const codes = lender.int32(length)
   const distinct = new DistinctRows(key, 1024)
   let distinctSize = 0
   let totalSize = 0
@@ -373,10 +364,10 @@ function typedDictionary(
     size,
     rows,
     present,
-    page: () => plainRows(column, rows, scratch),
+    page: () => plainRows(column, rows, lender),
     indexes: (from, to, count) => {
       if (count === to - from) return codes.subarray(from, to)
-      const indexes = int32Of(scratch, count)
+      const indexes = lender.int32(count)
       let n = 0
       for (let i = from; i < to; i++) if (valid![i] === 1) indexes[n++] = codes[i]!
       return indexes

@@ -10,7 +10,7 @@
  */
 import { ValidationError } from '@lake/errors'
 import type { IcebergType } from '../spec/types.js'
-import type { Scratch } from './scratch.js'
+import { FRESH, type Lender } from './scratch.js'
 
 /**
  * How a typed column lays out its values:
@@ -130,9 +130,10 @@ export interface TypedRange {
  * Ranges of typed columns of one kind, one after another, as a typed column of its own arrays
  * (a copy even of a single range, so the result holds no more memory than its rows). It has a
  * `valid` array only if one of the rows is null; byte rows are gathered into fresh data with
- * offsets from 0. With `scratch`, the arrays are borrowed from it, for as long as it lends them.
+ * offsets from 0. Its arrays come from `lender`: new ones by default, or borrowed from a `Scratch`
+ * for as long as it lends them.
  */
-export function concatTyped(ranges: readonly TypedRange[], scratch?: Scratch): TypedColumn {
+export function concatTyped(ranges: readonly TypedRange[], lender: Lender = FRESH): TypedColumn {
   const kind = ranges[0]!.column.kind
   let length = 0
   let nulls = false
@@ -142,7 +143,7 @@ export function concatTyped(ranges: readonly TypedRange[], scratch?: Scratch): T
   }
   let valid: Uint8Array | undefined
   if (nulls) {
-    valid = scratch ? scratch.bytes(length) : new Uint8Array(length)
+    valid = lender.bytes(length)
     let at = 0
     for (const { column, start, end } of ranges) {
       if (column.valid) valid.set(column.valid.subarray(start, end), at)
@@ -156,8 +157,8 @@ export function concatTyped(ranges: readonly TypedRange[], scratch?: Scratch): T
       const { offsets } = byteRows(column)
       bytes += offsets[end]! - offsets[start]!
     }
-    const offsets = scratch ? scratch.int32(length + 1) : new Int32Array(length + 1)
-    const data = scratch ? scratch.bytes(bytes) : new Uint8Array(bytes)
+    const offsets = lender.int32(length + 1)
+    const data = lender.bytes(bytes)
     offsets[0] = 0
     let row = 0
     let at = 0
@@ -171,7 +172,7 @@ export function concatTyped(ranges: readonly TypedRange[], scratch?: Scratch): T
     }
     return { kind, length, valid, offsets, data }
   }
-  const values = allocate(kind, length, scratch)
+  const values = allocate(kind, length, lender)
   let at = 0
   for (const { column, start, end } of ranges) {
     values.set(fixedRows(column).values.subarray(start, end) as never, at)
@@ -284,29 +285,24 @@ function fixedRows(column: TypedColumn): FixedColumn {
   return column as FixedColumn
 }
 
-/**
- * The values array of `length` rows of a fixed-width kind (none for bytes): zeroed, or borrowed
- * from `scratch` and not.
- */
+/** The values array of `length` rows of a fixed-width kind (none for bytes), from `lender`. */
 function allocate(
   kind: TypedColumnKind,
   length: number,
-  scratch?: Scratch,
+  lender: Lender = FRESH,
 ): Uint8Array | Int32Array | BigInt64Array | Float32Array | Float64Array {
   switch (kind) {
     case 'boolean':
     case 'bytes':
-      return scratch
-        ? scratch.bytes(kind === 'bytes' ? 0 : length)
-        : new Uint8Array(kind === 'bytes' ? 0 : length)
+      return lender.bytes(kind === 'bytes' ? 0 : length)
     case 'int32':
-      return scratch ? scratch.int32(length) : new Int32Array(length)
+      return lender.int32(length)
     case 'int64':
-      return scratch ? scratch.bigint64(length) : new BigInt64Array(length)
+      return lender.bigint64(length)
     case 'float32':
-      return scratch ? scratch.float32(length) : new Float32Array(length)
+      return lender.float32(length)
     case 'float64':
-      return scratch ? scratch.float64(length) : new Float64Array(length)
+      return lender.float64(length)
   }
 }
 
