@@ -7,7 +7,11 @@
  *
  * Run: `pnpm bench ingest` (about 10 minutes on 2 cores), or `pnpm bench ingest --quick` for a
  * tenth of the records. `--throughput-only` runs just the throughput rounds; `--records N` and
- * `--runs N` (rounds of raw, Lake, raw; 1 by default) change how many. `--cpu-prof DIR` writes
+ * `--runs N` (rounds of raw, Lake, raw; 1 by default) change how many. Before the rounds the
+ * benchmark warms up what it measures, as a running system is: 150 appends of 5 rows to a table
+ * on HDFS (the NameNode's and DataNode's JIT), one uncounted raw consumption, and in each Lake
+ * worker process an ingest of a fifth as many events before the measured one; `--no-warm-up`
+ * measures from cold instead. `--cpu-prof DIR` writes
  * a CPU profile of each Lake worker process to DIR; `--max-buffered-mib N` sets the workers'
  * `maxBufferedBytes` (default: the worker's own); `--fetch-path kafkajs` makes them fetch with
  * kafkajs's consumer rather than Lake's own fetch path (the default).
@@ -29,7 +33,7 @@ import {
   requireStack,
   runId,
 } from '../test/stack.js'
-import type { WorkerCommitted, WorkerReport } from './bench-worker.js'
+import type { WorkerCommitted, WorkerReport, WorkerWarmedUp } from './bench-worker.js'
 import { Events, event } from './events.js'
 import { consume, produce } from './kafka.js'
 
@@ -37,6 +41,11 @@ const QUICK = process.argv.includes('--quick') || process.env.LAKE_BENCH_QUICK =
 const THROUGHPUT_ONLY = process.argv.includes('--throughput-only')
 const RECORDS = Number(argument('records') ?? (QUICK ? 100_000 : 1_000_000))
 const RUNS = Number(argument('runs') ?? 1)
+const WARM_UP = !process.argv.includes('--no-warm-up')
+/** The events each Lake worker process ingests before its measured ingest, and raw consumes once before the rounds. */
+const WARMUP_RECORDS = Math.round(RECORDS / 5)
+/** The stack's warm-up: sequential appends of 5 rows to a table on HDFS. */
+const STACK_WARMUP_COMMITS = 150
 const CPU_PROF = argument('cpu-prof')
 const MAX_BUFFERED_MIB = argument('max-buffered-mib')
 const FETCH_PATH = argument('fetch-path') as 'lake' | 'kafkajs' | undefined
@@ -74,6 +83,7 @@ function spawnWorker(
   group: string,
   withIpc: boolean,
   commit: { flushAt?: number; intervalMs?: number } = {},
+  warmup?: { topic: string; records: number },
 ) {
   const script = fileURLToPath(new URL('./bench-worker.ts', import.meta.url))
   const root = fileURLToPath(new URL('../../..', import.meta.url))
@@ -89,6 +99,7 @@ function spawnWorker(
       ...(commit.intervalMs ? { BENCH_COMMIT_INTERVAL_MS: String(commit.intervalMs) } : {}),
       ...(MAX_BUFFERED_MIB ? { BENCH_MAX_BUFFERED_MIB: MAX_BUFFERED_MIB } : {}),
       ...(FETCH_PATH ? { BENCH_FETCH_PATH: FETCH_PATH } : {}),
+      ...(warmup ? { BENCH_WARMUP_TOPIC: warmup.topic, BENCH_WARMUP_RECORDS: String(warmup.records) } : {}),
     },
     stdio: withIpc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit',
   })
@@ -96,18 +107,28 @@ function spawnWorker(
 
 /**
  * Lake end to end, in a worker process of its own (so that its CPU time and RSS are the worker's
- * alone): from its first batch until every record is visible in the table. Once it has buffered
+ * alone): from its first batch until every record is visible in the table. With a warm-up topic
+ * the process first ingests that with a worker of its own, uncounted. Once it has buffered
  * the last record the worker commits at once (`flush()`) instead of at its next 10 s tick: that
  * wait, 0–10 s by chance, is latency (measured below), not throughput. The worker says when the
  * commit that wrote the last record returned, and the table is read once then to check that a
  * scan sees every record: polling the table meanwhile would load the NameNode and DataNode on
  * the cores the worker runs on, which raw consumption does not have to share.
  */
-async function lakeIngest(topic: string, count: number) {
+async function lakeIngest(topic: string, count: number, warmup?: { topic: string; records: number }) {
   const { table, warehouse } = await newTable(`one-${Math.random().toString(36).slice(2, 8)}`)
-  const child = spawnWorker(topic, warehouse, `lake-${topic}-${Math.random()}`, true, { flushAt: count })
+  const child = spawnWorker(
+    topic,
+    warehouse,
+    `lake-${topic}-${Math.random()}`,
+    true,
+    { flushAt: count },
+    warmup,
+  )
+  let warmedUp: WorkerWarmedUp | undefined
   const committed = await new Promise<WorkerCommitted>((resolve, reject) => {
     child.on('message', (message) => {
+      if ((message as WorkerWarmedUp).warmedUp) warmedUp = message as WorkerWarmedUp
       if ((message as WorkerCommitted).committed) resolve(message as WorkerCommitted)
     })
     child.once('exit', (code) =>
@@ -134,7 +155,30 @@ async function lakeIngest(topic: string, count: number) {
     atPeak: report.atPeak,
     visible,
     files: table.currentSnapshot()!.summary['total-data-files'],
+    warmedUp,
   }
+}
+
+/**
+ * Sequential appends of 5 rows to a new table on HDFS: a stack just started answers slowly while
+ * the NameNode's and DataNode's JIT compiles (up to twice their later CPU in the first minutes),
+ * which a running cluster has done long ago. Returns the seconds taken and the last 50 appends'
+ * median in milliseconds.
+ */
+async function warmStack(commits: number): Promise<{ seconds: number; lastP50: number }> {
+  const { table } = await newTable('warm-up')
+  const t0 = performance.now()
+  const times: number[] = []
+  for (let i = 0; i < commits; i++) {
+    const rows = Array.from({ length: 5 }, (_, k) => {
+      const e = JSON.parse(event(i * 5 + k)) as Record<string, unknown>
+      return { ...e, id: BigInt(e.id as number) }
+    })
+    const start = performance.now()
+    await table.append(rows)
+    times.push(performance.now() - start)
+  }
+  return { seconds: (performance.now() - t0) / 1000, lastP50: median(times.slice(-50)) }
 }
 
 /** The topics of the latency and the 1-vs-3-workers measures. */
@@ -217,9 +261,26 @@ async function scale(topic: string, count: number, workers: number): Promise<num
 await requireStack()
 const loadAtStart = loadavg()[0]!
 const topic = `bench-one-${runId}`
+const warmTopic = `bench-warm-${runId}`
+let stackWarmUp: Awaited<ReturnType<typeof warmStack>> | undefined
+let rawWarmUp: { seconds: number; cpuSeconds: number } | undefined
+if (WARM_UP) {
+  progress(`warming the stack up: ${STACK_WARMUP_COMMITS} appends of 5 rows to a table on HDFS`)
+  stackWarmUp = await warmStack(STACK_WARMUP_COMMITS)
+  progress(
+    `${stackWarmUp.seconds.toFixed(1)} s, the last 50 appends' median ${stackWarmUp.lastP50.toFixed(0)} ms; producing ${WARMUP_RECORDS} events to ${warmTopic}`,
+  )
+  await createTopic(warmTopic, 1)
+  await produce(warmTopic, WARMUP_RECORDS)
+}
 await createTopic(topic, 1)
 progress(`producing ${RECORDS} events to ${topic}`)
 const producedBytes = await produce(topic, RECORDS)
+if (WARM_UP) {
+  rawWarmUp = await consume(warmTopic, WARMUP_RECORDS)
+  progress(`raw warm-up: ${WARMUP_RECORDS} events in ${rawWarmUp.seconds.toFixed(2)} s`)
+}
+const workerWarmUp = WARM_UP ? { topic: warmTopic, records: WARMUP_RECORDS } : undefined
 type Round = {
   raw: { seconds: number; cpuSeconds: number }[]
   lake: Awaited<ReturnType<typeof lakeIngest>>
@@ -232,9 +293,9 @@ for (let r = 1; r <= RUNS; r++) {
   const before = await consume(topic, RECORDS)
   progress(`raw: ${before.seconds.toFixed(2)} s, CPU ${before.cpuSeconds.toFixed(2)} s; Lake end to end`)
   globalThis.gc?.()
-  const lake = await lakeIngest(topic, RECORDS)
+  const lake = await lakeIngest(topic, RECORDS, workerWarmUp)
   progress(
-    `lake: ${lake.seconds.toFixed(2)} s, CPU ${lake.cpuSeconds.toFixed(2)} s, ${lake.commits} commits, peak RSS ${(lake.peakRss / MiB).toFixed(0)} MiB (${memory(lake.atPeak)}); raw again`,
+    `${lake.warmedUp ? `lake warm-up: ${WARMUP_RECORDS} events in ${lake.warmedUp.seconds.toFixed(2)} s; ` : ''}lake: ${lake.seconds.toFixed(2)} s, CPU ${lake.cpuSeconds.toFixed(2)} s, ${lake.commits} commits, peak RSS ${(lake.peakRss / MiB).toFixed(0)} MiB (${memory(lake.atPeak)}); raw again`,
   )
   const after = await consume(topic, RECORDS)
   progress(`raw: ${after.seconds.toFixed(2)} s, CPU ${after.cpuSeconds.toFixed(2)} s`)
@@ -267,7 +328,11 @@ if (!THROUGHPUT_ONLY) {
   three = await scale(SCALE_TOPIC, SCALE_RECORDS, 3)
 }
 progress('removing the topics and warehouses of this run')
-await removeRunData([topic, ...(THROUGHPUT_ONLY ? [] : [LATENCY_TOPIC, SCALE_TOPIC])])
+await removeRunData([
+  topic,
+  ...(WARM_UP ? [warmTopic] : []),
+  ...(THROUGHPUT_ONLY ? [] : [LATENCY_TOPIC, SCALE_TOPIC]),
+])
 progress('done')
 
 const rate = (n: number, s: number) => `${(n / s / 1000).toFixed(1)} k/s`
@@ -282,6 +347,12 @@ print(`### Throughput: ${RECORDS.toLocaleString('en')} JSON events on one partit
 print()
 print(
   `Events of 10 fields, ${Math.round(producedBytes / RECORDS)} bytes on average. Raw: a kafkajs 2.2.4 consumer with \`eachBatch\` that only resolves offsets, fetching up to 4 MiB per partition as the worker does (kafkajs's default is 1 MiB), in the benchmark's process, from its first batch to the last record, run before and after Lake's in each round. Lake: \`createIngestWorker\` with default options${FETCH_PATH === 'kafkajs' ? " but `fetchPath: 'kafkajs'` (kafkajs fetches, not Lake)" : ' (Lake fetches with its own fetch path)'}, in a process of its own, into an unpartitioned table on HDFS, from its first batch until the commit that wrote the last record returned (JSON decode, validation into columns, Parquet with zstd, commits; a scan then returns every record, checked once, not polled); once it has buffered the last record it commits at once (\`flush()\`) rather than at its next 10 s tick, a wait of 0–10 s by chance that is latency, not throughput. CPU time is \`process.cpuUsage()\` of the consuming process (all threads, GC included) over the same span; ratios are raw's mean of the round over Lake's.`,
+)
+print()
+print(
+  stackWarmUp && rawWarmUp
+    ? `Warmed up first, as a running system is: the stack by ${STACK_WARMUP_COMMITS} appends of 5 rows to a table on HDFS (${stackWarmUp.seconds.toFixed(1)} s, the last 50 appends' median ${stackWarmUp.lastP50.toFixed(0)} ms); raw by one uncounted consumption of ${WARMUP_RECORDS.toLocaleString('en')} other events (${rawWarmUp.seconds.toFixed(2)} s), besides the producer's run in the same process; each Lake worker process by ingesting those ${WARMUP_RECORDS.toLocaleString('en')} events into a table of its own with a worker of its own before the measured one (${rounds.map((r) => `${r.lake.warmedUp!.seconds.toFixed(2)} s`).join(', ')}, from a fresh process).`
+    : "Measured from cold (`--no-warm-up`): the stack as it is, raw in the benchmark's process, and each Lake worker in a fresh process.",
 )
 print()
 print(
@@ -302,7 +373,7 @@ print()
 print(`### Peak RSS while ingesting at full speed`)
 print()
 print(
-  `${(peakRss / MiB).toFixed(0)} MiB, the highest of the Lake worker process's peaks (sampled every 50 ms) over the rounds (${rounds.map((r) => (r.lake.peakRss / MiB).toFixed(0)).join(', ')} MiB), with ${MAX_BUFFERED_MIB ? `\`maxBufferedBytes\` ${MAX_BUFFERED_MIB} MiB` : 'the default buffers'}. Goal: under 512 MiB — **${peakRss < 512 * MiB ? 'met' : 'missed'}**.`,
+  `${(peakRss / MiB).toFixed(0)} MiB, the highest of the Lake worker process's peaks (sampled every 50 ms) over the rounds (${rounds.map((r) => (r.lake.peakRss / MiB).toFixed(0)).join(', ')} MiB${WARM_UP ? ", each process's warm-up ingest included" : ''}), with ${MAX_BUFFERED_MIB ? `\`maxBufferedBytes\` ${MAX_BUFFERED_MIB} MiB` : 'the default buffers'}. Goal: under 512 MiB — **${peakRss < 512 * MiB ? 'met' : 'missed'}**.`,
 )
 if (THROUGHPUT_ONLY) {
   console.log(out.join('\n'))
