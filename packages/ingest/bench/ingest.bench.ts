@@ -295,7 +295,7 @@ for (let r = 1; r <= RUNS; r++) {
   globalThis.gc?.()
   const lake = await lakeIngest(topic, RECORDS, workerWarmUp)
   progress(
-    `${lake.warmedUp ? `lake warm-up: ${WARMUP_RECORDS} events in ${lake.warmedUp.seconds.toFixed(2)} s; ` : ''}lake: ${lake.seconds.toFixed(2)} s, CPU ${lake.cpuSeconds.toFixed(2)} s, ${lake.commits} commits, peak RSS ${(lake.peakRss / MiB).toFixed(0)} MiB (${memory(lake.atPeak)}); raw again`,
+    `${lake.warmedUp ? `lake warm-up: ${WARMUP_RECORDS} events in ${lake.warmedUp.seconds.toFixed(2)} s (CPU ${lake.warmedUp.cpuSeconds.toFixed(2)} s); ` : ''}lake: ${lake.seconds.toFixed(2)} s, CPU ${lake.cpuSeconds.toFixed(2)} s, ${lake.commits} commits, peak RSS ${(lake.peakRss / MiB).toFixed(0)} MiB (${memory(lake.atPeak)}); raw again`,
   )
   const after = await consume(topic, RECORDS)
   progress(`raw: ${after.seconds.toFixed(2)} s, CPU ${after.cpuSeconds.toFixed(2)} s`)
