@@ -500,6 +500,7 @@ export class TypedColumnBuilder {
    */
   view(): TypedColumn {
     const length = this.#length
+    // Rows truncated may have taken the only nulls with them.
     const valid = this.#valid?.subarray(0, length).includes(0) ? this.#valid.subarray(0, length) : undefined
     if (this.kind === 'bytes') {
       return {
@@ -521,20 +522,7 @@ export class TypedColumnBuilder {
 
   /** The rows written, as a column no longer this builder's; the builder starts empty. */
   take(): TypedColumn {
-    const length = this.#length
-    // Rows truncated may have taken the only nulls with them.
-    const valid = this.#valid?.subarray(0, length).includes(0) ? this.#valid.slice(0, length) : undefined
-    const values = this.#values.slice(0, this.kind === 'bytes' ? 0 : length)
-    const column =
-      this.kind === 'bytes'
-        ? {
-            kind: 'bytes' as const,
-            length,
-            valid,
-            offsets: this.#offsets!.slice(0, length + 1),
-            data: this.#data.slice(0, this.#dataLength),
-          }
-        : ({ kind: this.kind, length, valid, values } as TypedColumn)
+    const column = sliceTyped(this.view(), 0)
     this.#length = 0
     this.#dataLength = 0
     this.#valid = undefined
