@@ -52,6 +52,9 @@ const sampler = setInterval(() => {
 sampler.unref()
 const log = process.env.BENCH_LOG
 
+/** Epoch milliseconds, to the fraction. */
+const now = () => performance.timeOrigin + performance.now()
+
 /** What one worker has done: its first batch, and its commits. */
 interface Progress {
   firstBatchAt: number
@@ -106,7 +109,7 @@ function ingest(
           if (before < flushAt && buffered >= flushAt) void worker.flush().catch(() => {})
         }
         if (name === 'lake.ingest.records.consumed' && progress.firstBatchAt === 0) {
-          progress.firstBatchAt = performance.timeOrigin + performance.now()
+          progress.firstBatchAt = now()
           progress.cpuAtFirstBatch = process.cpuUsage()
         }
       },
@@ -115,8 +118,6 @@ function ingest(
   })
   return { worker, progress }
 }
-
-const now = () => performance.timeOrigin + performance.now()
 
 if (BENCH_WARMUP_TOPIC) {
   const records = Number(process.env.BENCH_WARMUP_RECORDS)

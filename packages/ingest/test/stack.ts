@@ -98,18 +98,27 @@ export async function removeRunData(topics: readonly string[]): Promise<void> {
   } finally {
     await admin.disconnect()
   }
-  const io = new WebHdfsFileIO({ namenodes: [hdfs.namenodeHttp], user: 'lake' })
-  await io.delete(`${hdfs.fsUri}/lake-it/ingest-${runId}`, { recursive: true })
+  await hdfsIo().delete(runDirectory(), { recursive: true })
+}
+
+/** The HDFS directory of this process's warehouses. */
+function runDirectory(): string {
+  return `${hdfs.fsUri}/lake-it/ingest-${runId}`
+}
+
+/** The dev stack's HDFS through WebHDFS, as user `lake`. */
+function hdfsIo(): WebHdfsFileIO {
+  return new WebHdfsFileIO({ namenodes: [hdfs.namenodeHttp], user: 'lake' })
 }
 
 /** The HDFS warehouse of one test, through WebHDFS. */
 export function hdfsWarehouse(name: string): string {
-  return `${hdfs.fsUri}/lake-it/ingest-${runId}/${name}`
+  return `${runDirectory()}/${name}`
 }
 
 /** A Hadoop catalog on HDFS. */
 export function hdfsCatalog(warehouse: string): HadoopCatalog {
-  const io = new WebHdfsFileIO({ namenodes: [hdfs.namenodeHttp], user: 'lake' })
+  const io = hdfsIo()
   return new HadoopCatalog({ warehouse, io: new ResolvingFileIO({ hdfs: () => io }) })
 }
 
